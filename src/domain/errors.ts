@@ -1,0 +1,67 @@
+/**
+ * The failure catalogue. Every failure a restore can end with has a stable `type` (the Temporal
+ * ApplicationFailure type, matched by retry policies and shown in the Web UI) and an ARP-* code in the spirit of
+ * the original pipeline's error reference, carried in notifications.
+ *
+ * Pure data: imported by workflow and activity code alike.
+ */
+
+export interface FailureKind {
+  /** ApplicationFailure type. */
+  type: string;
+  /** ARP-* code for notifications, dashboards and runbooks. */
+  code: string;
+  /** Whether retrying the same call can help. */
+  retryable: boolean;
+}
+
+function kind(type: string, code: string, retryable = false): FailureKind {
+  return { type, code, retryable };
+}
+
+export const Failures = {
+  // Request and configuration
+  InvalidRequest: kind('InvalidRestoreRequest', 'ARP-GENERAL-002'),
+  WrongWorkflowId: kind('WrongWorkflowId', 'ARP-GENERAL-003'),
+  // Snapshot lookup
+  SnapshotNotFound: kind('SnapshotNotFound', 'ARP-SNAP-CHECK-001'),
+  SnapshotNotAvailable: kind('SnapshotNotAvailable', 'ARP-SNAP-CHECK-002'),
+  AccessDenied: kind('AccessDenied', 'ARP-SNAP-CHECK-003'),
+  // Sharing and copy
+  SnapshotNotShareable: kind('SnapshotNotShareable', 'ARP-SNAP-COPY-001'),
+  SnapshotCopyConflict: kind('SnapshotCopyConflict', 'ARP-SNAP-COPY-003'),
+  KmsKeyNotAccessible: kind('KmsKeyNotAccessible', 'ARP-SNAP-COPY-004'),
+  QuotaExceeded: kind('QuotaExceeded', 'ARP-SNAP-COPY-005'),
+  SnapshotCopyFailed: kind('SnapshotCopyFailed', 'ARP-COPY-STATUS-001'),
+  // Replacing the target
+  TargetExists: kind('TargetClusterExists', 'ARP-DELETE-001'),
+  DeletionProtected: kind('DeletionProtected', 'ARP-DELETE-002'),
+  NotManagedByPipeline: kind('ClusterNotManagedByPipeline', 'ARP-DELETE-003'),
+  RefusedSourceCluster: kind('RefusedToTouchSourceCluster', 'ARP-DELETE-005'),
+  // Restore and instances
+  InvalidRestoreParameter: kind('InvalidRestoreParameter', 'ARP-RESTORE-003'),
+  ClusterFailed: kind('ClusterRestoreFailed', 'ARP-RESTORE-STATUS-001'),
+  InstanceFailed: kind('InstanceCreationFailed', 'ARP-RESTORE-STATUS-002'),
+  // Password
+  SecretUnreadable: kind('MasterSecretUnreadable', 'ARP-DBUSER-004'),
+  // Waiting and generic
+  WaitTimedOut: kind('WaitTimedOut', 'ARP-GENERAL-005'),
+  Throttled: kind('Throttled', 'ARP-GENERAL-006', true),
+  AwsServiceError: kind('AwsServiceError', 'ARP-GENERAL-010', true),
+  AwsClientError: kind('AwsClientError', 'ARP-GENERAL-009'),
+  Cancelled: kind('RestoreCancelled', 'ARP-GENERAL-008'),
+  /** A status poll that found the resource still in progress; retried by the poll's retry policy. */
+  NotReady: kind('NotReady', 'ARP-GENERAL-000', true),
+} as const;
+
+export type FailureName = keyof typeof Failures;
+
+/** Types that no retry policy should ever retry: used as `nonRetryableErrorTypes` on every activity. */
+export const NON_RETRYABLE_TYPES: string[] = Object.values(Failures)
+  .filter((f) => !f.retryable)
+  .map((f) => f.type);
+
+/** Looks up the catalogue entry for an ApplicationFailure type (undefined for foreign types). */
+export function failureKindOf(type: string | undefined | null): FailureKind | undefined {
+  return Object.values(Failures).find((f) => f.type === type);
+}

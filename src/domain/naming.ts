@@ -1,0 +1,62 @@
+/**
+ * Names the pipeline derives: workflow ids (the one-restore-per-target lock), snapshot copy ids, instance ids and
+ * the tags that mark what a run created. Deterministic and pure: workflow code relies on them on replay.
+ */
+
+/** Tag keys the pipeline writes on everything it creates, and reads before it deletes anything. */
+export const TAG_MANAGED_BY = 'aurora-restore:managed-by';
+export const TAG_MANAGED_BY_VALUE = 'aurora-restore';
+export const TAG_OPERATION_ID = 'aurora-restore:operation-id';
+export const TAG_SOURCE_SNAPSHOT = 'aurora-restore:source-snapshot';
+export const TAG_ROLE = 'aurora-restore:role';
+
+export const WORKFLOW_ID_PREFIX = 'aurora-restore';
+
+/**
+ * The workflow id of a restore is derived from its target, so Temporal itself guarantees one running restore per
+ * target: a second start with the same id is rejected while the first runs.
+ */
+export function restoreWorkflowId(target: { region: string; clusterId: string; accountId?: string }): string {
+  const account = target.accountId ? `${target.accountId}/` : '';
+  return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId}`;
+}
+
+/** Identifier of the snapshot copy a run makes in the target region: unique per operation, at most 255 chars. */
+export function snapshotCopyId(targetClusterId: string, operationId: string): string {
+  return `${targetClusterId}-${operationId}-copy`.slice(0, 255).replace(/-+$/, '');
+}
+
+/** Instance identifiers: `<cluster>-1` is the writer, `<cluster>-2..N` the readers (max 63 chars). */
+export function instanceId(clusterId: string, index: number): string {
+  const suffix = `-${index + 1}`;
+  return clusterId.slice(0, 63 - suffix.length) + suffix;
+}
+
+export function instanceIds(clusterId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => instanceId(clusterId, i));
+}
+
+/** Tags for what a run creates; the user's tags first so the pipeline's keys always win. */
+export function pipelineTags(
+  operationId: string,
+  sourceSnapshot: string,
+  userTags: Record<string, string> = {}
+): { Key: string; Value: string }[] {
+  const tags: Record<string, string> = {
+    ...userTags,
+    [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE,
+    [TAG_OPERATION_ID]: operationId,
+    [TAG_SOURCE_SNAPSHOT]: sourceSnapshot.slice(0, 256),
+  };
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** True when the tag list marks a resource as created by this pipeline (any run). */
+export function isManagedByPipeline(tags: { Key?: string; Value?: string }[] | undefined): boolean {
+  return (tags ?? []).some((t) => t.Key === TAG_MANAGED_BY && t.Value === TAG_MANAGED_BY_VALUE);
+}
+
+/** True when the tag list marks a resource as created by the given operation. */
+export function isCreatedByOperation(tags: { Key?: string; Value?: string }[] | undefined, operationId: string): boolean {
+  return isManagedByPipeline(tags) && (tags ?? []).some((t) => t.Key === TAG_OPERATION_ID && t.Value === operationId);
+}

@@ -1,0 +1,186 @@
+/**
+ * The restore request: one JSON shape for the TypeScript client, our CLI (JSON or YAML file) and
+ * `temporal workflow start --input`. Field names are camelCase; every optional field has a documented default
+ * (README "Input reference"). `validateRestoreRequest` turns it into a `NormalizedRestoreRequest` or throws one
+ * error listing every problem.
+ *
+ * Pure types and constants only: imported by workflow code, so no Node built-ins and no AWS SDK here.
+ */
+
+export type AuroraEngine = 'aurora-postgresql' | 'aurora-mysql';
+
+/** Which snapshot to restore when no explicit id or ARN is given. */
+export type SnapshotSelection =
+  | {
+      /** The newest `available` snapshot of `source.clusterId`. */
+      strategy: 'latest';
+      /** Default `any` (automated and manual). */
+      snapshotType?: 'automated' | 'manual' | 'any';
+    }
+  | {
+      /** A snapshot whose identifier is built from a template, e.g. `nightly-{date}` -> `nightly-2026-11-25`. */
+      strategy: 'name-template';
+      /** Placeholders: `{date}` (YYYY-MM-DD), `{yyyymmdd}`, `{cluster}` (source cluster id). */
+      template: string;
+      /** `yesterday` (default), `today` or an explicit `YYYY-MM-DD`; resolved in UTC when the restore starts. */
+      date?: string;
+    };
+
+export interface SourceSpec {
+  /** Region that holds the snapshot. */
+  region: string;
+  /** 12-digit account that owns the snapshot; default: the target account (same-account restore). */
+  accountId?: string;
+  /** IAM role to assume for calls in the source account (finding and sharing the snapshot). */
+  roleArn?: string;
+  /** Explicit snapshot identifier or ARN; takes precedence over `selection`. */
+  snapshot?: string;
+  /** Source cluster identifier: required with `selection`, and never deleted or replaced by a restore. */
+  clusterId?: string;
+  /** Selection rule used when `snapshot` is absent. */
+  selection?: SnapshotSelection;
+}
+
+export interface ServerlessV2Capacity {
+  minCapacity: number;
+  maxCapacity: number;
+  /** Only with `minCapacity: 0` (auto-pause), 300..86400 seconds. */
+  secondsUntilAutoPause?: number;
+}
+
+export interface TargetSpec {
+  /** Identifier of the cluster to create (and, with `replaceExisting`, to replace). */
+  clusterId: string;
+  region: string;
+  /** 12-digit account to restore into; default: the worker's own account. */
+  accountId?: string;
+  /** IAM role to assume for calls in the target account; default: the worker's credential chain. */
+  roleArn?: string;
+  /** Default: the snapshot's engine. */
+  engine?: AuroraEngine;
+  engineVersion?: string;
+  port?: number;
+  /** Default `db.r6g.large`, or `db.serverless` when `serverlessV2` is set. */
+  instanceClass?: string;
+  /** Writer plus readers, 1..16. Default 1 (writer only). */
+  instanceCount?: number;
+  serverlessV2?: ServerlessV2Capacity;
+  dbSubnetGroupName?: string;
+  vpcSecurityGroupIds?: string[];
+  dbClusterParameterGroupName?: string;
+  /** Instance parameter group for the writer and readers. */
+  dbParameterGroupName?: string;
+  /** KMS key for the restored cluster (target region and account). */
+  kmsKeyId?: string;
+  /** Extra tags for the cluster and instances; the pipeline's own tags (`aurora-restore:*`) cannot be overridden. */
+  tags?: Record<string, string>;
+  /** Deletion protection on the restored cluster. Default false. */
+  deletionProtection?: boolean;
+  enableIamDatabaseAuthentication?: boolean;
+  enableCloudwatchLogsExports?: string[];
+  backupRetentionPeriod?: number;
+}
+
+export interface CopySpec {
+  /** KMS key in the target region/account used to encrypt the copy. Required when an encrypted snapshot is copied. */
+  kmsKeyId?: string;
+  /** Keep the snapshot copy after a successful restore. Default false: the copy this run made is deleted. */
+  keep?: boolean;
+  /** Copy even when the snapshot is already in the target region and account (for example to re-encrypt). */
+  force?: boolean;
+}
+
+export interface ReplaceSpec {
+  /** Replace an existing target cluster. Default false: an existing target fails the restore before any change. */
+  existing?: boolean;
+  /** Turn off deletion protection on the cluster being replaced. Default false: a protected target fails the restore. */
+  disableDeletionProtection?: boolean;
+}
+
+/** How the restored cluster gets its master password. The password itself never enters workflow history. */
+export type MasterPasswordSpec =
+  | {
+      /** Secrets Manager secret (ARN) holding the password: a plain string or JSON with a `password` field. */
+      secretArn: string;
+    }
+  | {
+      /** Let RDS manage the master password in Secrets Manager. */
+      manage: true;
+      /** KMS key for the RDS-managed secret; default the `aws/secretsmanager` key. */
+      kmsKeyId?: string;
+    };
+
+/** Durations are strings such as `30s`, `20m`, `6h`, `2d`. */
+export interface TimingSpec {
+  /** Interval between status checks of copies, restores, instances and deletions. Default 30s (5s..30m). */
+  pollInterval?: string;
+  /** Longest wait for the snapshot copy. Default 12h. */
+  copyTimeout?: string;
+  /** Longest wait for the old target cluster to be deleted. Default 2h. */
+  deleteTimeout?: string;
+  /** Longest wait for the restored cluster to become available. Default 12h. */
+  restoreTimeout?: string;
+  /** Longest wait for the instances to become available. Default 4h. */
+  instancesTimeout?: string;
+  /** Overall deadline for the whole restore; every wait is cut to what is left of it. Default 48h. */
+  deadline?: string;
+}
+
+export interface NotificationSpec {
+  /** SNS topic for start, success and failure notifications. */
+  topicArn?: string;
+}
+
+export interface RestoreRequest {
+  /** Correlation id used in tags, notifications and logs; generated (`op-<epoch>-<hex8>`) when absent. */
+  operationId?: string;
+  source: SourceSpec;
+  target: TargetSpec;
+  copy?: CopySpec;
+  replace?: ReplaceSpec;
+  masterPassword?: MasterPasswordSpec;
+  timing?: TimingSpec;
+  notifications?: NotificationSpec;
+}
+
+/** Timing with every default applied, in milliseconds. */
+export interface ResolvedTiming {
+  pollIntervalMs: number;
+  copyTimeoutMs: number;
+  deleteTimeoutMs: number;
+  restoreTimeoutMs: number;
+  instancesTimeoutMs: number;
+  deadlineMs: number;
+}
+
+/** A validated request with defaults applied. Produced by `validateRestoreRequest`; never built by hand. */
+export interface NormalizedRestoreRequest {
+  operationId: string;
+  source: SourceSpec & { snapshotRef: SnapshotRef };
+  target: TargetSpec & { instanceCount: number; instanceClass: string; deletionProtection: boolean };
+  copy: Required<Pick<CopySpec, 'keep' | 'force'>> & Pick<CopySpec, 'kmsKeyId'>;
+  replace: Required<ReplaceSpec>;
+  masterPassword?: MasterPasswordSpec;
+  timing: ResolvedTiming;
+  notifications: NotificationSpec;
+}
+
+/** How the snapshot is identified, after validation. */
+export type SnapshotRef =
+  | { kind: 'identifier'; identifier: string }
+  | { kind: 'arn'; arn: string; region: string; accountId: string; identifier: string }
+  | { kind: 'latest'; clusterId: string; snapshotType: 'automated' | 'manual' | 'any' }
+  | { kind: 'name-template'; clusterId?: string; template: string; date: string };
+
+export const DEFAULT_INSTANCE_CLASS = 'db.r6g.large';
+export const SERVERLESS_INSTANCE_CLASS = 'db.serverless';
+export const MAX_INSTANCE_COUNT = 16;
+
+export const DEFAULT_TIMING: TimingSpec = {
+  pollInterval: '30s',
+  copyTimeout: '12h',
+  deleteTimeout: '2h',
+  restoreTimeout: '12h',
+  instancesTimeout: '4h',
+  deadline: '48h',
+};

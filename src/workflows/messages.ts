@@ -1,0 +1,45 @@
+/**
+ * Messages of the restore workflow: the `progress` query, the observation signal the wait activities send, and
+ * the search attributes that make restores findable in the Web UI and `temporal workflow list --query`.
+ * Imported by the workflow, the client and the activities (definitions only).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+import type { AwsObservation, ClusterEndpoints, SnapshotInfo, StepTiming } from '../activities/types';
+
+export type RestoreStatus = 'running' | 'cleaning-up' | 'succeeded' | 'failed';
+
+export interface RestoreProgress {
+  operationId?: string;
+  workflowId: string;
+  status: RestoreStatus;
+  currentStep?: string;
+  steps: StepTiming[];
+  lastObservation?: AwsObservation;
+  snapshot?: Pick<SnapshotInfo, 'identifier' | 'arn' | 'region' | 'engine' | 'engineVersion' | 'encrypted'>;
+  /** What this run created, so operators know what exists and what cleanup will touch. */
+  resources: {
+    sharedSnapshot?: string;
+    snapshotCopy?: string;
+    cluster?: string;
+    instances: string[];
+  };
+  endpoints?: ClusterEndpoints;
+  failure?: { step?: string; type: string; code: string; message: string };
+  cleanup?: { removed: string[]; leftInPlace: string[] };
+}
+
+export const progressQuery = defineQuery<RestoreProgress>('progress');
+
+/** Sent by the wait activities when the observed AWS status (or progress) changes. */
+export const observationSignal = defineSignal<[AwsObservation]>('awsObservation');
+
+export const SA_TARGET = defineSearchAttributeKey('AuroraRestoreTarget', SearchAttributeType.KEYWORD);
+export const SA_SOURCE = defineSearchAttributeKey('AuroraRestoreSource', SearchAttributeType.KEYWORD);
+export const SA_STEP = defineSearchAttributeKey('AuroraRestoreStep', SearchAttributeType.KEYWORD);
+export const SA_STATUS = defineSearchAttributeKey('AuroraRestoreStatus', SearchAttributeType.KEYWORD);
+
+export const RESTORE_SEARCH_ATTRIBUTES = [SA_TARGET, SA_SOURCE, SA_STEP, SA_STATUS];
+
+export const TASK_QUEUE = 'aurora-restore';
