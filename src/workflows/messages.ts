@@ -43,3 +43,25 @@ export const SA_STATUS = defineSearchAttributeKey('AuroraRestoreStatus', SearchA
 export const RESTORE_SEARCH_ATTRIBUTES = [SA_TARGET, SA_SOURCE, SA_STEP, SA_STATUS];
 
 export const TASK_QUEUE = 'aurora-restore';
+
+/** What a successful restore returns (and what `aurora-restore start --wait` prints). */
+export interface RestoreResult {
+  operationId: string;
+  workflowId: string;
+  status: 'succeeded';
+  snapshot: SnapshotInfo;
+  target: {
+    clusterId: string;
+    region: string;
+    accountId?: string;
+    clusterArn: string;
+    engine: string;
+    engineVersion?: string;
+  };
+  endpoints: ClusterEndpoints;
+  snapshotCopy?: { identifier: string; kept: boolean };
+  masterPassword?: { mode: 'secret' | 'managed'; managedSecretArn?: string };
+  replacedExistingCluster: boolean;
+  steps: StepTiming[];
+  durationMs: number;
+}
