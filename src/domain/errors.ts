@@ -44,6 +44,8 @@ export const Failures = {
   InstanceFailed: kind('InstanceCreationFailed', 'ARP-RESTORE-STATUS-002'),
   // Password
   SecretUnreadable: kind('MasterSecretUnreadable', 'ARP-DBUSER-004'),
+  // Notifications
+  NotificationFailed: kind('NotificationFailed', 'ARP-NOTIFY-001'),
   // Waiting and generic
   WaitTimedOut: kind('WaitTimedOut', 'ARP-GENERAL-005'),
   Throttled: kind('Throttled', 'ARP-GENERAL-006', true),

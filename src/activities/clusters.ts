@@ -1,0 +1,416 @@
+/**
+ * Cluster activities: describe, replace (delete) and restore the target cluster, and wait for it.
+ *
+ * Every mutating activity describes first and acts only on what the request allows: a cluster is deleted only when
+ * it carries the pipeline's managed-by tag, is not the source cluster and (for compensation) was created by the
+ * same operation; a restore adopts the cluster its own operation started and refuses any other.
+ */
+import {
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+  RestoreDBClusterFromSnapshotCommand,
+} from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance, RDSClient, RestoreDBClusterFromSnapshotCommandInput } from '@aws-sdk/client-rds';
+
+import { classifyClusterStatus, statusHint } from '../domain/aws-status';
+import {
+  isCreatedByOperation,
+  isManagedByPipeline,
+  TAG_MANAGED_BY,
+  TAG_MANAGED_BY_VALUE,
+  TAG_OPERATION_ID,
+} from '../domain/naming';
+import { failure, isAwsError, toActivityFailure } from './failures';
+import type { ActivityDeps } from './index';
+import { notReady, observation, reportObservation } from './polling';
+import type {
+  AwsLocation,
+  ClusterInfo,
+  DeleteClusterInput,
+  DescribeClusterInput,
+  RestoreClusterInput,
+  RestoreClusterOutput,
+  Tag,
+} from './types';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared helpers (also used by the instance and master-password activities)
+
+/** `cluster X in us-east-1 (account 1234...)`: how messages name a cluster. */
+export function describeWhere(kind: string, id: string, loc: AwsLocation): string {
+  return `${kind} ${id} in ${loc.region}${loc.accountId ? ` (account ${loc.accountId})` : ''}`;
+}
+
+function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Tag[] {
+  return (list ?? [])
+    .filter((t): t is Tag => typeof t.Key === 'string')
+    .map((t) => ({ Key: t.Key, Value: t.Value ?? '' }));
+}
+
+/** The cluster with this identifier, or undefined when it does not exist. Other errors become typed failures. */
+export async function findCluster(rds: RDSClient, clusterId: string, context: string): Promise<DBCluster | undefined> {
+  try {
+    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+    // Identifiers are case-insensitive in RDS (stored lowercase); match exactly one cluster.
+    return out.DBClusters?.find((c) => c.DBClusterIdentifier?.toLowerCase() === clusterId.toLowerCase());
+  } catch (err) {
+    if (isAwsError(err, 'DBClusterNotFoundFault')) return undefined;
+    throw toActivityFailure(err, context);
+  }
+}
+
+/** Every DB instance of a cluster (DescribeDBInstances filtered by cluster, all pages). */
+export async function listClusterInstances(rds: RDSClient, clusterId: string, context: string): Promise<DBInstance[]> {
+  const instances: DBInstance[] = [];
+  let marker: string | undefined;
+  try {
+    do {
+      const out = await rds.send(
+        new DescribeDBInstancesCommand({
+          Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }],
+          ...(marker ? { Marker: marker } : {}),
+        })
+      );
+      instances.push(...(out.DBInstances ?? []));
+      marker = out.Marker || undefined;
+    } while (marker);
+  } catch (err) {
+    throw toActivityFailure(err, context);
+  }
+  return instances;
+}
+
+export function toClusterInfo(c: DBCluster): ClusterInfo {
+  return {
+    identifier: c.DBClusterIdentifier ?? '',
+    arn: c.DBClusterArn ?? '',
+    status: c.Status ?? 'unknown',
+    engine: c.Engine ?? '',
+    ...(c.EngineVersion ? { engineVersion: c.EngineVersion } : {}),
+    ...(c.Port !== undefined ? { port: c.Port } : {}),
+    ...(c.Endpoint ? { endpoint: c.Endpoint } : {}),
+    ...(c.ReaderEndpoint ? { readerEndpoint: c.ReaderEndpoint } : {}),
+    deletionProtection: c.DeletionProtection === true,
+    tags: tagsOf(c.TagList),
+    members: (c.DBClusterMembers ?? [])
+      .filter((m) => m.DBInstanceIdentifier)
+      .map((m) => ({ instanceId: m.DBInstanceIdentifier as string, isWriter: m.IsClusterWriter === true })),
+  };
+}
+
+/** Account id in an ARN (`arn:aws:rds:<region>:<account>:...`). */
+function accountOfArn(arn: string | undefined): string | undefined {
+  return arn?.split(':')[4] || undefined;
+}
+
+/**
+ * The run's tags with the ownership tags forced to this operation: adoption and deletion guards depend on them, so
+ * they must be present whatever the caller passed.
+ */
+export function ownershipTags(tags: Tag[], operationId: string): Tag[] {
+  const forced: Tag[] = [
+    { Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE },
+    { Key: TAG_OPERATION_ID, Value: operationId },
+  ];
+  const forcedKeys = new Set(forced.map((t) => t.Key));
+  return [...tags.filter((t) => !forcedKeys.has(t.Key)), ...forced];
+}
+
+function operationOf(tags: Tag[]): string | undefined {
+  return tags.find((t) => t.Key === TAG_OPERATION_ID)?.Value;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Deletion guards
+
+/** Throws the non-retryable refusal when `cluster` may not be deleted under `input.guard`; returns otherwise. */
+function checkDeleteGuards(input: DeleteClusterInput, cluster: DBCluster): void {
+  const { target, clusterId, guard } = input;
+  const where = describeWhere('cluster', clusterId, target);
+  const source = guard.source;
+  if (
+    source?.clusterId &&
+    source.clusterId.toLowerCase() === clusterId.toLowerCase() &&
+    source.region === target.region
+  ) {
+    // Same id and region: the same cluster unless both accounts are known and differ. The cluster's ARN names the
+    // account it really lives in; an unknown source account means "the target account".
+    const clusterAccount = accountOfArn(cluster.DBClusterArn) ?? target.accountId;
+    const sameAccount = !source.accountId || !clusterAccount || source.accountId === clusterAccount;
+    if (sameAccount) {
+      throw failure(
+        'RefusedSourceCluster',
+        `Refusing to delete ${where}: it is the source cluster of this restore. ` +
+          'Choose a different target.clusterId (or another region or account) for the restored cluster.',
+        { clusterId }
+      );
+    }
+  }
+  const tags = tagsOf(cluster.TagList);
+  if (!isManagedByPipeline(tags)) {
+    throw failure(
+      'NotManagedByPipeline',
+      `Refusing to delete ${where}: it is not tagged ${TAG_MANAGED_BY}=${TAG_MANAGED_BY_VALUE}, so this pipeline ` +
+        'did not create it. Nothing was changed. Delete or rename it yourself, or choose another target.clusterId.',
+      { clusterId }
+    );
+  }
+  if (guard.operationId && !isCreatedByOperation(tags, guard.operationId)) {
+    const owner = operationOf(tags);
+    throw failure(
+      'NotManagedByPipeline',
+      `Refusing to delete ${where} during cleanup of operation ${guard.operationId}: its ${TAG_OPERATION_ID} tag ` +
+        `is ${owner ? `"${owner}"` : 'missing'}, so another operation created it. It was left in place.`,
+      { clusterId, ownerOperationId: owner }
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export function createClusterActivities(deps: ActivityDeps) {
+  async function report(resource: 'cluster' | 'deletion', id: string, status: string) {
+    const obs = observation(resource, id, status);
+    await reportObservation(obs, deps.reportObservation);
+    return obs;
+  }
+
+  return {
+    /** The cluster, or null when it does not exist. */
+    async describeCluster(input: DescribeClusterInput): Promise<ClusterInfo | null> {
+      const rds = deps.clients.rds(input.target);
+      const cluster = await findCluster(
+        rds,
+        input.clusterId,
+        `describing ${describeWhere('cluster', input.clusterId, input.target)}`
+      );
+      return cluster ? toClusterInfo(cluster) : null;
+    },
+
+    /**
+     * Converging deletion, one pass per attempt: returns once the cluster is gone, otherwise moves it one step
+     * closer (disable protection if allowed, delete member instances, delete the cluster) and throws NotReady.
+     * Guards are checked on every pass before any change. A cluster AWS calls busy is NotReady, never "done".
+     */
+    async deleteCluster(input: DeleteClusterInput): Promise<void> {
+      const { target, clusterId } = input;
+      const where = describeWhere('cluster', clusterId, target);
+      const rds = deps.clients.rds(target);
+      const cluster = await findCluster(rds, clusterId, `describing ${where} before deleting it`);
+      if (!cluster) return;
+
+      checkDeleteGuards(input, cluster);
+
+      const status = cluster.Status ?? 'unknown';
+      if (status === 'deleting') {
+        notReady(await report('deletion', clusterId, 'deleting'), `${where} is being deleted`);
+      }
+
+      let isProtected = cluster.DeletionProtection === true;
+      if (isProtected) {
+        if (!input.disableDeletionProtection) {
+          throw failure(
+            'DeletionProtected',
+            `Cannot replace ${where}: deletion protection is on. Set replace.disableDeletionProtection: true to let ` +
+              'the pipeline turn it off, or turn it off yourself (aws rds modify-db-cluster --db-cluster-identifier ' +
+              `${clusterId} --no-deletion-protection --apply-immediately) and restore again.`,
+            { clusterId }
+          );
+        }
+        try {
+          const out = await rds.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: clusterId,
+              DeletionProtection: false,
+              ApplyImmediately: true,
+            })
+          );
+          isProtected = out.DBCluster?.DeletionProtection === true;
+        } catch (err) {
+          if (isAwsError(err, 'InvalidDBClusterStateFault')) {
+            notReady(
+              await report('deletion', clusterId, status),
+              `${where} is ${status}: deletion protection can be turned off once it is available`
+            );
+          }
+          throw toActivityFailure(err, `turning off deletion protection of ${where}`);
+        }
+      }
+
+      // Member instances first: RDS refuses to delete a cluster that has instances not yet deleting.
+      const instances = (await listClusterInstances(rds, clusterId, `listing the instances of ${where}`)).filter(
+        (i) => i.DBInstanceIdentifier
+      );
+      const deleting: string[] = [];
+      const busy: string[] = [];
+      for (const instance of instances) {
+        const id = instance.DBInstanceIdentifier as string;
+        if (instance.DBInstanceStatus === 'deleting') {
+          deleting.push(id);
+          continue;
+        }
+        try {
+          await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true }));
+          deleting.push(id);
+        } catch (err) {
+          if (isAwsError(err, 'DBInstanceNotFoundFault')) continue; // already gone
+          if (isAwsError(err, 'InvalidDBInstanceStateFault')) {
+            busy.push(`${id} (${instance.DBInstanceStatus ?? 'unknown'})`);
+            continue;
+          }
+          throw toActivityFailure(err, `deleting instance ${id} of ${where}`);
+        }
+      }
+      if (busy.length > 0) {
+        notReady(
+          await report('deletion', clusterId, `waiting for ${busy.length} busy instance(s)`),
+          `instances of ${where} cannot be deleted in their current state yet: ${busy.join(', ')}`
+        );
+      }
+      if (isProtected) {
+        notReady(
+          await report('deletion', clusterId, 'disabling deletion protection'),
+          `${where} still reports deletion protection on; waiting for the change to apply`
+        );
+      }
+
+      try {
+        await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clusterId, SkipFinalSnapshot: true }));
+      } catch (err) {
+        if (isAwsError(err, 'DBClusterNotFoundFault')) return;
+        if (isAwsError(err, 'InvalidDBClusterStateFault')) {
+          // The original pipeline took this for "nothing to delete" (defect D6); it means "not yet".
+          const pending = deleting.length > 0 ? `, ${deleting.length} instance(s) deleting` : '';
+          notReady(
+            await report('deletion', clusterId, `${status}${pending}`),
+            `${where} cannot be deleted yet (${err.message.slice(0, 200)}); status ${status}${pending}. ` +
+              'If it is stopped, start it (aws rds start-db-cluster) so it can be deleted.'
+          );
+        }
+        throw toActivityFailure(err, `deleting ${where}`);
+      }
+      const left = deleting.length > 0 ? ` after deleting ${deleting.length} instance(s)` : '';
+      notReady(await report('deletion', clusterId, 'deleting'), `deletion of ${where} started${left}`);
+    },
+
+    /**
+     * Starts the restore of the target cluster from a snapshot in the target region/account, with every requested
+     * setting and this operation's tags. Adopts the cluster this operation already started; refuses any other.
+     */
+    async restoreCluster(input: RestoreClusterInput): Promise<RestoreClusterOutput> {
+      const { target, clusterId, settings, operationId } = input;
+      const where = describeWhere('cluster', clusterId, target);
+      const problems: string[] = [];
+      if (!clusterId) problems.push('clusterId is empty');
+      if (!input.snapshotIdentifier) problems.push('snapshotIdentifier is empty');
+      if (!settings?.engine) problems.push('settings.engine is empty');
+      if (!operationId) problems.push('operationId is empty');
+      const sv2 = settings?.serverlessV2;
+      if (sv2 && !(sv2.minCapacity >= 0 && sv2.maxCapacity >= sv2.minCapacity)) {
+        problems.push('settings.serverlessV2 needs 0 <= minCapacity <= maxCapacity');
+      }
+      if (problems.length > 0) {
+        throw failure('InvalidRequest', `Cannot restore ${where}: ${problems.join('; ')}.`);
+      }
+
+      const rds = deps.clients.rds(target);
+      const adoptOrRefuse = (existing: DBCluster): RestoreClusterOutput => {
+        const tags = tagsOf(existing.TagList);
+        if (isCreatedByOperation(tags, operationId)) {
+          return { clusterArn: existing.DBClusterArn ?? '', adopted: true };
+        }
+        const owner = isManagedByPipeline(tags) ? `operation ${operationOf(tags) ?? '(unknown)'}` : 'someone else';
+        throw failure(
+          'TargetExists',
+          `Cannot restore ${where}: a cluster with this identifier already exists (status ${existing.Status}), ` +
+            `created by ${owner}, not by operation ${operationId}. It was not touched. Delete it, set ` +
+            'replace.existing: true on a new restore, or choose another target.clusterId.',
+          { clusterId }
+        );
+      };
+
+      const existing = await findCluster(rds, clusterId, `checking whether ${where} already exists`);
+      if (existing) return adoptOrRefuse(existing);
+
+      const command: RestoreDBClusterFromSnapshotCommandInput = {
+        DBClusterIdentifier: clusterId,
+        SnapshotIdentifier: input.snapshotIdentifier,
+        Engine: settings.engine,
+        DeletionProtection: settings.deletionProtection,
+        CopyTagsToSnapshot: true,
+        Tags: ownershipTags(input.tags ?? [], operationId),
+        ...(settings.engineVersion ? { EngineVersion: settings.engineVersion } : {}),
+        ...(settings.port !== undefined ? { Port: settings.port } : {}),
+        ...(settings.dbSubnetGroupName ? { DBSubnetGroupName: settings.dbSubnetGroupName } : {}),
+        ...(settings.vpcSecurityGroupIds?.length ? { VpcSecurityGroupIds: settings.vpcSecurityGroupIds } : {}),
+        ...(settings.dbClusterParameterGroupName
+          ? { DBClusterParameterGroupName: settings.dbClusterParameterGroupName }
+          : {}),
+        ...(settings.kmsKeyId ? { KmsKeyId: settings.kmsKeyId } : {}),
+        ...(sv2
+          ? {
+              ServerlessV2ScalingConfiguration: {
+                MinCapacity: sv2.minCapacity,
+                MaxCapacity: sv2.maxCapacity,
+                ...(sv2.secondsUntilAutoPause !== undefined
+                  ? { SecondsUntilAutoPause: sv2.secondsUntilAutoPause }
+                  : {}),
+              },
+            }
+          : {}),
+        ...(settings.enableIamDatabaseAuthentication !== undefined
+          ? { EnableIAMDatabaseAuthentication: settings.enableIamDatabaseAuthentication }
+          : {}),
+        ...(settings.enableCloudwatchLogsExports?.length
+          ? { EnableCloudwatchLogsExports: settings.enableCloudwatchLogsExports }
+          : {}),
+        ...(settings.backupRetentionPeriod !== undefined
+          ? { BackupRetentionPeriod: settings.backupRetentionPeriod }
+          : {}),
+      };
+      try {
+        const out = await rds.send(new RestoreDBClusterFromSnapshotCommand(command));
+        return { clusterArn: out.DBCluster?.DBClusterArn ?? '', adopted: false };
+      } catch (err) {
+        if (isAwsError(err, 'DBClusterAlreadyExistsFault')) {
+          // Lost a race (or an earlier attempt's request succeeded after all): adopt only if it is ours.
+          const raced = await findCluster(rds, clusterId, `re-checking ${where} after DBClusterAlreadyExistsFault`);
+          if (raced) return adoptOrRefuse(raced);
+        }
+        throw toActivityFailure(err, `restoring ${where} from snapshot ${input.snapshotIdentifier}`);
+      }
+    },
+
+    /** One status check of the restored cluster: returns it when available, NotReady while in progress. */
+    async awaitClusterAvailable(input: DescribeClusterInput): Promise<ClusterInfo> {
+      const { target, clusterId } = input;
+      const where = describeWhere('cluster', clusterId, target);
+      const rds = deps.clients.rds(target);
+      const cluster = await findCluster(rds, clusterId, `checking the status of ${where}`);
+      if (!cluster) {
+        throw failure(
+          'ClusterFailed',
+          `${where} no longer exists while waiting for it to become available: it was deleted outside this ` +
+            'restore (check CloudTrail DeleteDBCluster events), or the restore failed. Restore again.',
+          { clusterId }
+        );
+      }
+      const status = cluster.Status ?? 'unknown';
+      switch (classifyClusterStatus(status)) {
+        case 'ready':
+          return toClusterInfo(cluster);
+        case 'terminal':
+          throw failure(
+            'ClusterFailed',
+            `${where} is ${status} and will not become available. ${statusHint(status) ?? 'Check its RDS events.'}`,
+            { clusterId, status }
+          );
+        default:
+          notReady(await report('cluster', clusterId, status), `${where} is ${status}`);
+      }
+    },
+  };
+}
