@@ -21,15 +21,34 @@ export function restoreWorkflowId(target: { region: string; clusterId: string; a
   return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId}`;
 }
 
-/** Identifier of the snapshot copy a run makes in the target region: unique per operation, at most 255 chars. */
+/**
+ * Identifier of the snapshot copy a run makes in the target region: `<cluster>-<hash of operation id>-copy`.
+ * Always a valid RDS identifier (letters, digits, single hyphens, at most 63 characters) whatever the operation id
+ * holds, and distinct per operation; the readable operation id is in the copy's tags.
+ */
 export function snapshotCopyId(targetClusterId: string, operationId: string): string {
-  return `${targetClusterId}-${operationId}-copy`.slice(0, 255).replace(/-+$/, '');
+  const suffix = `-${fnv1a32(operationId)}-copy`;
+  return trimHyphens(targetClusterId.slice(0, 63 - suffix.length)) + suffix;
 }
 
 /** Instance identifiers: `<cluster>-1` is the writer, `<cluster>-2..N` the readers (max 63 chars). */
 export function instanceId(clusterId: string, index: number): string {
   const suffix = `-${index + 1}`;
-  return clusterId.slice(0, 63 - suffix.length) + suffix;
+  return trimHyphens(clusterId.slice(0, 63 - suffix.length)) + suffix;
+}
+
+function trimHyphens(text: string): string {
+  return text.replace(/-+$/, '');
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable fingerprint (not security). */
+function fnv1a32(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 export function instanceIds(clusterId: string, count: number): string[] {

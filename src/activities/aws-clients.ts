@@ -1,0 +1,82 @@
+/**
+ * AWS SDK clients for the activities: one cached client per service, region and account (role).
+ *
+ * Endpoints come only from the SDK's standard settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_RDS`, profile config)
+ * or from `clientConfig` injected by the process that builds the factory; there is no endpoint logic here.
+ * Tests and the bench attach their middleware (simulation, moto account header) through `decorate`.
+ */
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+
+import type { AwsLocation } from './types';
+
+export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager';
+export type AwsClient = RDSClient | SNSClient | SecretsManagerClient;
+
+/** Session name of every role assumed by the pipeline: lets CloudTrail readers find our calls. */
+export const ROLE_SESSION_NAME = 'aurora-restore';
+
+export interface AwsClientFactory {
+  rds(loc: AwsLocation): RDSClient;
+  sns(loc: AwsLocation): SNSClient;
+  secretsManager(loc: AwsLocation): SecretsManagerClient;
+  /** Closes every cached client (sockets); the factory must not be used afterwards. */
+  destroy(): void;
+}
+
+export interface AwsClientFactoryOptions {
+  /**
+   * Extra SDK client configuration applied to every client (e.g. `credentials`, `maxAttempts`, `retryMode`,
+   * `requestHandler`). With a role, `credentials` become the master credentials used to call STS.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  clientConfig?: Record<string, any>;
+  /** Called once for every new client, before first use: the hook for middleware (simulation, tracing). */
+  decorate?: (client: AwsClient, loc: AwsLocation, service: AwsServiceName) => void;
+}
+
+export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): AwsClientFactory {
+  const { clientConfig = {}, decorate } = options;
+  const cache = new Map<string, AwsClient>();
+  let destroyed = false;
+
+  function credentialsFor(loc: AwsLocation): unknown {
+    if (!loc.roleArn) return clientConfig.credentials; // undefined -> the SDK's default chain
+    // STS in the caller's region: regional endpoints work inside VPCs without internet and keep failures local.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { credentials: masterCredentials, ...stsConfig } = clientConfig;
+    return fromTemporaryCredentials({
+      params: { RoleArn: loc.roleArn, RoleSessionName: ROLE_SESSION_NAME },
+      masterCredentials,
+      clientConfig: { ...stsConfig, region: loc.region },
+    });
+  }
+
+  function get<C extends AwsClient>(service: AwsServiceName, loc: AwsLocation, build: (config: object) => C): C {
+    if (destroyed) throw new Error('AWS client factory used after destroy()');
+    if (!loc.region) throw new Error(`No AWS region given for a ${service} client`);
+    // accountId is part of the key too: without a role it is informational, but middleware added by `decorate`
+    // (e.g. moto's per-account header) may depend on it, and one client per account is the SDK's own guidance.
+    const key = [service, loc.region, loc.accountId ?? '', loc.roleArn ?? ''].join('|');
+    const cached = cache.get(key);
+    if (cached) return cached as C;
+    const credentials = credentialsFor(loc);
+    const client = build({ ...clientConfig, region: loc.region, ...(credentials ? { credentials } : {}) });
+    decorate?.(client, loc, service);
+    cache.set(key, client);
+    return client;
+  }
+
+  return {
+    rds: (loc) => get('rds', loc, (config) => new RDSClient(config)),
+    sns: (loc) => get('sns', loc, (config) => new SNSClient(config)),
+    secretsManager: (loc) => get('secretsmanager', loc, (config) => new SecretsManagerClient(config)),
+    destroy() {
+      destroyed = true;
+      for (const client of cache.values()) client.destroy();
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * All restore activities, built from their dependencies so the worker, tests and the bench choose the AWS clients
+ * (real AWS, moto, or moto behind the simulation layer) and how observations reach the workflow.
+ */
+import type { AwsClientFactory } from './aws-clients';
+import { createClusterActivities } from './clusters';
+import { createInstanceActivities } from './instances';
+import { createMasterPasswordActivities } from './master-password';
+import { createNotificationActivities } from './notifications';
+import type { ObservationReporter } from './polling';
+import { createSnapshotActivities } from './snapshots';
+
+export interface ActivityDeps {
+  clients: AwsClientFactory;
+  /** How wait activities report status changes; default: signal the activity's own workflow (`getClient()`). */
+  reportObservation?: ObservationReporter;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSnapshotActivities(deps),
+    ...createClusterActivities(deps),
+    ...createInstanceActivities(deps),
+    ...createMasterPasswordActivities(deps),
+    ...createNotificationActivities(deps),
+  };
+}
+
+export type RestoreActivities = ReturnType<typeof createActivities>;
+
+export type { AwsClientFactory, AwsClientFactoryOptions } from './aws-clients';
+export { createAwsClientFactory } from './aws-clients';
+export type { ObservationReporter } from './polling';

@@ -1,0 +1,154 @@
+/**
+ * Infrequent polling (temporal-notes 3.1): a wait activity does ONE describe per attempt. When the resource is not
+ * ready yet it throws `notReady(...)`, a BENIGN retryable failure, and the workflow's retry policy (initialInterval =
+ * poll interval, backoffCoefficient 1, scheduleToClose = the wait's deadline) schedules the next attempt. Retries add
+ * no history events, so history stays the same size whether AWS takes two minutes or ten hours.
+ *
+ * Because failed attempts leave no trace in history, the last observed status is pushed to the workflow with the
+ * `observationSignal` (for the `progress` query), but only when it changed: status, or copy progress by 10% bucket.
+ * What was last reported is remembered across attempts in the activity's heartbeat details.
+ *
+ * Why heartbeat details survive a failed attempt (checked with a real worker, heartbeat then throw at once, on the
+ * dev server and on the time-skipping test server): sdk-core attaches the latest heartbeat details to the
+ * RespondActivityTaskFailed call when the server advertises `activity_failure_include_heartbeat` (Temporal Server
+ * >= 1.16, the dev server, Cloud), and the first heartbeat of an attempt is sent without throttling anyway, which
+ * is why it also held on the test server that does not advertise it. Worst case, a lost detail means one duplicate
+ * signal, never a missed one.
+ */
+import { activityInfo, getClient, heartbeat, log } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+
+import { Failures } from '../domain/errors';
+import { observationSignal } from '../workflows/messages';
+import type { AwsObservation } from './types';
+
+/** Delivers an observation to the workflow that scheduled the current activity. */
+export type ObservationReporter = (obs: AwsObservation) => Promise<void>;
+
+/** Longest time a report may take: reporting is best effort and must never eat the poll's start-to-close budget. */
+export const REPORT_TIMEOUT_MS = 10_000;
+
+/** Heartbeat details of a poll activity: what was last reported, per resource. */
+export interface PollHeartbeat {
+  reported: Record<string, { status: string; bucket: number | null }>;
+}
+
+/**
+ * Default reporter: signals the activity's own workflow run through the worker's client (`getClient()`).
+ * The signal carries only statuses and percentages, never secrets.
+ */
+export const signalWorkflowReporter: ObservationReporter = async (obs) => {
+  const execution = activityInfo().workflowExecution;
+  if (!execution) throw new Error('activity was not scheduled by a workflow');
+  await getClient().workflow.getHandle(execution.workflowId, execution.runId).signal(observationSignal, obs);
+};
+
+/** Makes an observation stamped with the current time. */
+export function observation(
+  resource: AwsObservation['resource'],
+  id: string,
+  status: string,
+  percentProgress?: number
+): AwsObservation {
+  return {
+    resource,
+    id,
+    status,
+    ...(percentProgress === undefined ? {} : { percentProgress }),
+    observedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Throws the "still in progress" failure of a poll attempt: type NotReady, retryable, category BENIGN (logged at
+ * DEBUG by the worker and kept out of failure metrics), with the observation as details so the last attempt's
+ * failure, if the wait times out, says what was seen.
+ */
+export function notReady(obs: AwsObservation, message: string): never {
+  throw ApplicationFailure.create({
+    type: Failures.NotReady.type,
+    message,
+    nonRetryable: false,
+    category: ApplicationFailureCategory.BENIGN,
+    details: [obs],
+  });
+}
+
+function keyOf(obs: AwsObservation): string {
+  return `${obs.resource}:${obs.id}`;
+}
+
+function bucketOf(obs: AwsObservation): number | null {
+  return typeof obs.percentProgress === 'number' && Number.isFinite(obs.percentProgress)
+    ? Math.floor(obs.percentProgress / 10)
+    : null;
+}
+
+/** Reads what earlier attempts reported; anything unexpected counts as "nothing reported yet". */
+export function lastReported(): PollHeartbeat {
+  const details: unknown = activityInfo().heartbeatDetails;
+  if (details && typeof details === 'object' && 'reported' in details) {
+    const reported = (details as PollHeartbeat).reported;
+    if (reported && typeof reported === 'object') return { reported: { ...reported } };
+  }
+  return { reported: {} };
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Reports observations that changed since the last report (status, or percent bucket floor(percent/10)) and records
+ * them in the heartbeat details, which the next attempt reads. Call once per attempt with everything observed (one
+ * heartbeat per attempt: heartbeats are throttled, and only the first of an attempt is sent right away).
+ * Never throws: a failed report is logged as a warning and retried by the next attempt.
+ *
+ * @returns the observations that were reported.
+ */
+export async function reportObservation(
+  observed: AwsObservation | AwsObservation[],
+  reporter: ObservationReporter = signalWorkflowReporter
+): Promise<AwsObservation[]> {
+  const list = Array.isArray(observed) ? observed : [observed];
+  const state = lastReported();
+  const sent: AwsObservation[] = [];
+  for (const obs of list) {
+    const previous = state.reported[keyOf(obs)];
+    const bucket = bucketOf(obs);
+    if (previous && previous.status === obs.status && previous.bucket === bucket) continue;
+    try {
+      await withTimeout(reporter(obs), REPORT_TIMEOUT_MS);
+      state.reported[keyOf(obs)] = { status: obs.status, bucket };
+      sent.push(obs);
+    } catch (err) {
+      log.warn('Could not report an observed AWS status to the workflow; the next poll will try again', {
+        resource: obs.resource,
+        id: obs.id,
+        status: obs.status,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  // Heartbeat on every attempt, changed or not: keeps the details the next attempt reads in place either way.
+  try {
+    heartbeat(state);
+  } catch (err) {
+    log.warn('Could not record the last reported observation in heartbeat details', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+  return sent;
+}
+
+/**
+ * Milliseconds since the activity was first scheduled (across all attempts of this poll): the clock for grace
+ * periods such as "a copy we just started is not visible yet".
+ */
+export function msSinceFirstScheduled(): number {
+  return Math.max(0, Date.now() - activityInfo().scheduledTimestampMs);
+}

@@ -1,0 +1,548 @@
+/**
+ * Snapshot activities: find the snapshot to restore, share it with the target account, copy it into the target
+ * region/account, wait for the copy, and delete the copy afterwards.
+ *
+ * Every mutating activity describes first: a copy this operation already made is adopted (by its operation-id tag),
+ * a foreign snapshot under our copy id is never touched, and only copies tagged with this operation are deleted.
+ * AWS errors become typed failures via `toActivityFailure`; messages never contain request parameters beyond
+ * identifiers, regions and accounts.
+ */
+import {
+  CopyDBClusterSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  paginateDescribeDBClusterSnapshots,
+} from '@aws-sdk/client-rds';
+import type { DBClusterSnapshot, DescribeDBClusterSnapshotsCommandInput, RDSClient } from '@aws-sdk/client-rds';
+import { cancellationSignal, log } from '@temporalio/activity';
+
+import { classifySnapshotStatus, statusHint } from '../domain/aws-status';
+import { isCreatedByOperation, TAG_OPERATION_ID } from '../domain/naming';
+import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '../domain/snapshot-selection';
+import type { AwsClientFactory } from './aws-clients';
+import { failure, isAwsError, toActivityFailure } from './failures';
+import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';
+import type { ObservationReporter } from './polling';
+import type {
+  AwaitSnapshotInput,
+  AwsLocation,
+  DeleteSnapshotCopyInput,
+  FindSnapshotInput,
+  ShareSnapshotInput,
+  SnapshotInfo,
+  StartSnapshotCopyInput,
+  StartSnapshotCopyOutput,
+  Tag,
+} from './types';
+
+export interface SnapshotActivityDeps {
+  clients: AwsClientFactory;
+  reportObservation?: ObservationReporter;
+}
+
+/**
+ * How long a copy we started may stay invisible to DescribeDBClusterSnapshots before we call it lost. RDS is
+ * eventually consistent right after CopyDBClusterSnapshot; measured from the wait's first scheduling.
+ */
+export const COPY_VISIBILITY_GRACE_MS = 5 * 60_000;
+
+const ACCOUNT_RE = /^\d{12}$/;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+
+/**
+ * The activity's cancellation signal for read-only calls, so a cancelled wait stops at once. Mutating calls get
+ * none on purpose: an aborted request may still have been applied by AWS, and the next describe-first attempt is
+ * the only reliable way to learn that. Undefined outside an activity context (cancellationSignal() throws there).
+ */
+function readSignal(): { abortSignal?: AbortSignal } {
+  try {
+    return { abortSignal: cancellationSignal() };
+  } catch {
+    return {};
+  }
+}
+
+/** `snapshot X in us-east-1 (account 1234...)`: how messages name a snapshot. */
+function where(id: string, loc: AwsLocation): string {
+  return `snapshot ${id} in ${loc.region}${loc.accountId ? ` (account ${loc.accountId})` : ''}`;
+}
+
+interface ParsedArn {
+  partition: string;
+  region: string;
+  accountId: string;
+  resourceType: string;
+  resource: string;
+}
+
+/** Splits an RDS ARN; the resource part may itself contain colons (automated ids `rds:<cluster>-<date>`). */
+function parseArn(arn: string | undefined): ParsedArn | undefined {
+  const parts = (arn ?? '').split(':');
+  if (parts.length < 7 || parts[0] !== 'arn') return undefined;
+  return {
+    partition: parts[1],
+    region: parts[3],
+    accountId: parts[4],
+    resourceType: parts[5],
+    resource: parts.slice(6).join(':'),
+  };
+}
+
+function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Tag[] {
+  return (list ?? [])
+    .filter((t): t is { Key: string; Value?: string } => typeof t.Key === 'string')
+    .map((t) => ({ Key: t.Key, Value: t.Value ?? '' }));
+}
+
+/** Converts an SDK snapshot into the activity contract's SnapshotInfo (region and account from its ARN). */
+export function toSnapshotInfo(s: DBClusterSnapshot, loc: AwsLocation): SnapshotInfo {
+  const arn = s.DBClusterSnapshotArn ?? '';
+  const parsed = parseArn(arn);
+  return {
+    identifier: s.DBClusterSnapshotIdentifier ?? parsed?.resource ?? '',
+    arn,
+    region: parsed?.region || loc.region,
+    accountId: parsed?.accountId || loc.accountId || '',
+    ...(s.DBClusterIdentifier ? { clusterId: s.DBClusterIdentifier } : {}),
+    engine: s.Engine ?? 'unknown',
+    ...(s.EngineVersion ? { engineVersion: s.EngineVersion } : {}),
+    status: s.Status ?? 'unknown',
+    snapshotType: s.SnapshotType ?? 'unknown',
+    encrypted: s.StorageEncrypted === true,
+    ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+    ...(s.SnapshotCreateTime ? { createdAt: new Date(s.SnapshotCreateTime).toISOString() } : {}),
+    ...(typeof s.PercentProgress === 'number' ? { percentProgress: s.PercentProgress } : {}),
+    ...(typeof s.AllocatedStorage === 'number' ? { allocatedStorageGb: s.AllocatedStorage } : {}),
+    // DescribeDBClusterSnapshots returns the tags itself (TagList), so no ListTagsForResource call is needed.
+    // Snapshots shared from another account come without the owner's tags.
+    tags: tagsOf(s.TagList),
+  };
+}
+
+/** The snapshot with this plain identifier in the client's account and region, or undefined when absent. */
+async function describeSnapshot(rds: RDSClient, id: string, context: string): Promise<DBClusterSnapshot | undefined> {
+  try {
+    const out = await rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }),
+      readSignal()
+    );
+    return out.DBClusterSnapshots?.find((s) => s.DBClusterSnapshotIdentifier === id) ?? out.DBClusterSnapshots?.[0];
+  } catch (err) {
+    if (isAwsError(err, 'DBClusterSnapshotNotFoundFault')) return undefined;
+    throw toActivityFailure(err, context);
+  }
+}
+
+/** Every snapshot matching `input`, across pages (the SDK paginator follows `Marker`). */
+async function listSnapshots(
+  rds: RDSClient,
+  input: DescribeDBClusterSnapshotsCommandInput,
+  context: string
+): Promise<DBClusterSnapshot[]> {
+  const all: DBClusterSnapshot[] = [];
+  try {
+    for await (const page of paginateDescribeDBClusterSnapshots({ client: rds, pageSize: 100 }, input)) {
+      all.push(...(page.DBClusterSnapshots ?? []));
+    }
+  } catch (err) {
+    throw toActivityFailure(err, context);
+  }
+  return all;
+}
+
+/** Snapshots other accounts shared with the caller in this region (manual only: automated ones cannot be shared). */
+function listShared(rds: RDSClient, context: string): Promise<DBClusterSnapshot[]> {
+  return listSnapshots(rds, { SnapshotType: 'shared', IncludeShared: true }, context);
+}
+
+function requireAvailable(info: SnapshotInfo, whereText: string): SnapshotInfo {
+  if (info.status === 'available') return info;
+  const hint =
+    statusHint(info.status) ??
+    'Wait until it is available (aws rds describe-db-cluster-snapshots shows its status) and start the restore again, or choose another snapshot.';
+  throw failure('SnapshotNotAvailable', `The ${whereText} is "${info.status}", not available: ${hint}`, {
+    snapshot: info.identifier,
+    status: info.status,
+  });
+}
+
+/** Identifier of the account the caller acts in for `loc`, when the request says so. */
+function callerAccount(input: FindSnapshotInput): string | undefined {
+  // With a role the calls run in the role's account (source.accountId); without one, in the worker's own account,
+  // which for a cross-account restore is the target account.
+  return input.source.roleArn ? input.source.accountId : (input.targetAccountId ?? input.source.accountId);
+}
+
+/** True when the request names a source account that is not the one the calls run in: look for shared snapshots. */
+function sourceIsForeign(input: FindSnapshotInput): boolean {
+  const caller = callerAccount(input);
+  return !!input.source.accountId && !!caller && input.source.accountId !== caller;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Activities
+
+export function createSnapshotActivities(deps: SnapshotActivityDeps) {
+  const { clients } = deps;
+
+  async function findByIdentifier(input: FindSnapshotInput, id: string, rule: string): Promise<SnapshotInfo> {
+    const loc = input.source;
+    const rds = clients.rds(loc);
+    const context = `looking up ${where(id, loc)}`;
+    if (!sourceIsForeign(input)) {
+      const found = await describeSnapshot(rds, id, context);
+      if (found) return requireAvailable(toSnapshotInfo(found, loc), where(id, loc));
+    } else {
+      const suffix = `:${input.source.accountId}:cluster-snapshot:${id}`;
+      const shared = (await listShared(rds, context)).find((s) => s.DBClusterSnapshotArn?.endsWith(suffix));
+      if (shared) return requireAvailable(toSnapshotInfo(shared, loc), where(id, loc));
+    }
+    const account = input.source.accountId ? `account ${input.source.accountId}` : "the worker's account";
+    throw failure(
+      'SnapshotNotFound',
+      `No cluster snapshot ${rule} in ${loc.region}, ${account}. Check source.snapshot (or the selection), ` +
+        'source.region and source.accountId' +
+        (sourceIsForeign(input)
+          ? `, and that account ${input.source.accountId} shared it with account ${callerAccount(input)} ` +
+            '(or set source.roleArn to look it up in the source account).'
+          : ' (automated snapshot identifiers start with "rds:").'),
+      { snapshot: id, region: loc.region, accountId: input.source.accountId }
+    );
+  }
+
+  async function findByArn(
+    input: FindSnapshotInput,
+    ref: { arn: string; region: string; accountId: string; identifier: string }
+  ) {
+    // Describe in the ARN's region; moto (and AWS for own snapshots) needs the plain id, shared ones are matched by ARN.
+    const loc: AwsLocation = { ...input.source, region: ref.region };
+    const rds = clients.rds(loc);
+    const context = `looking up snapshot ${ref.arn}`;
+    const caller = callerAccount(input);
+    if (!caller || caller === ref.accountId) {
+      const found = await describeSnapshot(rds, ref.identifier, context);
+      if (found && found.DBClusterSnapshotArn === ref.arn) return requireAvailable(toSnapshotInfo(found, loc), ref.arn);
+    }
+    if (caller !== ref.accountId) {
+      const shared = (await listShared(rds, context)).find((s) => s.DBClusterSnapshotArn === ref.arn);
+      if (shared) return requireAvailable(toSnapshotInfo(shared, loc), ref.arn);
+    }
+    throw failure(
+      'SnapshotNotFound',
+      `No cluster snapshot ${ref.arn} visible in ${ref.region}` +
+        (caller ? ` to account ${caller}` : '') +
+        `: it does not exist, or account ${ref.accountId} has not shared it with the calling account. Check ` +
+        'source.snapshot; for a snapshot of another account, share it (aws rds modify-db-cluster-snapshot-attribute ' +
+        '--attribute-name restore --values-to-add <target account>) or set source.roleArn to a role in that account.',
+      { snapshot: ref.arn, region: ref.region, accountId: ref.accountId }
+    );
+  }
+
+  async function findLatest(
+    input: FindSnapshotInput,
+    ref: { clusterId: string; snapshotType: 'automated' | 'manual' | 'any' }
+  ): Promise<SnapshotInfo> {
+    const loc = input.source;
+    const rds = clients.rds(loc);
+    const context = `listing the snapshots of cluster ${ref.clusterId} in ${loc.region}`;
+    let candidates: SnapshotInfo[];
+    if (sourceIsForeign(input)) {
+      // Another account's cluster is only visible through what it shared with us (manual snapshots only).
+      const shared = await listShared(rds, context);
+      candidates = shared
+        .filter(
+          (s) =>
+            s.DBClusterIdentifier === ref.clusterId &&
+            parseArn(s.DBClusterSnapshotArn)?.accountId === input.source.accountId
+        )
+        .map((s) => toSnapshotInfo(s, loc));
+    } else {
+      const query: DescribeDBClusterSnapshotsCommandInput = { DBClusterIdentifier: ref.clusterId };
+      if (ref.snapshotType !== 'any') query.SnapshotType = ref.snapshotType;
+      candidates = (await listSnapshots(rds, query, context)).map((s) => toSnapshotInfo(s, loc));
+    }
+    const latest = pickLatestSnapshot(candidates, ref.snapshotType);
+    if (latest) return latest;
+    const subject = `cluster "${ref.clusterId}" in ${loc.region}${input.source.accountId ? ` (account ${input.source.accountId})` : ''}`;
+    throw failure(
+      'SnapshotNotFound',
+      `Cannot select a snapshot: ${explainNoSnapshotMatch(candidates, ref.snapshotType, subject)}`,
+      {
+        cluster: ref.clusterId,
+        region: loc.region,
+        accountId: input.source.accountId,
+        snapshotType: ref.snapshotType,
+      }
+    );
+  }
+
+  return {
+    /** Finds the snapshot the request names (identifier, ARN or selection rule); it must be `available`. */
+    async findSnapshot(input: FindSnapshotInput): Promise<SnapshotInfo> {
+      const { ref } = input;
+      switch (ref.kind) {
+        case 'identifier':
+          return findByIdentifier(input, ref.identifier, `"${ref.identifier}"`);
+        case 'arn':
+          return findByArn(input, ref);
+        case 'latest':
+          return findLatest(input, ref);
+        case 'name-template': {
+          let name: string;
+          try {
+            name = buildSnapshotName(ref.template, { date: ref.date, clusterId: ref.clusterId });
+          } catch (err) {
+            throw failure(
+              'InvalidRequest',
+              `source.selection.template: ${err instanceof Error ? err.message : String(err)}`
+            );
+          }
+          return findByIdentifier(input, name, `"${name}" (template "${ref.template}" for ${ref.date})`);
+        }
+        default: {
+          const unknown: never = ref;
+          throw failure('InvalidRequest', `Unknown snapshot reference ${JSON.stringify(unknown)}`);
+        }
+      }
+    },
+
+    /** Lets `targetAccountId` restore/copy the snapshot (restore attribute). Idempotent: checks the attribute first. */
+    async shareSnapshot(input: ShareSnapshotInput): Promise<{ alreadyShared: boolean }> {
+      const { source: loc, snapshotIdentifier: id, targetAccountId } = input;
+      if (!ACCOUNT_RE.test(targetAccountId)) {
+        throw failure(
+          'InvalidRequest',
+          `Cannot share ${where(id, loc)}: target account "${targetAccountId}" is not a 12-digit account id.`
+        );
+      }
+      const rds = clients.rds(loc);
+      const context = `sharing ${where(id, loc)} with account ${targetAccountId}`;
+      const snapshot = await describeSnapshot(rds, id, context);
+      if (!snapshot) {
+        throw failure(
+          'SnapshotNotFound',
+          `Cannot share ${where(id, loc)}: it does not exist (any more). Check source.snapshot and source.region.`,
+          {
+            snapshot: id,
+          }
+        );
+      }
+      if (snapshot.SnapshotType === 'automated') {
+        throw failure(
+          'SnapshotNotShareable',
+          `Cannot share ${where(id, loc)} with account ${targetAccountId}: automated snapshots cannot be shared. ` +
+            'Copy it to a manual snapshot in the source account (aws rds copy-db-cluster-snapshot) and restore from that ' +
+            'copy, or select a manual snapshot (source.selection.snapshotType "manual").',
+          { snapshot: id }
+        );
+      }
+      if (await isSharedWith(rds, id, targetAccountId, context)) return { alreadyShared: true };
+      try {
+        await rds.send(
+          new ModifyDBClusterSnapshotAttributeCommand({
+            DBClusterSnapshotIdentifier: id,
+            AttributeName: 'restore',
+            ValuesToAdd: [targetAccountId],
+          })
+        );
+      } catch (err) {
+        if (isAwsError(err, 'InvalidDBClusterSnapshotStateFault') && /automated/i.test(err.message)) {
+          throw failure(
+            'SnapshotNotShareable',
+            `Cannot share ${where(id, loc)}: RDS says ${err.message} Select a manual snapshot.`,
+            {
+              snapshot: id,
+            }
+          );
+        }
+        throw toActivityFailure(err, context);
+      }
+      log.info('Shared snapshot with the target account', { snapshot: id, region: loc.region, targetAccountId });
+      return { alreadyShared: false };
+    },
+
+    /** Removes `targetAccountId` from the snapshot's restore attribute; a no-op when absent or already removed. */
+    async unshareSnapshot(input: ShareSnapshotInput): Promise<{ removed: boolean }> {
+      const { source: loc, snapshotIdentifier: id, targetAccountId } = input;
+      const rds = clients.rds(loc);
+      const context = `removing the share of ${where(id, loc)} with account ${targetAccountId}`;
+      if (!(await isSharedWith(rds, id, targetAccountId, context, false))) return { removed: false };
+      try {
+        await rds.send(
+          new ModifyDBClusterSnapshotAttributeCommand({
+            DBClusterSnapshotIdentifier: id,
+            AttributeName: 'restore',
+            ValuesToRemove: [targetAccountId],
+          })
+        );
+      } catch (err) {
+        if (isAwsError(err, 'DBClusterSnapshotNotFoundFault')) return { removed: false };
+        throw toActivityFailure(err, context);
+      }
+      log.info('Removed the share of the snapshot with the target account', {
+        snapshot: id,
+        region: loc.region,
+        targetAccountId,
+      });
+      return { removed: true };
+    },
+
+    /**
+     * Starts copying `sourceSnapshotArn` into the target region/account as `copyIdentifier`, tagged with the
+     * operation. Adopts a copy this operation already started; refuses a foreign snapshot under that identifier.
+     */
+    async startSnapshotCopy(input: StartSnapshotCopyInput): Promise<StartSnapshotCopyOutput> {
+      const { target: loc, copyIdentifier: id, sourceSnapshotArn, operationId } = input;
+      const problems: string[] = [];
+      if (!id) problems.push('copyIdentifier is empty');
+      if (!parseArn(sourceSnapshotArn)) problems.push(`sourceSnapshotArn "${sourceSnapshotArn}" is not an ARN`);
+      // Without our tags the copy could never be adopted on retry nor deleted by cleanup.
+      if (!isCreatedByOperation(input.tags, operationId))
+        problems.push(`tags do not mark the copy as created by operation ${operationId}`);
+      if (problems.length)
+        throw failure(
+          'InvalidRequest',
+          `Cannot copy snapshot ${sourceSnapshotArn} to ${loc.region}: ${problems.join('; ')}.`
+        );
+
+      const rds = clients.rds(loc);
+      const context = `copying snapshot ${sourceSnapshotArn} to ${where(id, loc)}`;
+      const adoptOrRefuse = (existing: DBClusterSnapshot): StartSnapshotCopyOutput => {
+        if (isCreatedByOperation(tagsOf(existing.TagList), operationId)) {
+          log.info('Adopted the snapshot copy this operation already started', {
+            copy: id,
+            region: loc.region,
+            operationId,
+          });
+          return { identifier: id, arn: existing.DBClusterSnapshotArn ?? '', adopted: true };
+        }
+        const owner = tagsOf(existing.TagList).find((t) => t.Key === TAG_OPERATION_ID)?.Value;
+        throw failure(
+          'SnapshotCopyConflict',
+          `Cannot copy snapshot ${sourceSnapshotArn}: ${where(id, loc)} already exists and was not created by operation ` +
+            `${operationId}${owner ? ` (it belongs to operation ${owner})` : ' (it is not tagged by this pipeline)'}. ` +
+            'Delete or rename that snapshot if it is no longer needed, or start the restore with another operationId.',
+          { snapshot: id, ...(owner ? { ownerOperationId: owner } : {}) }
+        );
+      };
+
+      const existing = await describeSnapshot(rds, id, context);
+      if (existing) return adoptOrRefuse(existing);
+      try {
+        const out = await rds.send(
+          new CopyDBClusterSnapshotCommand({
+            SourceDBClusterSnapshotIdentifier: sourceSnapshotArn,
+            TargetDBClusterSnapshotIdentifier: id,
+            ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
+            Tags: input.tags,
+            CopyTags: false,
+          })
+        );
+        log.info('Started the snapshot copy', { copy: id, region: loc.region, source: sourceSnapshotArn, operationId });
+        return { identifier: id, arn: out.DBClusterSnapshot?.DBClusterSnapshotArn ?? '', adopted: false };
+      } catch (err) {
+        if (isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault')) {
+          // Lost a race with an earlier attempt (or another actor): adopt only if it is ours.
+          const raced = await describeSnapshot(rds, id, context);
+          if (raced) return adoptOrRefuse(raced);
+        }
+        throw toActivityFailure(err, context);
+      }
+    },
+
+    /** One status check of the copy per attempt (infrequent polling); returns it once `available`. */
+    async awaitSnapshotAvailable(input: AwaitSnapshotInput): Promise<SnapshotInfo> {
+      const { target: loc, snapshotIdentifier: id } = input;
+      const rds = clients.rds(loc);
+      const found = await describeSnapshot(rds, id, `checking the status of ${where(id, loc)}`);
+      if (!found) {
+        const elapsed = msSinceFirstScheduled();
+        if (elapsed < COPY_VISIBILITY_GRACE_MS) {
+          notReady(observation('snapshot-copy', id, 'not-visible-yet'), `${where(id, loc)} is not visible yet`);
+        }
+        throw failure(
+          'SnapshotCopyFailed',
+          `The ${where(id, loc)} disappeared: it was not found for ${Math.round(elapsed / 1000)} s after the copy started. ` +
+            'Someone may have deleted it (check CloudTrail for DeleteDBClusterSnapshot); start the restore again.',
+          { snapshot: id }
+        );
+      }
+      const info = toSnapshotInfo(found, loc);
+      const obs = observation('snapshot-copy', id, info.status, info.percentProgress);
+      await reportObservation(obs, deps.reportObservation);
+      switch (classifySnapshotStatus(info.status)) {
+        case 'ready':
+          return info;
+        case 'terminal':
+          throw failure(
+            'SnapshotCopyFailed',
+            `The ${where(id, loc)} is "${info.status}": ${statusHint(info.status) ?? 'check the RDS events of the snapshot and start the restore again.'}`,
+            { snapshot: id, status: info.status }
+          );
+        default: {
+          const percent = info.percentProgress === undefined ? '' : ` (${info.percentProgress}%)`;
+          return notReady(obs, `${where(id, loc)} is ${info.status}${percent}`);
+        }
+      }
+    },
+
+    /** Deletes the copy this operation made. Refuses anything not tagged with the operation (e.g. a source snapshot). */
+    async deleteSnapshotCopy(input: DeleteSnapshotCopyInput): Promise<{ deleted: boolean }> {
+      const { target: loc, snapshotIdentifier: id, operationId } = input;
+      const rds = clients.rds(loc);
+      const context = `deleting the snapshot copy ${where(id, loc)}`;
+      const existing = await describeSnapshot(rds, id, context);
+      if (!existing) return { deleted: false };
+      if (existing.SnapshotType === 'automated' || !isCreatedByOperation(tagsOf(existing.TagList), operationId)) {
+        throw failure(
+          'NotManagedByPipeline',
+          `Refusing to delete ${where(id, loc)}: it is not tagged as created by operation ${operationId}, so it is not ` +
+            "this restore's copy (the pipeline never deletes source snapshots or snapshots it did not create). " +
+            'Delete it yourself if it is no longer needed.',
+          { snapshot: id }
+        );
+      }
+      try {
+        // A copy still in `copying` can be deleted too: that is how RDS cancels a copy in progress.
+        await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
+      } catch (err) {
+        if (isAwsError(err, 'DBClusterSnapshotNotFoundFault')) return { deleted: false };
+        throw toActivityFailure(err, context);
+      }
+      log.info('Deleted the snapshot copy', { copy: id, region: loc.region, operationId });
+      return { deleted: true };
+    },
+  };
+}
+
+/**
+ * Whether the snapshot's `restore` attribute lists the account explicitly (`all`, a public snapshot, does not count:
+ * an explicit entry is what unshare can later remove). An absent snapshot is false when `mustExist` is off.
+ */
+async function isSharedWith(
+  rds: RDSClient,
+  id: string,
+  accountId: string,
+  context: string,
+  mustExist = true
+): Promise<boolean> {
+  try {
+    const out = await rds.send(
+      new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id }),
+      readSignal()
+    );
+    const restore = out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find(
+      (a) => a.AttributeName === 'restore'
+    );
+    return (restore?.AttributeValues ?? []).includes(accountId);
+  } catch (err) {
+    if (!mustExist && isAwsError(err, 'DBClusterSnapshotNotFoundFault')) return false;
+    throw toActivityFailure(err, context);
+  }
+}
+
+export type SnapshotActivities = ReturnType<typeof createSnapshotActivities>;

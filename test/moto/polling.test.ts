@@ -1,0 +1,281 @@
+/**
+ * Infrequent polling: NotReady failures, terminal statuses and de-duplicated observation reports, using the
+ * snapshot-copy wait against moto. moto copies are `available` at once, so a response middleware (attached through
+ * the client factory's `decorate` hook, like the sim layer) rewrites the copy's Status/PercentProgress per attempt;
+ * the describe itself still goes to moto over HTTP.
+ *
+ * Attempts are simulated with one MockActivityEnvironment each, carrying the previous attempt's last heartbeat in
+ * `heartbeatDetails`: what Temporal does between retries (verified against a real worker, see the report in
+ * src/activities/polling.ts's header).
+ */
+import assert from 'node:assert/strict';
+
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Info } from '@temporalio/activity';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import type { LogEntry } from '@temporalio/worker';
+
+import { notReady, observation, reportObservation } from '../../src/activities/polling';
+import type { PollHeartbeat } from '../../src/activities/polling';
+import { createSnapshotActivities } from '../../src/activities/snapshots';
+import type { AwsObservation } from '../../src/activities/types';
+import { statusHint } from '../../src/domain/aws-status';
+import { Failures, NON_RETRYABLE_TYPES } from '../../src/domain/errors';
+import { pipelineTags, snapshotCopyId } from '../../src/domain/naming';
+import { assertMotoReachable, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
+
+const SRC = 'us-east-1';
+const DST = 'us-west-2';
+
+type StatusOverride = { Status: string; PercentProgress?: number };
+
+async function expectFailure(promise: Promise<unknown>, kind: { type: string }): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
+    assert.equal(err.type, kind.type, `unexpected failure type; message: ${err.message}`);
+    return err;
+  }
+  assert.fail(`expected a ${kind.type} failure, but the call succeeded`);
+}
+
+describe('infrequent polling', function () {
+  this.timeout(30_000);
+
+  const logs: LogEntry[] = [];
+  const logger = new DefaultLogger('DEBUG', (entry) => void logs.push(entry));
+
+  /** One poll attempt: a fresh activity context that sees `heartbeatDetails` from the previous attempt. */
+  async function attempt<R>(
+    fn: () => Promise<R>,
+    previous: unknown,
+    info: Partial<Info> = {}
+  ): Promise<{ result?: R; error?: unknown; heartbeat: unknown }> {
+    const env = new MockActivityEnvironment(
+      { heartbeatDetails: previous, scheduledTimestampMs: Date.now(), ...info },
+      { logger }
+    );
+    let heartbeat: unknown = previous; // no heartbeat in an attempt leaves the server's details unchanged
+    env.on('heartbeat', (d: unknown) => {
+      heartbeat = d;
+    });
+    try {
+      return { result: await env.run(fn), heartbeat };
+    } catch (error) {
+      return { error, heartbeat };
+    }
+  }
+
+  describe('notReady', function () {
+    it('throws a retryable, BENIGN NotReady failure carrying the observation', function () {
+      const obs = observation('cluster', 'c1', 'creating');
+      assert.ok(!NON_RETRYABLE_TYPES.includes(Failures.NotReady.type), 'no retry policy may stop on NotReady');
+      let thrown: unknown;
+      try {
+        notReady(obs, 'cluster c1 is creating');
+      } catch (err) {
+        thrown = err;
+      }
+      assert.ok(thrown instanceof ApplicationFailure);
+      assert.equal(thrown.type, Failures.NotReady.type);
+      assert.equal(thrown.nonRetryable, false);
+      assert.equal(thrown.category, ApplicationFailureCategory.BENIGN);
+      assert.equal(thrown.message, 'cluster c1 is creating');
+      assert.deepEqual(thrown.details, [obs]);
+    });
+  });
+
+  describe('reportObservation', function () {
+    it('reports only status changes and 10% progress buckets, remembering them across attempts', async function () {
+      const sent: AwsObservation[] = [];
+      const reporter = async (obs: AwsObservation): Promise<void> => void sent.push(obs);
+      const sequence: [string, number | undefined][] = [
+        ['creating', undefined],
+        ['creating', undefined],
+        ['copying', 0],
+        ['copying', 9],
+        ['copying', 10],
+        ['copying', 19.5],
+        ['copying', 42],
+        ['available', 100],
+      ];
+      let details: unknown;
+      for (const [status, percent] of sequence) {
+        const out = await attempt(
+          () => reportObservation(observation('snapshot-copy', 'cp', status, percent), reporter),
+          details
+        );
+        details = out.heartbeat;
+      }
+      assert.deepEqual(
+        sent.map((o) => [o.status, o.percentProgress]),
+        [
+          ['creating', undefined],
+          ['copying', 0],
+          ['copying', 10],
+          ['copying', 42],
+          ['available', 100],
+        ]
+      );
+      assert.deepEqual(details, {
+        reported: { 'snapshot-copy:cp': { status: 'available', bucket: 10 } },
+      } satisfies PollHeartbeat);
+    });
+
+    it('keeps resources apart and never fails the poll when reporting fails', async function () {
+      const sent: AwsObservation[] = [];
+      let failNext = true;
+      const flaky = async (obs: AwsObservation): Promise<void> => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('workflow unreachable');
+        }
+        sent.push(obs);
+      };
+      const a = observation('instances', 'db-1', 'creating');
+      const b = observation('instances', 'db-2', 'creating');
+      logs.length = 0;
+      const first = await attempt(() => reportObservation([a, b], flaky), undefined);
+      assert.equal(first.error, undefined, 'a failed report does not fail the attempt');
+      assert.deepEqual(first.result, [b]);
+      assert.ok(logs.some((l) => l.level === 'WARN' && /Could not report/.test(l.message) && l.meta?.id === 'db-1'));
+
+      // The next attempt retries the report that failed, and only that one.
+      const second = await attempt(() => reportObservation([a, b], flaky), first.heartbeat);
+      assert.deepEqual(second.result, [a]);
+      assert.deepEqual(
+        sent.map((o) => o.id),
+        ['db-2', 'db-1']
+      );
+    });
+
+    it("ignores heartbeat details that are not a poll's", async function () {
+      const sent: AwsObservation[] = [];
+      const out = await attempt(
+        () => reportObservation(observation('cluster', 'c1', 'creating'), async (o) => void sent.push(o)),
+        'something else'
+      );
+      assert.equal(out.error, undefined);
+      assert.equal(sent.length, 1);
+    });
+
+    it('the default reporter failing outside a workflow is only a warning', async function () {
+      logs.length = 0;
+      const out = await attempt(() => reportObservation(observation('cluster', 'c1', 'creating')), undefined);
+      assert.equal(out.error, undefined);
+      assert.deepEqual(out.result, []);
+      assert.ok(logs.some((l) => l.level === 'WARN' && /Could not report/.test(l.message)));
+    });
+  });
+
+  describe('awaitSnapshotAvailable on a moto copy', function () {
+    const overrides = new Map<string, StatusOverride>();
+    const sent: AwsObservation[] = [];
+    const clients = motoClientFactory({
+      decorate: (client, _loc, service) => {
+        if (service !== 'rds') return;
+        (client as RDSClient).middlewareStack.add(
+          (next, context) => async (args) => {
+            const result = await next(args);
+            if (context.commandName === 'DescribeDBClusterSnapshotsCommand') {
+              const output = result.output as { DBClusterSnapshots?: { DBClusterSnapshotIdentifier?: string }[] };
+              for (const s of output.DBClusterSnapshots ?? []) {
+                const override = overrides.get(s.DBClusterSnapshotIdentifier ?? '');
+                if (override) Object.assign(s, override);
+              }
+            }
+            return result;
+          },
+          { step: 'initialize', name: 'testStatusOverride' }
+        );
+      },
+    });
+    const acts = createSnapshotActivities({ clients, reportObservation: async (o) => void sent.push(o) });
+    let copyId: string;
+
+    before(async function () {
+      await assertMotoReachable();
+      const clusterId = uniqueName('poll-src');
+      const seeded = await seedSourceCluster({ region: SRC, clusterId, withSnapshot: `${clusterId}-manual` });
+      assert.ok(seeded.snapshot);
+      const operationId = uniqueName('op');
+      copyId = snapshotCopyId(uniqueName('poll-target'), operationId);
+      await attempt(
+        () =>
+          acts.startSnapshotCopy({
+            target: { region: DST },
+            sourceSnapshotArn: seeded.snapshot?.arn ?? '',
+            copyIdentifier: copyId,
+            operationId,
+            tags: pipelineTags(operationId, seeded.snapshot?.arn ?? ''),
+          }),
+        undefined
+      );
+    });
+
+    after(() => clients.destroy());
+
+    const poll = (previous: unknown) =>
+      attempt(() => acts.awaitSnapshotAvailable({ target: { region: DST }, snapshotIdentifier: copyId }), previous);
+
+    it('fails in-progress attempts with NotReady, reports changes once, and returns when available', async function () {
+      sent.length = 0;
+      const script: StatusOverride[] = [
+        { Status: 'creating', PercentProgress: 0 },
+        { Status: 'copying', PercentProgress: 3 },
+        { Status: 'copying', PercentProgress: 7 },
+        { Status: 'copying', PercentProgress: 42 },
+        { Status: 'copying', PercentProgress: 48 },
+      ];
+      let details: unknown;
+      for (const step of script) {
+        overrides.set(copyId, step);
+        const out = await poll(details);
+        details = out.heartbeat;
+        assert.ok(out.error instanceof ApplicationFailure, `attempt at ${step.Status} should fail`);
+        assert.equal(out.error.type, Failures.NotReady.type);
+        assert.equal(out.error.nonRetryable, false);
+        assert.equal(out.error.category, ApplicationFailureCategory.BENIGN);
+        assert.match(
+          out.error.message,
+          new RegExp(`${copyId} in ${DST} is ${step.Status} \\(${step.PercentProgress}%\\)`)
+        );
+        assert.equal((out.error.details?.[0] as AwsObservation).status, step.Status);
+      }
+      overrides.delete(copyId); // moto's own answer: available, 100%
+      const done = await poll(details);
+      assert.equal(done.error, undefined);
+      assert.equal(done.result?.status, 'available');
+      assert.deepEqual(
+        sent.map((o) => `${o.status}:${o.percentProgress}`),
+        ['creating:0', 'copying:3', 'copying:42', 'available:100']
+      );
+      assert.ok(sent.every((o) => o.resource === 'snapshot-copy' && o.id === copyId));
+    });
+
+    for (const status of ['failed', 'error', 'incompatible-restore', 'deleting']) {
+      it(`fails a copy in terminal status "${status}" with a non-retryable SnapshotCopyFailed`, async function () {
+        overrides.set(copyId, { Status: status });
+        try {
+          const err = await expectFailure(
+            poll(undefined).then((o) => {
+              if (o.error) throw o.error;
+              return o.result;
+            }),
+            Failures.SnapshotCopyFailed
+          );
+          assert.equal(err.nonRetryable, true);
+          assert.match(err.message, new RegExp(`${copyId} in ${DST} is "${status}"`));
+          const hint = statusHint(status);
+          assert.ok(hint && err.message.includes(hint), 'the message says what to do');
+          assert.deepEqual(err.details?.[0], { code: Failures.SnapshotCopyFailed.code, snapshot: copyId, status });
+        } finally {
+          overrides.delete(copyId);
+        }
+      });
+    }
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Helpers for tests against a running moto server (real HTTP, real AWS SDK clients).
+ *
+ * The server is started outside the tests (scripts/servers.sh or `.tools/venv/bin/moto_server -H 127.0.0.1 -p 5055`);
+ * its endpoint comes from AWS_ENDPOINT_URL (default http://127.0.0.1:5055). An unreachable server is an error,
+ * never a skipped test. One moto server serves every region (taken from the SigV4 scope) and every account (taken
+ * from the `x-moto-account-id` header, or from the role of STS AssumeRole credentials), so tests use unique names
+ * instead of resetting shared state.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { CreateDBClusterCommand, CreateDBClusterSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+import { createAwsClientFactory } from '../../src/activities/aws-clients';
+import type { AwsClient, AwsClientFactory, AwsClientFactoryOptions } from '../../src/activities/aws-clients';
+import type { AuroraEngine } from '../../src/domain/request';
+
+/** moto's default account: requests without the account header act in it. */
+export const MOTO_DEFAULT_ACCOUNT = '123456789012';
+/** AWS-managed RDS key alias: resolves in every region and account of moto (and of AWS). */
+export const RDS_MANAGED_KMS_ALIAS = 'alias/aws/rds';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export function motoEndpoint(): string {
+  return (process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5055').replace(/\/+$/, '');
+}
+
+/** SDK client settings for moto: endpoint, dummy credentials, no retries of moto's deterministic answers. */
+export function motoClientConfig(): { endpoint: string; credentials: typeof TEST_CREDENTIALS; maxAttempts: number } {
+  return { endpoint: motoEndpoint(), credentials: TEST_CREDENTIALS, maxAttempts: 2 };
+}
+
+/** Adds the `x-moto-account-id` header to every request of `client`, making moto act in that account. */
+export function useMotoAccount(client: AwsClient | SQSClient, accountId: string): void {
+  (client as RDSClient).middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> } | undefined;
+      if (request?.headers) request.headers['x-moto-account-id'] = accountId;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccountHeader', override: true }
+  );
+}
+
+export interface MotoClients {
+  rds: RDSClient;
+  sns: SNSClient;
+  secretsManager: SecretsManagerClient;
+  sqs: SQSClient;
+  accountId: string;
+  region: string;
+}
+
+/** Plain SDK clients against moto in `region`, acting in `accountId` (default moto's default account). */
+export function motoClients(region: string, accountId?: string): MotoClients {
+  const config = { ...motoClientConfig(), region };
+  const clients = {
+    rds: new RDSClient(config),
+    sns: new SNSClient(config),
+    secretsManager: new SecretsManagerClient(config),
+    sqs: new SQSClient(config),
+  };
+  if (accountId) for (const client of Object.values(clients)) useMotoAccount(client, accountId);
+  return { ...clients, accountId: accountId ?? MOTO_DEFAULT_ACCOUNT, region };
+}
+
+/** A role ARN in `accountId`: moto's STS hands out credentials that act in that account (no IAM checks). */
+export function motoRoleArn(accountId: string, name = 'aurora-restore'): string {
+  return `arn:aws:iam::${accountId}:role/${name}`;
+}
+
+export interface MotoClientFactoryOptions extends Pick<AwsClientFactoryOptions, 'decorate'> {
+  /**
+   * Account of the worker's own credentials: where calls without a role act (default moto's default account).
+   * Locations with a `roleArn` go through the production assume-role path (moto STS), which selects the role's
+   * account, just as on AWS; a location's `accountId` alone changes nothing, as on AWS.
+   */
+  workerAccountId?: string;
+}
+
+/** The production client factory, pointed at moto through injected client options (endpoint, test credentials). */
+export function motoClientFactory(options: MotoClientFactoryOptions = {}): AwsClientFactory {
+  const { workerAccountId } = options;
+  return createAwsClientFactory({
+    clientConfig: motoClientConfig(),
+    decorate: (client, loc, service) => {
+      if (workerAccountId && !loc.roleArn) useMotoAccount(client, workerAccountId);
+      options.decorate?.(client, loc, service);
+    },
+  });
+}
+
+/** Throws a clear error unless moto answers at the endpoint. Call from a root `before` hook. */
+export async function assertMotoReachable(): Promise<void> {
+  const url = `${motoEndpoint()}/moto-api/`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  } catch (err) {
+    throw new Error(
+      `moto server not reachable at ${motoEndpoint()} (${err instanceof Error ? err.message : String(err)}). ` +
+        'Start it with scripts/servers.sh or `.tools/venv/bin/moto_server -H 127.0.0.1 -p 5055`, ' +
+        'or point AWS_ENDPOINT_URL at a running one.'
+    );
+  }
+}
+
+/**
+ * Wipes every moto backend (all accounts and regions). Dangerous when tests run in parallel against the same server;
+ * mocha runs files serially, but prefer `uniqueName` over resets.
+ */
+export async function resetMoto(): Promise<void> {
+  const response = await fetch(`${motoEndpoint()}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+}
+
+/** A valid, unique RDS identifier: `<prefix>-<time36>-<hex6>`, lowercase, at most 63 characters. */
+export function uniqueName(prefix: string): string {
+  const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const head = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63 - suffix.length - 1)
+    .replace(/-+$/, '');
+  return `${head || 't'}-${suffix}`;
+}
+
+/**
+ * moto has no KMS client here (`@aws-sdk/client-kms` is not a dependency): returns the AWS-managed RDS key alias,
+ * which moto resolves in every region for CopyDBClusterSnapshot and restores. `region` is where the key will be used.
+ */
+export function createKmsKey(region: string): string {
+  if (!region) throw new Error('createKmsKey needs the region the key is used in');
+  return RDS_MANAGED_KMS_ALIAS;
+}
+
+export interface SeedSourceClusterOptions {
+  region: string;
+  clusterId: string;
+  engine?: AuroraEngine;
+  accountId?: string;
+  /** Identifier of a manual snapshot to take of the new cluster. */
+  withSnapshot?: string;
+  encrypted?: boolean;
+  kmsKeyAlias?: string;
+  tags?: Record<string, string>;
+}
+
+export interface SeededCluster {
+  clusterId: string;
+  clusterArn: string;
+  region: string;
+  accountId: string;
+  snapshot?: { identifier: string; arn: string };
+}
+
+/**
+ * Creates a source cluster (moto also makes its one automated snapshot `rds:<id>-<minute>`) and optionally a manual
+ * snapshot. Uses MasterUserPassword, never ManageMasterUserPassword: moto answers 500 when restoring from snapshots
+ * of managed-password clusters.
+ */
+export async function seedSourceCluster(options: SeedSourceClusterOptions): Promise<SeededCluster> {
+  const { region, clusterId, engine = 'aurora-postgresql', accountId, withSnapshot } = options;
+  const { rds, accountId: account } = motoClients(region, accountId);
+  try {
+    const tags = Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+    const created = await rds.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: clusterId,
+        Engine: engine,
+        EngineVersion: engine === 'aurora-postgresql' ? '15.4' : '8.0.mysql_aurora.3.05.2',
+        MasterUsername: 'seed_admin',
+        MasterUserPassword: `Seed-${randomBytes(8).toString('hex')}`,
+        StorageEncrypted: options.encrypted ?? false,
+        ...(options.encrypted || options.kmsKeyAlias ? { KmsKeyId: options.kmsKeyAlias ?? RDS_MANAGED_KMS_ALIAS } : {}),
+        ...(tags.length ? { Tags: tags } : {}),
+      })
+    );
+    const clusterArn = created.DBCluster?.DBClusterArn;
+    if (!clusterArn) throw new Error(`moto returned no ARN for seeded cluster ${clusterId}`);
+    const seeded: SeededCluster = { clusterId, clusterArn, region, accountId: account };
+    if (withSnapshot) {
+      const snap = await rds.send(
+        new CreateDBClusterSnapshotCommand({
+          DBClusterIdentifier: clusterId,
+          DBClusterSnapshotIdentifier: withSnapshot,
+        })
+      );
+      const arn = snap.DBClusterSnapshot?.DBClusterSnapshotArn;
+      if (!arn) throw new Error(`moto returned no ARN for seeded snapshot ${withSnapshot}`);
+      seeded.snapshot = { identifier: withSnapshot, arn };
+    }
+    return seeded;
+  } finally {
+    rds.destroy();
+  }
+}
