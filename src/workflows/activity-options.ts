@@ -1,0 +1,49 @@
+/**
+ * How the workflow calls its activities. Two kinds:
+ * - calls: one AWS call (or a short describe-then-act), retried with exponential backoff on throttling and 5xx;
+ * - waits: one status check per attempt, retried every poll interval until ready, a terminal state (non-retryable
+ *   typed failure) or the wait's deadline (schedule-to-close). Retries are not recorded in history, so a restore's
+ *   history length does not grow with how long AWS takes (temporal-notes.md, polling).
+ */
+import { proxyActivities } from '@temporalio/workflow';
+
+import { NON_RETRYABLE_TYPES } from '../domain/errors';
+
+import type { RestoreActivities } from '../activities';
+
+const CALL_OPTIONS = {
+  startToCloseTimeout: '2m',
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
+} as const;
+
+/** Activities that make one AWS call or a short idempotent sequence. */
+export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
+
+/** Notifications: a few attempts only, because a lost notification must never hold up or mask the outcome. */
+export const notifications = proxyActivities<RestoreActivities>({
+  ...CALL_OPTIONS,
+  retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5, maximumInterval: '30s' },
+});
+
+/**
+ * Activities that check a status once per attempt and are retried every `pollIntervalMs` for up to `timeoutMs`
+ * (no attempt limit: the schedule-to-close timeout bounds the wait).
+ */
+export function waits(pollIntervalMs: number, timeoutMs: number): RestoreActivities {
+  return proxyActivities<RestoreActivities>({
+    startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: timeoutMs,
+    retry: {
+      initialInterval: pollIntervalMs,
+      backoffCoefficient: 1,
+      maximumInterval: pollIntervalMs,
+      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+    },
+  });
+}

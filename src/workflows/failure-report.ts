@@ -1,0 +1,77 @@
+/**
+ * Turns whatever ended a restore (an activity failure, a timeout, a cancellation, a refusal raised by the workflow)
+ * into one catalogue entry: type, ARP code and a message that says what happened, to what, and what to do.
+ */
+import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
+
+import { Failures, failureKindOf } from '../domain/errors';
+import { formatDuration } from '../domain/durations';
+
+import type { FailureName } from '../domain/errors';
+import type { AwsObservation } from '../activities/types';
+
+export interface FailureReport {
+  step?: string;
+  type: string;
+  code: string;
+  message: string;
+}
+
+/** A non-retryable catalogue failure raised by the workflow itself (preflight refusals). */
+export function refuse(failure: FailureName, message: string): ApplicationFailure {
+  const kind = Failures[failure];
+  return ApplicationFailure.create({ type: kind.type, message, nonRetryable: true, details: [{ code: kind.code }] });
+}
+
+export function reportFailure(
+  err: unknown,
+  step: string | undefined,
+  context: { waitTimeoutMs?: number; lastObservation?: AwsObservation }
+): FailureReport {
+  if (isCancellation(err)) {
+    return {
+      step,
+      type: Failures.Cancelled.type,
+      code: Failures.Cancelled.code,
+      message: `The restore was cancelled${step ? ` during ${step}` : ''}; resources this run created were cleaned up.`,
+    };
+  }
+  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+    const seen = context.lastObservation;
+    const last = seen ? ` Last observed: ${seen.resource} ${seen.id} ${describeObservation(seen)}.` : '';
+    const limit = context.waitTimeoutMs ? ` within ${formatDuration(context.waitTimeoutMs)}` : '';
+    return {
+      step,
+      type: Failures.WaitTimedOut.type,
+      code: Failures.WaitTimedOut.code,
+      message:
+        `${step ?? 'A wait'} did not finish${limit}.${last} Check the resource in the AWS console; raise the ` +
+        `matching timing.*Timeout (or timing.deadline) for large snapshots.`,
+    };
+  }
+  const app = err instanceof ActivityFailure ? err.cause : err;
+  if (app instanceof ApplicationFailure) {
+    const kind = failureKindOf(app.type);
+    const detailCode = codeFromDetails(app.details);
+    return {
+      step,
+      type: app.type ?? 'UnexpectedError',
+      code: detailCode ?? kind?.code ?? Failures.AwsServiceError.code,
+      message: app.message,
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { step, type: 'UnexpectedError', code: 'ARP-GENERAL-010', message };
+}
+
+function codeFromDetails(details: unknown[] | undefined | null): string | undefined {
+  const first = details?.[0];
+  if (typeof first === 'object' && first !== null && 'code' in first && typeof first.code === 'string') {
+    return first.code;
+  }
+  return undefined;
+}
+
+function describeObservation(o: AwsObservation): string {
+  return o.percentProgress !== undefined ? `${o.status} (${o.percentProgress}%)` : o.status;
+}

@@ -1,0 +1,2 @@
+/** Workflow entry points: the worker's `workflowsPath` and the bundler's input. */
+export { auroraRestore } from './restore';

@@ -1,0 +1,460 @@
+/**
+ * The restore workflow: the steps read top to bottom, exactly as a DBA would do them by hand.
+ *
+ *   validate -> find snapshot -> check target -> [share] -> [copy -> wait] -> [delete old target]
+ *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [delete the copy] -> notify
+ *
+ * Any failure or cancellation runs the cleanup (what this run created and no longer needs) in a scope that
+ * cancellation cannot interrupt, sends the failure notification, and ends the workflow failed.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+
+import { calls, notifications, waits } from './activity-options';
+import { reportFailure, refuse } from './failure-report';
+import { observationSignal, progressQuery, SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from './messages';
+import { ProgressTracker } from './progress';
+import { Failures } from '../domain/errors';
+import { instanceIds, isCreatedByOperation, pipelineTags, restoreWorkflowId, snapshotCopyId } from '../domain/naming';
+import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
+import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
+
+import type { FailureReport } from './failure-report';
+import type { RestoreProgress, RestoreResult } from './messages';
+import type { StepName } from './progress';
+import type {
+  AwsLocation,
+  ClusterEndpoints,
+  NotificationKind,
+  RestoreEvent,
+  SetMasterPasswordOutput,
+  SnapshotInfo,
+} from '../activities/types';
+import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
+
+/** What this run has created (or may have created, when a call's outcome is unknown) and must clean up on failure. */
+interface Created {
+  sharedWith?: string;
+  snapshotCopy?: string;
+  cluster?: string;
+}
+
+export async function auroraRestore(input: RestoreRequest): Promise<RestoreResult> {
+  const startedAt = Date.now();
+  const { workflowId } = workflowInfo();
+  const progress = new ProgressTracker(workflowId);
+  setHandler(progressQuery, () => progress.view());
+  setHandler(observationSignal, (observation) => progress.observe(observation));
+
+  // Validation happens before any side effect and reports every problem at once.
+  const request = validate(input, progress);
+  progress.setOperationId(request.operationId);
+  const { target, source } = request;
+  const targetLoc: AwsLocation = { region: target.region, accountId: target.accountId, roleArn: target.roleArn };
+  const sourceLoc: AwsLocation = { region: source.region, accountId: source.accountId, roleArn: source.roleArn };
+  upsertSearchAttributes([
+    { key: SA_TARGET, value: `${target.region}/${target.clusterId}` },
+    { key: SA_SOURCE, value: describeSource(request) },
+    { key: SA_STATUS, value: 'running' },
+  ]);
+
+  const deadlineAt = startedAt + request.timing.deadlineMs;
+  const created: Created = {};
+  let waitTimeoutMs: number | undefined;
+  const step = async <T>(name: StepName, run: () => Promise<T>, detail?: (result: T) => string): Promise<T> => {
+    progress.stepStarted(name, Date.now());
+    upsertSearchAttributes([{ key: SA_STEP, value: name }]);
+    try {
+      const result = await run();
+      progress.stepEnded(name, Date.now(), 'completed', detail?.(result));
+      return result;
+    } catch (err) {
+      progress.stepEnded(name, Date.now(), 'failed');
+      throw err;
+    }
+  };
+  /** Wait activities, bounded by the wait's own timeout and by what is left of the overall deadline. */
+  const wait = (timeoutMs: number) => {
+    waitTimeoutMs = Math.min(timeoutMs, deadlineAt - Date.now());
+    if (waitTimeoutMs <= 0) {
+      throw refuse('WaitTimedOut', `The restore's overall deadline (timing.deadline) passed before the next wait.`);
+    }
+    return waits(request.timing.pollIntervalMs, waitTimeoutMs);
+  };
+
+  await notify(request, 'started', progress);
+  try {
+    // 1. Find and verify the snapshot (must be `available`).
+    const snapshot = await step(
+      'find-snapshot',
+      () => calls.findSnapshot({ source: sourceLoc, ref: source.snapshotRef, targetAccountId: target.accountId }),
+      (s) => s.identifier
+    );
+    progress.setSnapshot(snapshot);
+    const engine = orRefuse(resolveEngine(request, snapshot));
+    const transfer = orRefuse(planSnapshotTransfer(request, snapshot));
+
+    // 2. Preflight on the target, before anything is shared, copied or deleted.
+    const existing = await step('check-target', () =>
+      calls.describeCluster({ target: targetLoc, clusterId: target.clusterId })
+    );
+    if (existing) {
+      const refusal = checkReplaceAllowed(request, existing);
+      if (refusal) throw refuse(refusal.failure, refusal.message);
+    }
+
+    // 3. Cross-account: the source account shares the snapshot with the target account.
+    if (transfer.share && target.accountId) {
+      const targetAccountId = target.accountId;
+      const share = await step(
+        'share-snapshot',
+        () => calls.shareSnapshot({ source: sourceLoc, snapshotIdentifier: snapshot.identifier, targetAccountId }),
+        (s) => (s.alreadyShared ? 'already shared before this run; left as it was' : `shared with ${targetAccountId}`)
+      );
+      // Only a share this run added is removed again; one that existed before belongs to someone else.
+      if (!share.alreadyShared) {
+        created.sharedWith = targetAccountId;
+        progress.resources().sharedSnapshot = snapshot.arn;
+      }
+    }
+
+    // 4. Copy into the target region/account under the target's KMS key, and wait until it is available.
+    let restoreFrom = snapshot.identifier;
+    if (transfer.copy) {
+      const copyId = snapshotCopyId(target.clusterId, request.operationId);
+      created.snapshotCopy = copyId;
+      progress.resources().snapshotCopy = copyId;
+      await step(
+        'copy-snapshot',
+        () =>
+          calls.startSnapshotCopy({
+            target: targetLoc,
+            sourceSnapshotArn: snapshot.arn,
+            copyIdentifier: copyId,
+            kmsKeyId: request.copy.kmsKeyId,
+            operationId: request.operationId,
+            tags: pipelineTags(request.operationId, snapshot.arn, target.tags),
+          }),
+        (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
+      );
+      await step('wait-for-copy', () =>
+        wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({ target: targetLoc, snapshotIdentifier: copyId })
+      );
+      restoreFrom = copyId;
+      if (created.sharedWith) await unshare(request, snapshot, created, progress);
+    } else {
+      progress.stepSkipped('copy-snapshot', Date.now(), transfer.reason);
+    }
+
+    // 5. Replace the existing target: only ours, never the source, deletion protection as allowed.
+    if (existing) {
+      await step('delete-target', () =>
+        wait(request.timing.deleteTimeoutMs).deleteCluster({
+          target: targetLoc,
+          clusterId: target.clusterId,
+          guard: { source: { clusterId: source.clusterId, region: source.region, accountId: source.accountId } },
+          disableDeletionProtection: request.replace.disableDeletionProtection,
+        })
+      );
+    }
+
+    // 6. Restore the cluster with every requested setting and the pipeline's tags; wait until available.
+    created.cluster = target.clusterId;
+    progress.resources().cluster = target.clusterId;
+    const tags = pipelineTags(request.operationId, snapshot.arn, target.tags);
+    const restored = await step(
+      'restore-cluster',
+      () =>
+        calls.restoreCluster({
+          target: targetLoc,
+          clusterId: target.clusterId,
+          snapshotIdentifier: restoreFrom,
+          settings: {
+            engine,
+            engineVersion: target.engineVersion,
+            port: target.port,
+            dbSubnetGroupName: target.dbSubnetGroupName,
+            vpcSecurityGroupIds: target.vpcSecurityGroupIds,
+            dbClusterParameterGroupName: target.dbClusterParameterGroupName,
+            kmsKeyId: target.kmsKeyId,
+            deletionProtection: target.deletionProtection,
+            serverlessV2: target.serverlessV2,
+            enableIamDatabaseAuthentication: target.enableIamDatabaseAuthentication,
+            enableCloudwatchLogsExports: target.enableCloudwatchLogsExports,
+            backupRetentionPeriod: target.backupRetentionPeriod,
+          },
+          operationId: request.operationId,
+          tags,
+        }),
+      (r) => (r.adopted ? 'adopted the cluster this operation had started' : restoreFrom)
+    );
+    const cluster = await step('wait-for-cluster', () =>
+      wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({ target: targetLoc, clusterId: target.clusterId })
+    );
+
+    // 7. Writer and readers; wait until available and record the endpoints.
+    const ids = instanceIds(target.clusterId, target.instanceCount);
+    progress.resources().instances = ids;
+    await step('create-instances', () =>
+      calls.createInstances({
+        target: targetLoc,
+        clusterId: target.clusterId,
+        engine,
+        instanceClass: target.instanceClass,
+        instanceIds: ids,
+        dbParameterGroupName: target.dbParameterGroupName,
+        operationId: request.operationId,
+        tags,
+      })
+    );
+    const endpoints = await step('wait-for-instances', () =>
+      wait(request.timing.instancesTimeoutMs).awaitInstancesAvailable({
+        target: targetLoc,
+        clusterId: target.clusterId,
+        instanceIds: ids,
+      })
+    );
+    progress.setEndpoints(endpoints);
+
+    // 8. Master password from a Secrets Manager secret (read inside the activity) or RDS-managed.
+    let password: SetMasterPasswordOutput | undefined;
+    if (request.masterPassword) {
+      const spec = request.masterPassword;
+      // A wait, because the cluster may still be settling (e.g. `modifying`) right after the instances.
+      password = await step('set-master-password', () =>
+        wait(request.timing.instancesTimeoutMs).setMasterPassword({ target: targetLoc, clusterId: target.clusterId, spec })
+      );
+    }
+
+    // 9. Delete the copy this run made, unless asked to keep it. Never the source snapshot.
+    const copyId = created.snapshotCopy;
+    if (copyId && !request.copy.keep) {
+      await step('delete-snapshot-copy', () =>
+        calls.deleteSnapshotCopy({ target: targetLoc, snapshotIdentifier: copyId, operationId: request.operationId })
+      );
+      created.snapshotCopy = undefined;
+      progress.resources().snapshotCopy = undefined;
+    }
+
+    progress.setStatus('succeeded');
+    upsertSearchAttributes([{ key: SA_STATUS, value: 'succeeded' }]);
+    await notify(request, 'succeeded', progress, { endpoints });
+    return {
+      operationId: request.operationId,
+      workflowId,
+      status: 'succeeded',
+      snapshot,
+      target: {
+        clusterId: target.clusterId,
+        region: target.region,
+        accountId: target.accountId,
+        clusterArn: restored.clusterArn,
+        engine: cluster.engine,
+        engineVersion: cluster.engineVersion,
+      },
+      endpoints,
+      snapshotCopy: copyId ? { identifier: copyId, kept: request.copy.keep } : undefined,
+      masterPassword: password,
+      replacedExistingCluster: existing !== null,
+      steps: progress.steps,
+      durationMs: Date.now() - startedAt,
+    };
+  } catch (err) {
+    const failure = reportFailure(err, progress.currentStep, {
+      waitTimeoutMs,
+      lastObservation: progress.view().lastObservation,
+    });
+    progress.setFailure(failure);
+    progress.setStatus('cleaning-up');
+    await CancellationScope.nonCancellable(async () => {
+      upsertSearchAttributes([{ key: SA_STATUS, value: 'cleaning-up' }]);
+      const cleanup = await cleanUp(request, created, progress);
+      progress.setCleanup(cleanup);
+      progress.setStatus('failed');
+      upsertSearchAttributes([{ key: SA_STATUS, value: 'failed' }]);
+      await notify(request, 'failed', progress, { failure, cleanup });
+    });
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: true,
+      details: [{ code: failure.code, step: failure.step, cleanup: progress.view().cleanup }],
+    });
+  }
+}
+
+function validate(input: RestoreRequest, progress: ProgressTracker): NormalizedRestoreRequest {
+  progress.stepStarted('validate-request', Date.now());
+  try {
+    const request = validateRestoreRequest(input, {
+      now: new Date(Date.now()),
+      newOperationId: () => `op-${Math.floor(Date.now() / 1000)}-${uuid4().replace(/-/g, '').slice(0, 8)}`,
+    });
+    const expectedId = restoreWorkflowId(request.target);
+    if (workflowInfo().workflowId !== expectedId) {
+      throw refuse(
+        'WrongWorkflowId',
+        `This restore targets ${request.target.clusterId} in ${request.target.region} and must run with workflow id ` +
+          `"${expectedId}" (one restore per target at a time), but it was started as "${workflowInfo().workflowId}". ` +
+          `Start it again with --workflow-id "${expectedId}". Nothing was changed.`
+      );
+    }
+    progress.stepEnded('validate-request', Date.now(), 'completed');
+    return request;
+  } catch (err) {
+    progress.stepEnded('validate-request', Date.now(), 'failed');
+    progress.setStatus('failed');
+    if (err instanceof RequestValidationError) {
+      throw refuse('InvalidRequest', `${err.message} Nothing was changed.`);
+    }
+    throw err;
+  }
+}
+
+function orRefuse<T>(value: T | { failure: keyof typeof Failures; message: string }): T {
+  if (isRefusal(value)) throw refuse(value.failure, value.message);
+  return value;
+}
+
+function describeSource(request: NormalizedRestoreRequest): string {
+  const ref = request.source.snapshotRef;
+  const name =
+    ref.kind === 'identifier' || ref.kind === 'arn'
+      ? ref.identifier
+      : ref.kind === 'latest'
+        ? `latest:${ref.clusterId}`
+        : ref.template.replace('{date}', ref.date);
+  return `${request.source.region}/${name}`;
+}
+
+async function unshare(
+  request: NormalizedRestoreRequest,
+  snapshot: SnapshotInfo,
+  created: Created,
+  progress: ProgressTracker
+): Promise<void> {
+  const targetAccountId = created.sharedWith;
+  if (!targetAccountId) return;
+  progress.stepStarted('unshare-snapshot', Date.now());
+  await calls.unshareSnapshot({
+    source: { region: request.source.region, accountId: request.source.accountId, roleArn: request.source.roleArn },
+    snapshotIdentifier: snapshot.identifier,
+    targetAccountId,
+  });
+  progress.stepEnded('unshare-snapshot', Date.now(), 'completed');
+  created.sharedWith = undefined;
+  progress.resources().sharedSnapshot = undefined;
+}
+
+/**
+ * Removes what this run created and no longer needs. Every call is guarded by this operation's tag inside the
+ * activity, so a resource this run did not create is never touched. A failed cleanup is reported, not thrown.
+ */
+async function cleanUp(
+  request: NormalizedRestoreRequest,
+  created: Created,
+  progress: ProgressTracker
+): Promise<{ removed: string[]; leftInPlace: string[] }> {
+  const removed: string[] = [];
+  const leftInPlace: string[] = [];
+  const targetLoc: AwsLocation = {
+    region: request.target.region,
+    accountId: request.target.accountId,
+    roleArn: request.target.roleArn,
+  };
+  const attempt = async (what: string, run: () => Promise<boolean>): Promise<void> => {
+    try {
+      if (await run()) removed.push(what);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn('Cleanup could not remove a resource', { resource: what, error: message });
+      leftInPlace.push(`${what} (${message})`);
+    }
+  };
+  const cleanupWaits = waits(request.timing.pollIntervalMs, request.timing.deleteTimeoutMs);
+
+  if (created.cluster) {
+    const clusterId = created.cluster;
+    await attempt(`cluster ${clusterId}`, async () => {
+      // Only a cluster tagged with this operation is ours to remove (the activity enforces the same guard).
+      const found = await calls.describeCluster({ target: targetLoc, clusterId });
+      if (!found || !isCreatedByOperation(found.tags, request.operationId)) return false;
+      await cleanupWaits.deleteCluster({
+        target: targetLoc,
+        clusterId,
+        guard: { operationId: request.operationId },
+        disableDeletionProtection: true,
+      });
+      return true;
+    });
+  }
+  if (created.snapshotCopy && !request.copy.keep) {
+    const snapshotIdentifier = created.snapshotCopy;
+    await attempt(`snapshot copy ${snapshotIdentifier}`, async () => {
+      const out = await calls.deleteSnapshotCopy({
+        target: targetLoc,
+        snapshotIdentifier,
+        operationId: request.operationId,
+      });
+      return out.deleted;
+    });
+  }
+  if (created.sharedWith && progress.view().snapshot) {
+    const targetAccountId = created.sharedWith;
+    const snapshotIdentifier = progress.view().snapshot?.identifier ?? '';
+    await attempt(`share of ${snapshotIdentifier} with ${targetAccountId}`, async () => {
+      await calls.unshareSnapshot({
+        source: { region: request.source.region, accountId: request.source.accountId, roleArn: request.source.roleArn },
+        snapshotIdentifier,
+        targetAccountId,
+      });
+      return true;
+    });
+  }
+  return { removed, leftInPlace };
+}
+
+/** Sends a notification when a topic is configured. A lost notification is logged and never changes the outcome. */
+async function notify(
+  request: NormalizedRestoreRequest,
+  kind: NotificationKind,
+  progress: ProgressTracker,
+  extra: { endpoints?: ClusterEndpoints; failure?: FailureReport; cleanup?: RestoreProgress['cleanup'] } = {}
+): Promise<void> {
+  const topicArn = request.notifications.topicArn;
+  if (!topicArn) return;
+  const event: RestoreEvent = {
+    eventId: `${request.operationId}/${kind}`,
+    kind,
+    operationId: request.operationId,
+    workflowId: workflowInfo().workflowId,
+    timestamp: new Date(Date.now()).toISOString(),
+    source: {
+      region: request.source.region,
+      accountId: request.source.accountId,
+      snapshot: progress.view().snapshot?.arn ?? describeSource(request),
+      clusterId: request.source.clusterId,
+    },
+    target: { region: request.target.region, accountId: request.target.accountId, clusterId: request.target.clusterId },
+    endpoints: extra.endpoints,
+    steps: progress.steps,
+    failure: extra.failure,
+    cleanup: extra.cleanup,
+  };
+  try {
+    await notifications.publishNotification({ topicArn, event });
+  } catch (err) {
+    log.warn('Notification could not be sent', {
+      kind,
+      topicArn,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
