@@ -1,0 +1,664 @@
+/**
+ * What the simulator does to RDS calls, on top of moto's answers:
+ *
+ * Time (moto changes state instantly; AWS takes minutes). Each operation starts when the mutating call succeeds
+ * against moto, and Describe results are rewritten from the timeline (see timeline.ts):
+ *  - CopyDBClusterSnapshot: the copy reports `creating`, then `copying` with PercentProgress rising linearly, then
+ *    `available` (100) after `snapshotCopy`; the call's own response says `creating`.
+ *  - RestoreDBClusterFromSnapshot: `creating`, then `backing-up` near the end, then `available` after
+ *    `clusterRestore`.
+ *  - CreateDBInstance: `creating` (no Endpoint yet, as on AWS), `backing-up`, `configuring-enhanced-monitoring`,
+ *    `available` after `instanceCreate`, and never before its cluster's restore ends.
+ *  - DeleteDBInstance / DeleteDBCluster: moto removes the resource at once; the simulator keeps reporting it as
+ *    `deleting` (synthesized from moto's last description, in Describe results and as a cluster member) until
+ *    `instanceDelete` / `clusterDelete` elapse; then moto's real NotFound faults come through. A cluster's deletion
+ *    lasts at least as long as its instances'.
+ *  - forceStatus: terminal or odd statuses moto never produces, reported in place of the simulated one.
+ * State rules AWS enforces and moto cannot (it never sees a resource in progress), raised as the SDK's own
+ * exception classes: restoring from or copying a snapshot that is not `available`
+ * (InvalidDBClusterSnapshotStateFault); restoring or creating a cluster whose identifier exists or is still being
+ * deleted (DBClusterAlreadyExistsFault, which moto never raises: it silently replaces the cluster); adding an
+ * instance to, modifying or deleting a cluster that is being deleted, or modifying one that is still `creating`
+ * (InvalidDBClusterStateFault); deleting an instance twice (InvalidDBInstanceStateFault); ModifyDBCluster of an
+ * unknown cluster (DBClusterNotFoundFault; moto answers HTTP 500).
+ * Other moto gaps filled:
+ *  - cross-account CopyDBClusterSnapshot (cross-account.ts);
+ *  - same-account cross-region copy of an encrypted snapshot without KmsKeyId is refused with
+ *    InvalidParameterValue, as AWS does (moto accepts it);
+ *  - RestoreDBClusterFromSnapshot ignores a false DeletionProtection / CopyTagsToSnapshot in moto (the snapshot's
+ *    cluster's true values win); AWS defaults both to false on restore. When the request does not ask for true and
+ *    moto's cluster says true, the simulator issues ModifyDBCluster to set them false before answering;
+ *  - copies report SourceDBClusterSnapshotArn, which moto omits.
+ * Pagination: synthesized resources are appended only to the last page (no Marker), so paginators see each once;
+ * such a page may hold a few more than MaxRecords. Filters supported for synthesized resources: db-cluster-id,
+ * db-instance-id, dbi-resource-id, engine (the ones moto supports).
+ */
+import { randomUUID } from 'node:crypto';
+
+import {
+  DeleteDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
+} from '@aws-sdk/client-rds';
+import type {
+  CopyDBClusterSnapshotCommandInput,
+  DBCluster,
+  DBClusterMember,
+  DBClusterSnapshot,
+  DBInstance,
+  Filter,
+} from '@aws-sdk/client-rds';
+
+import { identifierOf, parseRdsArn } from './arn';
+import { emulateCrossAccountCopy } from './cross-account';
+import { isErrorNamed, simError } from './errors';
+import type { InternalClients } from './moto-clients';
+import { copyPercent, progressOf } from './timeline';
+import type { Activity, ResourceKind, ResourceRef, Timeline } from './timeline';
+import type { SimTimings } from './timings';
+
+/** The members of RDS command inputs the simulator reads (inputs arrive untyped from the middleware). */
+export interface RdsInput {
+  SourceDBClusterSnapshotIdentifier?: string;
+  TargetDBClusterSnapshotIdentifier?: string;
+  DBClusterSnapshotIdentifier?: string;
+  SnapshotIdentifier?: string;
+  DBClusterIdentifier?: string;
+  DBInstanceIdentifier?: string;
+  KmsKeyId?: string;
+  DeletionProtection?: boolean;
+  CopyTagsToSnapshot?: boolean;
+  Filters?: Filter[];
+}
+
+/** The members of RDS command outputs the simulator rewrites. */
+export interface RdsOutput {
+  DBClusterSnapshot?: DBClusterSnapshot;
+  DBClusterSnapshots?: DBClusterSnapshot[];
+  DBCluster?: DBCluster;
+  DBClusters?: DBCluster[];
+  DBInstance?: DBInstance;
+  DBInstances?: DBInstance[];
+  Marker?: string;
+  /** Every SDK output carries it; the retry middleware updates attempts and totalRetryDelay. */
+  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number; totalRetryDelay?: number };
+}
+
+/** What the middleware hands over for one RDS attempt. */
+export interface RdsCall {
+  command: string;
+  input: RdsInput;
+  region: string;
+  /** Endpoint of the moto server the request goes to. */
+  endpoint: string;
+  /** AWS time of the attempt. */
+  now: number;
+  /** The account the request acts in (resolved lazily: it may take an STS call). */
+  account: () => Promise<string>;
+}
+
+export interface HandlerResult {
+  output: RdsOutput;
+  response: unknown;
+}
+
+export type Next = () => Promise<HandlerResult>;
+
+/** A successful answer the simulator produced itself, shaped as the SDK returns one. */
+function synthesized(body: RdsOutput): HandlerResult {
+  return {
+    response: { statusCode: 200, headers: {} },
+    output: { ...body, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 } },
+  };
+}
+
+export class RdsBehaviour {
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly timings: () => SimTimings,
+    private readonly clients: InternalClients
+  ) {}
+
+  async handle(call: RdsCall, next: Next): Promise<HandlerResult> {
+    switch (call.command) {
+      case 'CopyDBClusterSnapshotCommand':
+        return this.copySnapshot(call, next);
+      case 'DescribeDBClusterSnapshotsCommand':
+        return this.describeSnapshots(call, next);
+      case 'DeleteDBClusterSnapshotCommand':
+        return this.deleteSnapshot(call, next);
+      case 'RestoreDBClusterFromSnapshotCommand':
+        return this.restoreCluster(call, next);
+      case 'CreateDBClusterCommand':
+        return this.createCluster(call, next);
+      case 'DescribeDBClustersCommand':
+        return this.describeClusters(call, next);
+      case 'ModifyDBClusterCommand':
+        return this.modifyCluster(call, next);
+      case 'DeleteDBClusterCommand':
+        return this.deleteCluster(call, next);
+      case 'CreateDBInstanceCommand':
+        return this.createInstance(call, next);
+      case 'DescribeDBInstancesCommand':
+        return this.describeInstances(call, next);
+      case 'DeleteDBInstanceCommand':
+        return this.deleteInstance(call, next);
+      default:
+        return next();
+    }
+  }
+
+  // ---- snapshots -------------------------------------------------------------------------------------------------
+
+  private async copySnapshot(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const sourceParam = call.input.SourceDBClusterSnapshotIdentifier ?? '';
+    const arn = parseRdsArn(sourceParam);
+    const source: ResourceRef = {
+      kind: 'snapshot',
+      account: arn?.account ?? account,
+      region: arn?.region ?? call.region,
+      id: arn?.id ?? sourceParam,
+    };
+    const sourceStatus = this.simulatedStatus(source, call.now);
+    if (sourceStatus && sourceStatus !== 'available') {
+      throw simError('rds', 'InvalidDBClusterSnapshotStateFault', {
+        message: `Snapshot ${source.id} is in ${sourceStatus} state; only an available snapshot can be copied.`,
+      });
+    }
+    const sourceArn = arn ? sourceParam : `arn:aws:rds:${call.region}:${account}:cluster-snapshot:${sourceParam}`;
+    let result: HandlerResult;
+    let overrides: Record<string, unknown> = { SourceDBClusterSnapshotArn: sourceArn };
+    if (arn && arn.account !== account) {
+      const copy = await emulateCrossAccountCopy({
+        clients: this.clients,
+        endpoint: call.endpoint,
+        callerAccount: account,
+        region: call.region,
+        source: arn,
+        input: { ...call.input } as CopyDBClusterSnapshotCommandInput,
+      });
+      overrides = copy.overrides;
+      result = synthesized({ DBClusterSnapshot: copy.snapshot });
+    } else {
+      if (source.region !== call.region && !call.input.KmsKeyId) await this.refuseUnkeyedEncryptedCopy(call, source);
+      result = await next();
+    }
+    const snapshot = result.output.DBClusterSnapshot;
+    const id = snapshot?.DBClusterSnapshotIdentifier ?? call.input.TargetDBClusterSnapshotIdentifier;
+    if (snapshot && id) {
+      const now = call.now;
+      this.timeline.start({
+        kind: 'snapshot',
+        account,
+        region: call.region,
+        id,
+        op: 'copy',
+        startMs: now,
+        endMs: now + this.timings().snapshotCopy,
+        overrides,
+      });
+      result.output.DBClusterSnapshot = this.snapshotView(snapshot, account, call.region, now);
+    }
+    return result;
+  }
+
+  /** AWS: "To copy an encrypted DB cluster snapshot to another Region, you must set KmsKeyId". moto does not ask. */
+  private async refuseUnkeyedEncryptedCopy(call: RdsCall, source: ResourceRef): Promise<void> {
+    const client = this.clients.rds(call.endpoint, source.account, source.region);
+    const out = await client
+      .send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: source.id }))
+      .catch((err: unknown) => {
+        if (isErrorNamed(err, 'DBClusterSnapshotNotFoundFault')) return undefined; // moto's own answer will say so
+        throw err;
+      });
+    if (out?.DBClusterSnapshots?.[0]?.StorageEncrypted) {
+      throw simError('rds', 'InvalidParameterValue', {
+        message: 'Must specify new KMS key for cross region encrypted snapshot copy.',
+      });
+    }
+  }
+
+  private async describeSnapshots(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const result = await next();
+    const snapshots = result.output.DBClusterSnapshots;
+    if (snapshots?.length) {
+      const account = await call.account();
+      result.output.DBClusterSnapshots = snapshots.map((s) => this.snapshotView(s, account, call.region, call.now));
+    }
+    return result;
+  }
+
+  private async deleteSnapshot(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const result = await next();
+    const id = identifierOf(call.input.DBClusterSnapshotIdentifier ?? '');
+    // Deleting a snapshot that is still being copied is how AWS cancels a copy: its simulated copy ends here.
+    this.timeline.remove({ kind: 'snapshot', account: await call.account(), region: call.region, id });
+    return result;
+  }
+
+  private snapshotView(snapshot: DBClusterSnapshot, account: string, region: string, now: number): DBClusterSnapshot {
+    const ref = this.refOf(
+      'snapshot',
+      snapshot.DBClusterSnapshotArn,
+      snapshot.DBClusterSnapshotIdentifier,
+      account,
+      region
+    );
+    if (!ref) return snapshot;
+    const activity = this.timeline.get(ref);
+    const view: DBClusterSnapshot = { ...snapshot, ...(activity?.overrides ?? {}) };
+    if (activity?.op === 'copy') {
+      const progress = progressOf(activity, now);
+      view.Status = progress.status;
+      view.PercentProgress = copyPercent(progress);
+    }
+    const forced = this.timeline.forcedStatus(ref, now);
+    if (forced) view.Status = forced;
+    return view;
+  }
+
+  // ---- clusters --------------------------------------------------------------------------------------------------
+
+  private async restoreCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const snapshotId = identifierOf(call.input.SnapshotIdentifier ?? '');
+    const snapshotRef: ResourceRef = { kind: 'snapshot', account, region: call.region, id: snapshotId };
+    const snapshotStatus = this.simulatedStatus(snapshotRef, call.now);
+    if (snapshotStatus && snapshotStatus !== 'available') {
+      throw simError('rds', 'InvalidDBClusterSnapshotStateFault', {
+        message: `Snapshot ${snapshotId} is in ${snapshotStatus} state; a cluster can be restored only from an available snapshot.`,
+      });
+    }
+    const clusterId = call.input.DBClusterIdentifier ?? '';
+    await this.refuseExistingCluster(call, account, clusterId);
+
+    const result = await next();
+    const cluster = result.output.DBCluster;
+    if (!cluster) return result;
+    await this.applyRestoreDefaults(call, account, cluster);
+    this.timeline.start({
+      kind: 'cluster',
+      account,
+      region: call.region,
+      id: cluster.DBClusterIdentifier ?? clusterId,
+      op: 'restore',
+      startMs: call.now,
+      endMs: call.now + this.timings().clusterRestore,
+    });
+    result.output.DBCluster = this.clusterView(cluster, account, call.region, call.now);
+    return result;
+  }
+
+  private async createCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const clusterId = call.input.DBClusterIdentifier ?? '';
+    await this.refuseExistingCluster(call, account, clusterId);
+    const result = await next();
+    // Created instantly (clusters are created by test fixtures, not by the pipeline): forget an older namesake.
+    this.timeline.remove({ kind: 'cluster', account, region: call.region, id: clusterId });
+    return result;
+  }
+
+  /** AWS refuses a cluster identifier that is taken, including by a cluster still being deleted. moto overwrites. */
+  private async refuseExistingCluster(call: RdsCall, account: string, clusterId: string): Promise<void> {
+    const ref: ResourceRef = { kind: 'cluster', account, region: call.region, id: clusterId };
+    const exists =
+      this.timeline.deleting(ref, call.now) !== undefined ||
+      (await this.describeClusterInternal(call, account, clusterId)) !== undefined;
+    if (exists) throw simError('rds', 'DBClusterAlreadyExistsFault', { message: 'DB Cluster already exists' });
+  }
+
+  /** moto keeps true DeletionProtection / CopyTagsToSnapshot from the snapshot's cluster; AWS defaults to false. */
+  private async applyRestoreDefaults(call: RdsCall, account: string, cluster: DBCluster): Promise<void> {
+    const fix: { DeletionProtection?: boolean; CopyTagsToSnapshot?: boolean } = {};
+    if (call.input.DeletionProtection !== true && cluster.DeletionProtection === true) fix.DeletionProtection = false;
+    if (call.input.CopyTagsToSnapshot !== true && cluster.CopyTagsToSnapshot === true) fix.CopyTagsToSnapshot = false;
+    if (Object.keys(fix).length === 0 || !cluster.DBClusterIdentifier) return;
+    await this.clients
+      .rds(call.endpoint, account, call.region)
+      .send(
+        new ModifyDBClusterCommand({ DBClusterIdentifier: cluster.DBClusterIdentifier, ApplyImmediately: true, ...fix })
+      );
+    Object.assign(cluster, fix);
+  }
+
+  private async describeClusters(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const requested = call.input.DBClusterIdentifier;
+    let result: HandlerResult;
+    try {
+      result = await next();
+    } catch (err) {
+      const ref: ResourceRef = { kind: 'cluster', account, region: call.region, id: identifierOf(requested ?? '') };
+      const deleting =
+        requested && isErrorNamed(err, 'DBClusterNotFoundFault') && this.timeline.deleting(ref, call.now);
+      if (deleting) return synthesized({ DBClusters: [this.deletingClusterView(deleting, call.now)] });
+      throw err;
+    }
+    const clusters = result.output.DBClusters ?? [];
+    const views = clusters.map((c) => this.clusterView(c, account, call.region, call.now));
+    if (!requested && !result.output.Marker) {
+      const present = new Set(views.map((c) => c.DBClusterIdentifier?.toLowerCase()));
+      for (const activity of this.timeline.allDeleting('cluster', account, call.region, call.now)) {
+        const view = this.deletingClusterView(activity, call.now);
+        if (present.has(activity.id.toLowerCase()) || !matchesFilters(view, call.input.Filters, CLUSTER_FILTERS))
+          continue;
+        views.push(view);
+      }
+    }
+    result.output.DBClusters = views;
+    return result;
+  }
+
+  private async modifyCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const id = identifierOf(call.input.DBClusterIdentifier ?? '');
+    const ref: ResourceRef = { kind: 'cluster', account, region: call.region, id };
+    if (this.timeline.deleting(ref, call.now)) {
+      throw simError('rds', 'InvalidDBClusterStateFault', { message: `DB cluster ${id} is being deleted.` });
+    }
+    if (!(await this.describeClusterInternal(call, account, id))) {
+      throw simError('rds', 'DBClusterNotFoundFault', { message: `DBCluster ${id} not found.` });
+    }
+    const status = this.simulatedStatus(ref, call.now);
+    if (status === 'creating') {
+      throw simError('rds', 'InvalidDBClusterStateFault', {
+        message: `DB cluster ${id} is in ${status} state; it can be modified once it is available.`,
+      });
+    }
+    const result = await next();
+    if (result.output.DBCluster) {
+      result.output.DBCluster = this.clusterView(result.output.DBCluster, account, call.region, call.now);
+    }
+    return result;
+  }
+
+  private async deleteCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const id = identifierOf(call.input.DBClusterIdentifier ?? '');
+    const ref: ResourceRef = { kind: 'cluster', account, region: call.region, id };
+    if (this.timeline.deleting(ref, call.now)) {
+      throw simError('rds', 'InvalidDBClusterStateFault', { message: `Cluster ${id} is already being deleted.` });
+    }
+    const result = await next();
+    await this.dropAutomatedSnapshots(call, account, id);
+    const cluster = result.output.DBCluster;
+    const members = this.deletingMembers(account, call.region, id, call.now);
+    const lastMemberGone = Math.max(0, ...members.map((m) => m.endMs));
+    const activity = this.timeline.start({
+      ...ref,
+      id: cluster?.DBClusterIdentifier ?? id,
+      op: 'delete',
+      startMs: call.now,
+      endMs: Math.max(call.now + this.timings().clusterDelete, lastMemberGone),
+      record: { ...(cluster ?? { DBClusterIdentifier: id }) },
+    });
+    result.output.DBCluster = this.deletingClusterView(activity, call.now);
+    return result;
+  }
+
+  /**
+   * Moto keeps a deleted cluster's automated snapshot `rds:<id>-<UTC minute>` forever, so re-creating the same id
+   * within that minute collides with it (DBClusterSnapshotAlreadyExistsFault). AWS removes a deleted cluster's
+   * automated backups by default and never collides on these names: drop them as AWS would.
+   */
+  private async dropAutomatedSnapshots(call: RdsCall, account: string, clusterId: string): Promise<void> {
+    const client = this.clients.rds(call.endpoint, account, call.region);
+    const out = await client.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: clusterId, SnapshotType: 'automated' })
+    );
+    for (const snapshot of out.DBClusterSnapshots ?? []) {
+      if (snapshot.DBClusterIdentifier?.toLowerCase() !== clusterId.toLowerCase()) continue;
+      await client.send(
+        new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshot.DBClusterSnapshotIdentifier })
+      );
+    }
+  }
+
+  private clusterView(cluster: DBCluster, account: string, region: string, now: number): DBCluster {
+    const ref = this.refOf('cluster', cluster.DBClusterArn, cluster.DBClusterIdentifier, account, region);
+    if (!ref) return cluster;
+    const view: DBCluster = { ...cluster };
+    const activity = this.timeline.get(ref);
+    if (activity && activity.op !== 'delete') view.Status = progressOf(activity, now).status;
+    const forced = this.timeline.forcedStatus(ref, now);
+    if (forced) view.Status = forced;
+    view.DBClusterMembers = this.withDeletingMembers(view.DBClusterMembers ?? [], ref, now);
+    return view;
+  }
+
+  private deletingClusterView(activity: Activity, now: number): DBCluster {
+    const view = { ...(activity.record as DBCluster), Status: 'deleting' };
+    const forced = this.timeline.forcedStatus(activity, now);
+    if (forced) view.Status = forced;
+    view.DBClusterMembers = this.withDeletingMembers([], activity, now);
+    return view;
+  }
+
+  private withDeletingMembers(members: DBClusterMember[], cluster: ResourceRef, now: number): DBClusterMember[] {
+    const present = new Set(members.map((m) => m.DBInstanceIdentifier?.toLowerCase()));
+    const extra = this.deletingMembers(cluster.account, cluster.region, cluster.id, now)
+      .filter((a) => !present.has(a.id.toLowerCase()))
+      .map((a): DBClusterMember => ({
+        DBInstanceIdentifier: (a.record as DBInstance | undefined)?.DBInstanceIdentifier ?? a.id,
+        IsClusterWriter: a.isWriter ?? false,
+        DBClusterParameterGroupStatus: 'in-sync',
+        PromotionTier: (a.record as DBInstance | undefined)?.PromotionTier ?? 1,
+      }));
+    return [...members, ...extra];
+  }
+
+  private deletingMembers(account: string, region: string, clusterId: string, now: number): Activity[] {
+    return this.timeline
+      .allDeleting('instance', account, region, now)
+      .filter((a) => a.clusterId?.toLowerCase() === clusterId.toLowerCase());
+  }
+
+  // ---- instances -------------------------------------------------------------------------------------------------
+
+  private async createInstance(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const clusterId = call.input.DBClusterIdentifier;
+    const clusterRef: ResourceRef | undefined = clusterId
+      ? { kind: 'cluster', account, region: call.region, id: identifierOf(clusterId) }
+      : undefined;
+    if (clusterRef && this.timeline.deleting(clusterRef, call.now)) {
+      throw simError('rds', 'InvalidDBClusterStateFault', {
+        message: `DB cluster ${clusterRef.id} is being deleted; no instance can be added to it.`,
+      });
+    }
+    const result = await next();
+    const instance = result.output.DBInstance;
+    const id = instance?.DBInstanceIdentifier ?? call.input.DBInstanceIdentifier ?? '';
+    const clusterActivity = clusterRef ? this.timeline.get(clusterRef) : undefined;
+    const clusterReady = clusterActivity && clusterActivity.op === 'restore' ? clusterActivity.endMs : 0;
+    this.timeline.start({
+      kind: 'instance',
+      account,
+      region: call.region,
+      id,
+      op: 'create',
+      startMs: call.now,
+      endMs: Math.max(call.now + this.timings().instanceCreate, clusterReady),
+      clusterId: clusterRef?.id,
+    });
+    if (instance) result.output.DBInstance = this.instanceView(instance, account, call.region, call.now);
+    return result;
+  }
+
+  private async describeInstances(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const requested = call.input.DBInstanceIdentifier;
+    let result: HandlerResult;
+    try {
+      result = await next();
+    } catch (err) {
+      const ref: ResourceRef = { kind: 'instance', account, region: call.region, id: identifierOf(requested ?? '') };
+      const deleting =
+        requested && isErrorNamed(err, 'DBInstanceNotFoundFault') && this.timeline.deleting(ref, call.now);
+      if (deleting) return synthesized({ DBInstances: [this.deletingInstanceView(deleting, call.now)] });
+      throw err;
+    }
+    const instances = result.output.DBInstances ?? [];
+    const views = instances.map((i) => this.instanceView(i, account, call.region, call.now));
+    if (!requested && !result.output.Marker) {
+      const present = new Set(views.map((i) => i.DBInstanceIdentifier?.toLowerCase()));
+      for (const activity of this.timeline.allDeleting('instance', account, call.region, call.now)) {
+        const view = this.deletingInstanceView(activity, call.now);
+        if (present.has(activity.id.toLowerCase()) || !matchesFilters(view, call.input.Filters, INSTANCE_FILTERS)) {
+          continue;
+        }
+        views.push(view);
+      }
+    }
+    result.output.DBInstances = views;
+    return result;
+  }
+
+  private async deleteInstance(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const id = identifierOf(call.input.DBInstanceIdentifier ?? '');
+    const ref: ResourceRef = { kind: 'instance', account, region: call.region, id };
+    if (this.timeline.deleting(ref, call.now)) {
+      throw simError('rds', 'InvalidDBInstanceStateFault', { message: `Instance ${id} is already being deleted.` });
+    }
+    // Whether it is its cluster's writer: moto forgets the membership with the instance, the deleting member keeps it.
+    const membership = await this.membershipOf(call, account, id);
+    const result = await next();
+    const instance = result.output.DBInstance;
+    const activity = this.timeline.start({
+      ...ref,
+      id: instance?.DBInstanceIdentifier ?? id,
+      op: 'delete',
+      startMs: call.now,
+      endMs: call.now + this.timings().instanceDelete,
+      record: { ...(instance ?? { DBInstanceIdentifier: id }) },
+      clusterId: membership?.clusterId ?? instance?.DBClusterIdentifier,
+      isWriter: membership?.isWriter ?? false,
+    });
+    result.output.DBInstance = this.deletingInstanceView(activity, call.now);
+    return result;
+  }
+
+  private instanceView(instance: DBInstance, account: string, region: string, now: number): DBInstance {
+    const ref = this.refOf('instance', instance.DBInstanceArn, instance.DBInstanceIdentifier, account, region);
+    if (!ref) return instance;
+    const view: DBInstance = { ...instance };
+    const activity = this.timeline.get(ref);
+    if (activity && activity.op !== 'delete') view.DBInstanceStatus = progressOf(activity, now).status;
+    const forced = this.timeline.forcedStatus(ref, now);
+    if (forced) view.DBInstanceStatus = forced;
+    // AWS assigns the endpoint when the instance leaves `creating`.
+    if (view.DBInstanceStatus === 'creating') delete view.Endpoint;
+    return view;
+  }
+
+  private deletingInstanceView(activity: Activity, now: number): DBInstance {
+    const record = activity.record as DBInstance;
+    const view: DBInstance = {
+      ...record,
+      DBInstanceStatus: 'deleting',
+      ...(record.DBClusterIdentifier || !activity.clusterId ? {} : { DBClusterIdentifier: activity.clusterId }),
+    };
+    const forced = this.timeline.forcedStatus(activity, now);
+    if (forced) view.DBInstanceStatus = forced;
+    return view;
+  }
+
+  private async membershipOf(
+    call: RdsCall,
+    account: string,
+    instanceId: string
+  ): Promise<{ clusterId: string; isWriter: boolean } | undefined> {
+    const client = this.clients.rds(call.endpoint, account, call.region);
+    const found = await client
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }))
+      .catch((err: unknown) => {
+        if (isErrorNamed(err, 'DBInstanceNotFoundFault')) return undefined; // moto's own answer will say so
+        throw err;
+      });
+    const clusterId = found?.DBInstances?.[0]?.DBClusterIdentifier;
+    if (!clusterId) return undefined;
+    const cluster = await this.describeClusterInternal(call, account, clusterId);
+    const member = cluster?.DBClusterMembers?.find(
+      (m) => m.DBInstanceIdentifier?.toLowerCase() === instanceId.toLowerCase()
+    );
+    return { clusterId, isWriter: member?.IsClusterWriter ?? false };
+  }
+
+  // ---- shared ----------------------------------------------------------------------------------------------------
+
+  /** The status the simulation imposes on a resource now (forced, or an operation in progress); undefined: moto's. */
+  private simulatedStatus(ref: ResourceRef, now: number): string | undefined {
+    const forced = this.timeline.forcedStatus(ref, now);
+    if (forced) return forced;
+    const activity = this.timeline.get(ref);
+    if (!activity) return undefined;
+    const progress = progressOf(activity, now);
+    return progress.done ? undefined : progress.status;
+  }
+
+  private async describeClusterInternal(call: RdsCall, account: string, id: string): Promise<DBCluster | undefined> {
+    if (!id) return undefined;
+    const out = await this.clients
+      .rds(call.endpoint, account, call.region)
+      .send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))
+      .catch((err: unknown) => {
+        if (isErrorNamed(err, 'DBClusterNotFoundFault')) return undefined;
+        throw err;
+      });
+    return out?.DBClusters?.[0];
+  }
+
+  /** A resource's key: account and region from its ARN when it has one (shared snapshots belong to their owner). */
+  private refOf(
+    kind: ResourceKind,
+    arn: string | undefined,
+    id: string | undefined,
+    account: string,
+    region: string
+  ): ResourceRef | undefined {
+    const parsed = parseRdsArn(arn);
+    const identifier = id ?? parsed?.id;
+    if (!identifier) return undefined;
+    return { kind, account: parsed?.account ?? account, region: parsed?.region ?? region, id: identifier };
+  }
+}
+
+type FilterGetter<R> = (resource: R) => (string | undefined)[];
+
+const CLUSTER_FILTERS: Record<string, FilterGetter<DBCluster>> = {
+  'db-cluster-id': (c: DBCluster) => [c.DBClusterIdentifier, c.DBClusterArn],
+  engine: (c: DBCluster) => [c.Engine],
+};
+
+const INSTANCE_FILTERS: Record<string, FilterGetter<DBInstance>> = {
+  'db-cluster-id': (i: DBInstance) => [i.DBClusterIdentifier],
+  'db-instance-id': (i: DBInstance) => [i.DBInstanceIdentifier, i.DBInstanceArn],
+  'dbi-resource-id': (i: DBInstance) => [i.DbiResourceId],
+  engine: (i: DBInstance) => [i.Engine],
+};
+
+/** RDS filter semantics: every filter must match, a filter matches when any of its values does. */
+function matchesFilters<R>(
+  resource: R,
+  filters: Filter[] | undefined,
+  getters: Record<string, FilterGetter<R>>
+): boolean {
+  return (filters ?? []).every((filter) => {
+    const getter = filter.Name ? getters[filter.Name] : undefined;
+    if (!getter) return false;
+    const own = getter(resource)
+      .filter((v): v is string => typeof v === 'string')
+      .map((v) => v.toLowerCase());
+    const wanted = (filter.Values ?? []).map((v) => identifierOrValue(v).toLowerCase());
+    return wanted.some((v) => own.includes(v) || own.some((o) => identifierOrValue(o) === v));
+  });
+}
+
+function identifierOrValue(value: string): string {
+  return parseRdsArn(value)?.id ?? value;
+}

@@ -1,0 +1,156 @@
+/**
+ * Simulated lifecycles of RDS resources. moto changes state instantly; the timeline remembers when each mutating
+ * call succeeded and derives, from the simulator's clock, the status AWS would report at any later moment.
+ * Resources are keyed by (kind, account, region, identifier); identifiers compare case-insensitively, as in RDS.
+ */
+
+export type ResourceKind = 'snapshot' | 'cluster' | 'instance';
+export type Operation = 'copy' | 'restore' | 'create' | 'delete';
+
+export interface ResourceRef {
+  kind: ResourceKind;
+  account: string;
+  region: string;
+  id: string;
+}
+
+export interface Activity extends ResourceRef {
+  op: Operation;
+  startMs: number;
+  endMs: number;
+  /** Last description returned by moto: a deleted resource is reported from it until its deletion ends. */
+  record?: Record<string, unknown>;
+  /** Instances: the cluster they belong to and whether they are its writer (for DBClusterMembers). */
+  clusterId?: string;
+  isWriter?: boolean;
+  /** Fields shown instead of moto's, for resources moto could only approximate (emulated cross-account copies). */
+  overrides?: Record<string, unknown>;
+}
+
+/** A status forced onto a resource, typically a terminal one moto never produces (`failed`, `incompatible-restore`). */
+export interface ForcedStatus {
+  kind: ResourceKind;
+  id: string;
+  status: string;
+  /**
+   * Delay before the status applies, in AWS time, counted from the start of the resource's simulated operation
+   * (copy, restore, create) or, for a resource that has none, from the moment the status was forced. Default 0.
+   */
+  after?: number;
+  /** Restrict to one account / region (default: any). */
+  accountId?: string;
+  region?: string;
+}
+
+interface Phase {
+  status: string;
+  /** Fraction of the operation's duration at which this phase ends. */
+  until: number;
+}
+
+/** Status sequences of AWS operations (status names as RDS reports them), as fractions of the total duration. */
+const PHASES: Record<Operation, Phase[]> = {
+  copy: [
+    { status: 'creating', until: 0.05 },
+    { status: 'copying', until: 1 },
+  ],
+  restore: [
+    { status: 'creating', until: 0.9 },
+    { status: 'backing-up', until: 1 },
+  ],
+  create: [
+    { status: 'creating', until: 0.7 },
+    { status: 'backing-up', until: 0.85 },
+    { status: 'configuring-enhanced-monitoring', until: 1 },
+  ],
+  delete: [{ status: 'deleting', until: 1 }],
+};
+
+export interface Progress {
+  /** Status AWS reports now; `available` when the operation is over (for deletions: the resource is gone). */
+  status: string;
+  done: boolean;
+  /** 0..1 of the operation's duration. */
+  fraction: number;
+}
+
+export function progressOf(activity: Activity, now: number): Progress {
+  const duration = activity.endMs - activity.startMs;
+  const fraction = duration <= 0 ? 1 : Math.min(1, Math.max(0, (now - activity.startMs) / duration));
+  if (fraction >= 1) return { status: activity.op === 'delete' ? 'deleted' : 'available', done: true, fraction: 1 };
+  const phase =
+    PHASES[activity.op].find((p) => fraction < p.until) ?? PHASES[activity.op][PHASES[activity.op].length - 1];
+  return { status: phase.status, done: false, fraction };
+}
+
+/** PercentProgress of a snapshot copy: 0 while `creating`, then rising linearly with time to 100 at the end. */
+export function copyPercent(progress: Progress): number {
+  if (progress.done) return 100;
+  if (progress.status === 'creating') return 0;
+  return Math.min(99, Math.floor(progress.fraction * 100));
+}
+
+export function keyOf(ref: ResourceRef): string {
+  return [ref.kind, ref.account, ref.region, ref.id.toLowerCase()].join('|');
+}
+
+export class Timeline {
+  private activities = new Map<string, Activity>();
+  private forced: (ForcedStatus & { registeredAt: number })[] = [];
+
+  /** Starts (or replaces) the simulated operation of a resource. */
+  start(activity: Activity): Activity {
+    this.activities.set(keyOf(activity), activity);
+    return activity;
+  }
+
+  get(ref: ResourceRef): Activity | undefined {
+    return this.activities.get(keyOf(ref));
+  }
+
+  remove(ref: ResourceRef): void {
+    this.activities.delete(keyOf(ref));
+  }
+
+  /** The resource's deletion when it is still in progress at `now`. */
+  deleting(ref: ResourceRef, now: number): Activity | undefined {
+    const activity = this.get(ref);
+    return activity?.op === 'delete' && !progressOf(activity, now).done ? activity : undefined;
+  }
+
+  /** Every deletion of `kind` in progress at `now` in an account and region. */
+  allDeleting(kind: ResourceKind, account: string, region: string, now: number): Activity[] {
+    const out: Activity[] = [];
+    for (const activity of this.activities.values()) {
+      if (activity.kind !== kind || activity.account !== account || activity.region !== region) continue;
+      if (activity.op === 'delete' && !progressOf(activity, now).done) out.push(activity);
+    }
+    return out;
+  }
+
+  force(spec: ForcedStatus, registeredAt: number): void {
+    if (!spec.id || !spec.status) throw new TypeError('forceStatus: id and status are required');
+    if (spec.after !== undefined && !(spec.after >= 0)) throw new RangeError('forceStatus: after must be >= 0 ms');
+    this.forced.push({ ...spec, registeredAt });
+  }
+
+  /** The forced status in effect for a resource at `now` (the latest registered wins). */
+  forcedStatus(ref: ResourceRef, now: number): string | undefined {
+    const id = ref.id.toLowerCase();
+    for (let i = this.forced.length - 1; i >= 0; i -= 1) {
+      const rule = this.forced[i];
+      if (rule.kind !== ref.kind || rule.id.toLowerCase() !== id) continue;
+      if (rule.accountId !== undefined && rule.accountId !== ref.account) continue;
+      if (rule.region !== undefined && rule.region !== ref.region) continue;
+      const activity = this.get(ref);
+      const base = activity && activity.op !== 'delete' ? activity.startMs : rule.registeredAt;
+      if (now >= base + (rule.after ?? 0)) return rule.status;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.activities.clear();
+    this.forced = [];
+  }
+}

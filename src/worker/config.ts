@@ -1,0 +1,144 @@
+/**
+ * Worker settings from the environment, checked before anything connects. The Temporal connection itself is not
+ * here: it comes from the standard TEMPORAL_* variables and config profiles (`@temporalio/envconfig`).
+ */
+import path from 'node:path';
+
+import type { LogLevel } from '@temporalio/worker';
+
+import { TASK_QUEUE } from '../workflows/messages';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 20;
+/** Upper bound for concurrent activities: far above what one worker's RDS API budget allows. */
+export const MAX_CONCURRENT_ACTIVITIES_LIMIT = 1000;
+/** Running activities get this long to finish when the worker stops (the SDK default, 0, cancels them at once). */
+export const SHUTDOWN_GRACE_TIME = '30s';
+
+/**
+ * Written by `npm run build` (build-bundle.ts) next to the compiled worker (lib/workflow-bundle.js); when present
+ * the worker runs it instead of bundling the workflow sources at startup.
+ */
+export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bundle.js');
+
+/** Environment variables the worker reads (besides TEMPORAL_*, AWS_* and LOG_LEVEL). */
+export const WORKER_ENV = {
+  taskQueue: 'AURORA_RESTORE_TASK_QUEUE',
+  maxConcurrentActivities: 'AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES',
+  maxActivitiesPerSecond: 'AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND',
+  skipSearchAttributeCheck: 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+export interface WorkerConfig {
+  taskQueue: string;
+  logLevel: LogLevel;
+  maxConcurrentActivityTaskExecutions: number;
+  /** Server-side limit for the whole task queue (all workers); undefined = no limit. */
+  maxTaskQueueActivitiesPerSecond?: number;
+  skipSearchAttributeCheck: boolean;
+  shutdownGraceTime: string;
+}
+
+/** Every problem in the worker's environment at once, each naming the variable, the value and what to do. */
+export class WorkerConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid worker configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'WorkerConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the worker settings; throws `WorkerConfigError` listing every problem. */
+export function parseWorkerConfig(env: Env): WorkerConfig {
+  const problems: string[] = [];
+
+  const logLevel = readLogLevel(env, problems);
+
+  const taskQueueRaw = env[WORKER_ENV.taskQueue];
+  let taskQueue = TASK_QUEUE;
+  if (taskQueueRaw !== undefined && taskQueueRaw !== '') {
+    const trimmed = taskQueueRaw.trim();
+    if (trimmed !== taskQueueRaw || /\s/.test(trimmed) || trimmed.length > 1000) {
+      problems.push(
+        `${WORKER_ENV.taskQueue}=${JSON.stringify(taskQueueRaw)} is not a usable task queue name: use 1-1000 characters without spaces, or unset it to use "${TASK_QUEUE}"`
+      );
+    } else {
+      taskQueue = trimmed;
+    }
+  }
+
+  const maxConcurrent = readNumber(env, WORKER_ENV.maxConcurrentActivities, problems, {
+    integer: true,
+    min: 1,
+    max: MAX_CONCURRENT_ACTIVITIES_LIMIT,
+    hint: `a whole number of concurrent activities from 1 to ${MAX_CONCURRENT_ACTIVITIES_LIMIT} (default ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
+  });
+
+  const perSecond = readNumber(env, WORKER_ENV.maxActivitiesPerSecond, problems, {
+    integer: false,
+    min: Number.MIN_VALUE,
+    max: 10_000,
+    hint: 'a positive number of activities per second for the whole task queue, e.g. 5 or 0.5 (unset = no limit)',
+  });
+
+  const skipSearchAttributeCheck = readFlag(env, WORKER_ENV.skipSearchAttributeCheck, problems);
+
+  if (problems.length > 0) throw new WorkerConfigError(problems);
+  return {
+    taskQueue,
+    logLevel,
+    maxConcurrentActivityTaskExecutions: maxConcurrent ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    maxTaskQueueActivitiesPerSecond: perSecond,
+    skipSearchAttributeCheck,
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+  };
+}
+
+function readLogLevel(env: Env, problems: string[]): LogLevel {
+  const raw = env[WORKER_ENV.logLevel];
+  if (raw === undefined || raw.trim() === '') return 'INFO';
+  const level = raw.trim().toUpperCase();
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  problems.push(
+    `${WORKER_ENV.logLevel}=${JSON.stringify(raw)} is not a log level: use one of ${LOG_LEVELS.join(', ')}`
+  );
+  return 'INFO';
+}
+
+function readNumber(
+  env: Env,
+  name: string,
+  problems: string[],
+  rule: { integer: boolean; min: number; max: number; hint: string }
+): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  // Number('') and Number('0x10') are accepted by JS; only plain decimal numbers are meant here.
+  const text = raw.trim();
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  const ok =
+    Number.isFinite(value) && value >= rule.min && value <= rule.max && (!rule.integer || Number.isInteger(value));
+  if (!ok) {
+    problems.push(`${name}=${JSON.stringify(raw)} is invalid: use ${rule.hint}`);
+    return undefined;
+  }
+  return value;
+}
+
+function readFlag(env: Env, name: string, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined) return false;
+  const text = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes'].includes(text)) return true;
+  if (['', '0', 'false', 'no'].includes(text)) return false;
+  problems.push(
+    `${name}=${JSON.stringify(raw)} is not a flag: use 1 (or true) to turn it on, 0 or unset to leave it off`
+  );
+  return false;
+}

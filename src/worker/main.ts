@@ -1,0 +1,189 @@
+/**
+ * The worker process: runs restore workflows and their AWS activities.
+ *
+ * Temporal connection: the standard TEMPORAL_* variables and config profiles (`@temporalio/envconfig`), so the same
+ * settings as the `temporal` CLI work for a local dev server, a self-hosted cluster or Temporal Cloud (API key or
+ * mTLS). AWS: the SDK's default credential chain; endpoints only through the SDK's own settings (AWS_ENDPOINT_URL).
+ * Worker settings: see `config.ts`. SIGINT/SIGTERM stop the worker gracefully (running activities get 30s).
+ */
+import fs from 'node:fs';
+
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Logger, WorkerOptions } from '@temporalio/worker';
+
+import { createActivities, createAwsClientFactory } from '../activities';
+
+import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
+import type { WorkerConfig } from './config';
+import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
+
+/** gRPC status codes the startup checks explain. */
+const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAUTHENTICATED: 16 } as const;
+
+/** A startup problem with the message the operator needs; the worker exits 1 after logging it. */
+export class WorkerStartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerStartupError';
+  }
+}
+
+/** Where the workflow code comes from: the prebuilt bundle in production, the sources in development. */
+export function workflowSource(
+  bundlePath = WORKFLOW_BUNDLE_PATH
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (fs.existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+/** Runs the worker until SIGINT/SIGTERM. Returns the process exit code: 0 after a clean shutdown, 1 on error. */
+export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: WorkerConfig;
+  try {
+    config = parseWorkerConfig(env);
+  } catch (err) {
+    if (err instanceof WorkerConfigError) {
+      console.error(`aurora-restore worker: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+
+  // Before any connection: the Runtime owns logging and the shutdown signals for everything created after it.
+  // Our own messages go straight to the logger: the Runtime's forwarding buffer is dropped once the Runtime shuts
+  // down (when the last connection closes), which is exactly when the final error would be logged.
+  const logger = new DefaultLogger(config.logLevel);
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      logging: {
+        // Core's INFO is chatty (every poller); it follows LOG_LEVEL only when debugging.
+        filter: makeTelemetryFilterString({
+          core: config.logLevel === 'TRACE' || config.logLevel === 'DEBUG' ? config.logLevel : 'WARN',
+        }),
+        forward: {},
+      },
+    },
+  });
+
+  try {
+    await serve(config, logger);
+    logger.info('Worker stopped cleanly');
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkerStartupError) {
+      logger.error(err.message);
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      logger.error(`Worker stopped with an error: ${message}`, { error: err });
+    }
+    return 1;
+  }
+}
+
+async function serve(config: WorkerConfig, logger: Logger): Promise<void> {
+  let connectConfig: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    connectConfig = loadClientConnectConfig();
+  } catch (err) {
+    throw new WorkerStartupError(
+      `Could not load the Temporal connection settings (TEMPORAL_* variables, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE): ` +
+        `${errorMessage(err).trimEnd()}\nFix the profile file or the variables and start the worker again.`
+    );
+  }
+  const namespace = connectConfig.namespace ?? 'default';
+  const address = connectConfig.connectionOptions.address ?? 'localhost:7233';
+
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(connectConfig.connectionOptions);
+  } catch (err) {
+    throw new WorkerStartupError(
+      `Could not connect to Temporal at ${address} (namespace "${namespace}"): ${errorMessage(err)}. ` +
+        `Check TEMPORAL_ADDRESS / TEMPORAL_PROFILE and the TLS or API key settings; for local development start ` +
+        `a dev server with \`temporal server start-dev\`.`
+    );
+  }
+
+  const clients = createAwsClientFactory();
+  try {
+    if (config.skipSearchAttributeCheck) {
+      logger.warn(`Search attribute check skipped (${WORKER_ENV.skipSearchAttributeCheck} is set)`);
+    } else {
+      await verifySearchAttributes(connection, namespace);
+    }
+
+    const source = workflowSource();
+    const worker = await Worker.create({
+      connection,
+      namespace,
+      taskQueue: config.taskQueue,
+      ...source,
+      activities: createActivities({ clients }),
+      shutdownGraceTime: config.shutdownGraceTime,
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+      ...(config.maxTaskQueueActivitiesPerSecond !== undefined
+        ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
+        : {}),
+    });
+    logger.info('Worker started', {
+      address,
+      namespace,
+      taskQueue: config.taskQueue,
+      workflowCode: source.workflowBundle ? 'prebuilt bundle' : 'bundled at startup (development)',
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+      maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond ?? 'unlimited',
+    });
+    // Resolves once the Runtime has shut the worker down on SIGINT/SIGTERM and running activities have finished
+    // (or the 30s grace time has passed).
+    await worker.run();
+  } finally {
+    clients.destroy();
+    await connection.close();
+  }
+}
+
+async function verifySearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {
+  let check;
+  try {
+    check = await checkNamespaceSearchAttributes(connection, namespace);
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    const skip = `${WORKER_ENV.skipSearchAttributeCheck}=1`;
+    if (code === GRPC.NOT_FOUND) {
+      throw new WorkerStartupError(
+        `Namespace "${namespace}" does not exist on this Temporal server: create it (\`temporal operator namespace create --namespace ${namespace}\`) or set TEMPORAL_NAMESPACE to an existing one.`
+      );
+    }
+    if (code === GRPC.PERMISSION_DENIED || code === GRPC.UNAUTHENTICATED || code === GRPC.UNIMPLEMENTED) {
+      throw new WorkerStartupError(
+        `Could not check the search attributes of namespace "${namespace}" (${errorMessage(err)}). If these ` +
+          `credentials may not list search attributes and the attributes are registered, set ${skip} to skip the check.`
+      );
+    }
+    throw new WorkerStartupError(
+      `Could not check the search attributes of namespace "${namespace}": ${errorMessage(err)}. ` +
+        `Check the connection settings; ${skip} skips this check.`
+    );
+  }
+  if (check.missing.length > 0 || check.wrongType.length > 0) {
+    throw new WorkerStartupError(searchAttributeSetupHelp(check, namespace, WORKER_ENV.skipSearchAttributeCheck));
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+if (require.main === module) {
+  runWorker().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error('aurora-restore worker crashed:', err);
+      process.exitCode = 1;
+    }
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * Running the restore workflow in tests: a Temporal test environment with our search attributes registered, and a
+ * real worker with the real activities, talking to moto through the AWS simulation layer (sim/) so that AWS takes
+ * realistic time (in the time-skipping server's clock) and can be made to fail.
+ */
+import { Worker } from '@temporalio/worker';
+
+import { motoClientFactory } from './moto';
+import { createTimeSkippingEnv } from './servers';
+import { AwsSimulator } from '../../sim/aws-simulator';
+import { createActivities } from '../../src/activities';
+import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
+
+import type { SimTimings } from '../../sim/aws-simulator';
+import type { ActivityDeps } from '../../src/activities';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+/** A fresh time-skipping server with the restore search attributes registered. */
+export function createRestoreTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return createTimeSkippingEnv({ searchAttributes: RESTORE_SEARCH_ATTRIBUTES });
+}
+
+export interface SimulatedWorker {
+  worker: Worker;
+  sim: AwsSimulator;
+  taskQueue: string;
+  deps: ActivityDeps;
+}
+
+let queueCounter = 0;
+
+/** A worker with the production activities, against moto with simulated AWS timing in the env's clock. */
+export async function createSimulatedWorker(
+  env: TestWorkflowEnvironment,
+  options: { timings?: Partial<SimTimings>; workerAccountId?: string } = {}
+): Promise<SimulatedWorker> {
+  const sim = new AwsSimulator({ clock: () => env.currentTimeMs(), timings: options.timings });
+  const deps: ActivityDeps = {
+    clients: motoClientFactory({ decorate: sim.decorate, workerAccountId: options.workerAccountId }),
+  };
+  const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: createActivities(deps),
+  });
+  return { worker, sim, taskQueue, deps };
+}

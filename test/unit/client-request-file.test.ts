@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import {
+  lineColumn,
+  loadRequestFile,
+  locateJsonError,
+  parseRequestText,
+  RequestFileError,
+  requestFormatOf,
+} from '../../src/client/request-file';
+
+describe('client request files', () => {
+  let dir: string;
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aurora-restore-request-'));
+  });
+
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function write(name: string, text: string): Promise<string> {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, text);
+    return file;
+  }
+
+  it('loads a JSON file', async () => {
+    const file = await write(
+      'r.json',
+      JSON.stringify({
+        source: { region: 'us-east-1', snapshot: 's1' },
+        target: { region: 'us-east-1', clusterId: 'c1' },
+      })
+    );
+    const loaded = await loadRequestFile(file);
+    assert.equal(loaded.format, 'json');
+    assert.equal(loaded.source, file);
+    assert.deepEqual(loaded.request, {
+      source: { region: 'us-east-1', snapshot: 's1' },
+      target: { region: 'us-east-1', clusterId: 'c1' },
+    });
+  });
+
+  it('loads YAML (.yaml and .yml) with comments, flow maps and quoted account ids', async () => {
+    const text = [
+      '# nightly refresh',
+      'source:',
+      '  region: us-east-1',
+      '  accountId: "011111111111"   # quoted: keeps the leading zero',
+      '  selection: { strategy: latest, snapshotType: manual }',
+      '  clusterId: orders-prod',
+      'target:',
+      '  region: us-west-2',
+      '  clusterId: orders-staging',
+      '  instanceCount: 2',
+      '  vpcSecurityGroupIds: [sg-0123456789abcdef0]',
+      '  deletionProtection: false',
+      '',
+    ].join('\n');
+    for (const name of ['r.yaml', 'r.yml']) {
+      const loaded = await loadRequestFile(await write(name, text));
+      assert.equal(loaded.format, 'yaml');
+      assert.deepEqual(loaded.request, {
+        source: {
+          region: 'us-east-1',
+          accountId: '011111111111',
+          selection: { strategy: 'latest', snapshotType: 'manual' },
+          clusterId: 'orders-prod',
+        },
+        target: {
+          region: 'us-west-2',
+          clusterId: 'orders-staging',
+          instanceCount: 2,
+          vpcSecurityGroupIds: ['sg-0123456789abcdef0'],
+          deletionProtection: false,
+        },
+      });
+    }
+  });
+
+  it('keeps YAML 1.2 scalars as the validator expects (dates stay strings)', () => {
+    const doc = parseRequestText('source:\n  selection:\n    date: 2026-11-25\n', 'yaml', 'x.yaml') as {
+      source: { selection: { date: unknown } };
+    };
+    assert.equal(doc.source.selection.date, '2026-11-25');
+  });
+
+  it('loads the example requests shipped in examples/', async () => {
+    const full = await loadRequestFile(path.join(__dirname, '../../examples/full-reference.yaml'));
+    assert.equal((full.request as { target: { clusterId: string } }).target.clusterId, 'orders-staging');
+    const nightly = await loadRequestFile(path.join(__dirname, '../../examples/nightly-staging-refresh.json'));
+    assert.equal((nightly.request as { source: { region: string } }).source.region, 'us-east-1');
+  });
+
+  it('reads stdin for "-" and sniffs JSON or YAML', async () => {
+    const fromJson = await loadRequestFile('-', { readStdin: async () => '  {"target": {"clusterId": "a"}}' });
+    assert.equal(fromJson.format, 'json');
+    assert.equal(fromJson.source, 'stdin');
+    assert.deepEqual(fromJson.request, { target: { clusterId: 'a' } });
+    const fromYaml = await loadRequestFile('-', { readStdin: async () => 'target:\n  clusterId: b\n' });
+    assert.equal(fromYaml.format, 'yaml');
+    assert.deepEqual(fromYaml.request, { target: { clusterId: 'b' } });
+  });
+
+  it('says which file is missing, with the absolute path for a relative one', async () => {
+    await assert.rejects(loadRequestFile('no-such-dir/r.yaml'), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(
+        err.message,
+        `Request file no-such-dir/r.yaml not found (looked at ${path.resolve('no-such-dir/r.yaml')}). Check the path.`
+      );
+      return true;
+    });
+    const missing = path.join(dir, 'nope.json');
+    await assert.rejects(loadRequestFile(missing), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(err.file, missing);
+      assert.equal(err.message, `Request file ${missing} not found. Check the path.`);
+      return true;
+    });
+  });
+
+  it('refuses unknown extensions and directories', async () => {
+    await assert.rejects(
+      loadRequestFile(await write('r.txt', '{}')),
+      /unknown extension "\.txt".*\.json, \.yaml or \.yml/
+    );
+    const sub = path.join(dir, 'folder.json');
+    await fs.mkdir(sub, { recursive: true });
+    await assert.rejects(loadRequestFile(sub), /is a directory/);
+  });
+
+  it('refuses empty documents', async () => {
+    await assert.rejects(loadRequestFile(await write('empty.yaml', '  \n\n')), /is empty/);
+    await assert.rejects(loadRequestFile(await write('comments.yaml', '# only a comment\n')), /holds no request/);
+    assert.throws(() => parseRequestText('\uFEFF\n', 'json', 'x.json'), /is empty/);
+  });
+
+  it('reports JSON syntax errors with line and column', async () => {
+    const text = '{\n  "source": {"region": "us-east-1"},\n  "target": {"clusterId": "c1",}\n}\n';
+    const file = await write('bad.json', text);
+    await assert.rejects(loadRequestFile(file), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(err.line, 3);
+      assert.equal(err.column, 32);
+      assert.match(err.message, /not valid JSON: trailing comma before "}" .* at line 3, column 32/);
+      assert.ok(err.message.includes(file));
+      return true;
+    });
+  });
+
+  it('locates common JSON mistakes', () => {
+    assert.deepEqual(locateJsonError('{"a": 1}'), undefined);
+    assert.match(locateJsonError("{'a': 1}")?.reason ?? '', /property name in double quotes/);
+    const missingComma = '{\n "a": 1\n "b": 2\n}';
+    const located = locateJsonError(missingComma);
+    assert.ok(located);
+    assert.deepEqual(lineColumn(missingComma, located.offset), { line: 3, column: 2 });
+    assert.match(located.reason, /missing comma/);
+    assert.match(locateJsonError('{"a": "x\n"}')?.reason ?? '', /inside a string/);
+    assert.match(locateJsonError('{"a": True}')?.reason ?? '', /lowercase/);
+    assert.match(locateJsonError('{"a": 1} x')?.reason ?? '', /after the end/);
+    assert.match(locateJsonError('{"a": [1, 2,]}')?.reason ?? '', /trailing comma before "\]"/);
+    assert.equal(locateJsonError('{"a": ')?.offset, 6);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with line and column', async () => {
+    const badIndent = await write('indent.yaml', 'source:\n  region: us-east-1\n target:\n  clusterId: c\n');
+    await assert.rejects(loadRequestFile(badIndent), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(err.line, 3);
+      assert.match(err.message, /not valid YAML/);
+      return true;
+    });
+    const duplicate = await write('dup.yaml', 'target:\n  clusterId: a\n  clusterId: b\n');
+    await assert.rejects(loadRequestFile(duplicate), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(err.line, 3);
+      assert.match(err.message, /unique/);
+      return true;
+    });
+    assert.throws(() => parseRequestText('a: *missing\n', 'yaml', 'x.yaml'), /could not be read as YAML/);
+  });
+
+  it('knows formats by extension', () => {
+    assert.equal(requestFormatOf('a/b.JSON'), 'json');
+    assert.equal(requestFormatOf('b.yml'), 'yaml');
+    assert.equal(requestFormatOf('b.toml'), undefined);
+    assert.equal(requestFormatOf('-', '[1]'), 'json');
+    assert.equal(requestFormatOf('-', 'a: 1'), 'yaml');
+  });
+});

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+
+import {
+  DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  parseWorkerConfig,
+  SHUTDOWN_GRACE_TIME,
+  WorkerConfigError,
+} from '../../src/worker/config';
+import { compareSearchAttributes, searchAttributeSetupHelp } from '../../src/worker/search-attributes';
+import { TASK_QUEUE } from '../../src/workflows/messages';
+
+describe('client worker configuration', () => {
+  it('has defaults for an empty environment', () => {
+    assert.deepEqual(parseWorkerConfig({}), {
+      taskQueue: TASK_QUEUE,
+      logLevel: 'INFO',
+      maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+      maxTaskQueueActivitiesPerSecond: undefined,
+      skipSearchAttributeCheck: false,
+      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    });
+    assert.equal(DEFAULT_MAX_CONCURRENT_ACTIVITIES, 20);
+    assert.equal(SHUTDOWN_GRACE_TIME, '30s');
+  });
+
+  it('reads every setting', () => {
+    const config = parseWorkerConfig({
+      LOG_LEVEL: 'debug',
+      AURORA_RESTORE_TASK_QUEUE: 'restores-eu',
+      AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES: '50',
+      AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '2.5',
+      AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK: '1',
+    });
+    assert.equal(config.logLevel, 'DEBUG');
+    assert.equal(config.taskQueue, 'restores-eu');
+    assert.equal(config.maxConcurrentActivityTaskExecutions, 50);
+    assert.equal(config.maxTaskQueueActivitiesPerSecond, 2.5);
+    assert.equal(config.skipSearchAttributeCheck, true);
+  });
+
+  it('treats empty values as unset', () => {
+    const config = parseWorkerConfig({
+      LOG_LEVEL: '',
+      AURORA_RESTORE_TASK_QUEUE: '',
+      AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES: ' ',
+      AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '',
+      AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK: '',
+    });
+    assert.equal(config.taskQueue, TASK_QUEUE);
+    assert.equal(config.logLevel, 'INFO');
+    assert.equal(config.maxConcurrentActivityTaskExecutions, 20);
+    assert.equal(config.maxTaskQueueActivitiesPerSecond, undefined);
+    assert.equal(config.skipSearchAttributeCheck, false);
+  });
+
+  it('reports every bad value at once, naming the variable, the value and the rule', () => {
+    assert.throws(
+      () =>
+        parseWorkerConfig({
+          LOG_LEVEL: 'verbose',
+          AURORA_RESTORE_TASK_QUEUE: 'two words',
+          AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES: '0',
+          AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '-1',
+          AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK: 'maybe',
+        }),
+      (err: unknown) => {
+        assert.ok(err instanceof WorkerConfigError);
+        assert.equal(err.problems.length, 5);
+        assert.match(
+          err.problems[0],
+          /LOG_LEVEL="verbose" is not a log level: use one of TRACE, DEBUG, INFO, WARN, ERROR/
+        );
+        assert.match(err.problems[1], /AURORA_RESTORE_TASK_QUEUE="two words"/);
+        assert.match(
+          err.problems[2],
+          /AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES="0" is invalid: use a whole number .* 1 to 1000/
+        );
+        assert.match(
+          err.problems[3],
+          /AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND="-1" is invalid: use a positive number/
+        );
+        assert.match(err.problems[4], /AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK="maybe" is not a flag/);
+        assert.match(err.message, /^Invalid worker configuration:\n {2}- LOG_LEVEL/);
+        return true;
+      }
+    );
+  });
+
+  it('refuses non-decimal and fractional counts', () => {
+    for (const value of ['0x10', '1e3', '2.5', 'ten']) {
+      assert.throws(
+        () => parseWorkerConfig({ AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES: value }),
+        WorkerConfigError,
+        value
+      );
+    }
+    assert.throws(() => parseWorkerConfig({ AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '0' }), WorkerConfigError);
+  });
+});
+
+describe('client worker search attribute check', () => {
+  const KEYWORD = 2;
+  const TEXT = 1;
+
+  it('passes when the four attributes exist as Keyword', () => {
+    const check = compareSearchAttributes({
+      AuroraRestoreTarget: KEYWORD,
+      AuroraRestoreSource: KEYWORD,
+      AuroraRestoreStep: KEYWORD,
+      AuroraRestoreStatus: KEYWORD,
+      Unrelated: TEXT,
+    });
+    assert.deepEqual(check, { missing: [], wrongType: [] });
+  });
+
+  it('finds missing and mistyped attributes', () => {
+    const check = compareSearchAttributes({ AuroraRestoreTarget: KEYWORD, AuroraRestoreStep: TEXT });
+    assert.deepEqual(
+      check.missing.map((m) => m.name),
+      ['AuroraRestoreSource', 'AuroraRestoreStatus']
+    );
+    assert.deepEqual(check.wrongType, [{ name: 'AuroraRestoreStep', expected: 'Keyword', actual: 'Text' }]);
+  });
+
+  it('prints the exact commands to register what is missing', () => {
+    const check = compareSearchAttributes({ AuroraRestoreTarget: KEYWORD, AuroraRestoreSource: KEYWORD });
+    const help = searchAttributeSetupHelp(check, 'restores', 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK');
+    assert.ok(
+      help.includes(
+        'temporal operator search-attribute create --namespace restores --name AuroraRestoreStep --type Keyword'
+      )
+    );
+    assert.ok(
+      help.includes(
+        'temporal operator search-attribute create --namespace restores --name AuroraRestoreStatus --type Keyword'
+      )
+    );
+    assert.ok(!help.includes('--name AuroraRestoreTarget'));
+    assert.ok(
+      help.includes(
+        'tcld namespace search-attributes add --namespace restores --sa "AuroraRestoreStep=Keyword" --sa "AuroraRestoreStatus=Keyword"'
+      )
+    );
+    assert.ok(help.includes('AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK=1'));
+  });
+});

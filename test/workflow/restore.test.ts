@@ -1,0 +1,321 @@
+/**
+ * The restore workflow on the time-skipping server, with the real worker and the real activities against moto,
+ * and AWS durations simulated in the server's clock (copy 20 min, restore 40 min, instances 10 min). Each
+ * scenario finishes in seconds of wall time.
+ */
+import assert from 'node:assert/strict';
+
+import { DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+
+import { recordHistory } from '../support/histories';
+import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
+import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { auroraRestore } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
+
+import type { SimulatedWorker } from '../support/workflow-env';
+import type { RestoreRequest } from '../../src/domain/request';
+import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+const SOURCE_REGION = 'us-east-1';
+const TARGET_REGION = 'us-west-2';
+
+const REALISTIC = { snapshotCopy: 20 * 60_000, clusterRestore: 40 * 60_000, instanceCreate: 10 * 60_000 };
+
+describe('auroraRestore workflow (time-skipping server, real activities, simulated AWS timing)', function () {
+  this.timeout(240_000);
+  let env: TestWorkflowEnvironment;
+
+  before(async () => {
+    await assertMotoReachable();
+    env = await createRestoreTimeSkippingEnv();
+  });
+
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function seedSource(): Promise<{ clusterId: string; snapshotId: string }> {
+    const clusterId = uniqueName('src');
+    const snapshotId = `${clusterId}-snap`;
+    await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
+    return { clusterId, snapshotId };
+  }
+
+  function crossRegionRequest(source: { clusterId: string; snapshotId: string }, targetId: string): RestoreRequest {
+    return {
+      source: { region: SOURCE_REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
+      target: { region: TARGET_REGION, clusterId: targetId, instanceCount: 2, tags: { environment: 'test' } },
+      copy: { kmsKeyId: 'alias/aws/rds' },
+      timing: { pollInterval: '30s' },
+    };
+  }
+
+  type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: RestoreProgress };
+
+  async function run(
+    w: SimulatedWorker,
+    request: RestoreRequest,
+    options: { workflowId?: string; during?: (handle: WorkflowHandle<typeof auroraRestore>) => Promise<void> } = {}
+  ): Promise<{ handle: WorkflowHandle<typeof auroraRestore>; outcome: Outcome }> {
+    const workflowId = options.workflowId ?? restoreWorkflowId(request.target);
+    return w.worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(auroraRestore, {
+        taskQueue: w.taskQueue,
+        workflowId,
+        args: [request],
+      });
+      if (options.during) await options.during(handle);
+      const settled = await handle.result().then(
+        (result) => ({ result }),
+        (error: unknown) => {
+          if (error instanceof WorkflowFailedError) return { error };
+          throw error;
+        }
+      );
+      // Queried while the worker still runs: a closed workflow's query is answered by replaying it on a worker.
+      const progress = await handle.query(progressQuery);
+      return { handle, outcome: { ...settled, progress } };
+    });
+  }
+
+  function failureOf(outcome: Outcome): ApplicationFailure {
+    assert.ok(outcome.error, `expected the restore to fail, but it returned ${JSON.stringify(outcome.result)}`);
+    const cause = outcome.error.cause;
+    assert.ok(cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(cause)}`);
+    return cause;
+  }
+
+  async function clusterExists(clusterId: string, region = TARGET_REGION): Promise<boolean> {
+    const { rds } = motoClients(region);
+    try {
+      const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+      return (out.DBClusters ?? []).length > 0;
+    } catch (err) {
+      if ((err as Error).name === 'DBClusterNotFoundFault') return false;
+      throw err;
+    }
+  }
+
+  async function snapshotsNamed(prefix: string, region = TARGET_REGION): Promise<string[]> {
+    const { rds } = motoClients(region);
+    const out = await rds.send(new DescribeDBClusterSnapshotsCommand({}));
+    return (out.DBClusterSnapshots ?? [])
+      .map((s) => s.DBClusterSnapshotIdentifier ?? '')
+      .filter((id) => id.startsWith(prefix));
+  }
+
+  async function historyLength(handle: WorkflowHandle): Promise<number> {
+    const history = await handle.fetchHistory();
+    return history.events?.length ?? 0;
+  }
+
+  it('restores cross-region: steps in order, cluster and instances exist, no snapshot copy left', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('xr');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const { handle, outcome } = await run(w, crossRegionRequest(source, targetId));
+
+    assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
+    const result = outcome.result;
+    const completed = result.steps.filter((s) => s.status === 'completed').map((s) => s.name);
+    assert.deepEqual(completed, [
+      'validate-request',
+      'find-snapshot',
+      'check-target',
+      'copy-snapshot',
+      'wait-for-copy',
+      'restore-cluster',
+      'wait-for-cluster',
+      'create-instances',
+      'wait-for-instances',
+      'delete-snapshot-copy',
+    ]);
+    // The copy and the restore really took simulated AWS time, and the workflow waited for it.
+    const took = (name: string) => result.steps.find((s) => s.name === name)?.durationMs ?? 0;
+    assert.ok(took('wait-for-copy') >= 19 * 60_000, `wait-for-copy took ${took('wait-for-copy')} ms`);
+    assert.ok(took('wait-for-cluster') >= 39 * 60_000, `wait-for-cluster took ${took('wait-for-cluster')} ms`);
+    assert.ok(took('wait-for-instances') >= 9 * 60_000, `wait-for-instances took ${took('wait-for-instances')} ms`);
+
+    assert.equal(result.target.clusterId, targetId);
+    assert.equal(result.endpoints.instances.length, 2);
+    assert.deepEqual(result.endpoints.instances.map((i) => i.role).sort(), ['reader', 'writer']);
+    assert.ok(result.endpoints.writerEndpoint);
+    assert.equal(await clusterExists(targetId), true);
+    assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted after the restore');
+
+    assert.equal(outcome.progress.status, 'succeeded');
+    assert.equal(outcome.progress.lastObservation?.resource, 'instances');
+    await recordHistory('cross-region-success', handle);
+  });
+
+  it('keeps the history length constant when AWS takes ten times longer', async () => {
+    const lengths: number[] = [];
+    for (const factor of [1, 10]) {
+      const source = await seedSource();
+      const w = await createSimulatedWorker(env, {
+        timings: {
+          snapshotCopy: REALISTIC.snapshotCopy * factor,
+          clusterRestore: REALISTIC.clusterRestore * factor,
+          instanceCreate: REALISTIC.instanceCreate * factor,
+        },
+      });
+      const { handle, outcome } = await run(w, crossRegionRequest(source, uniqueName(`len${factor}`)));
+      assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
+      lengths.push(await historyLength(handle));
+      assert.ok(w.sim.callCount() > 100 * factor, `expected many polls, saw ${w.sim.callCount()} AWS calls`);
+    }
+    assert.equal(lengths[1], lengths[0], `history grew from ${lengths[0]} to ${lengths[1]} events`);
+  });
+
+  it('compensates on failure: deletes the partly restored cluster and the copy, ends failed', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('fail');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    await w.sim.forceStatus({ kind: 'cluster', id: targetId, status: 'incompatible-restore', after: 5 * 60_000 });
+    const { handle, outcome } = await run(w, crossRegionRequest(source, targetId));
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'ClusterRestoreFailed');
+    assert.match(failure.message, /incompatible-restore/);
+    const progress = outcome.progress;
+    assert.equal(progress.status, 'failed');
+    assert.equal(progress.failure?.step, 'wait-for-cluster');
+    assert.ok(progress.cleanup?.removed.some((r) => r.includes(targetId)), JSON.stringify(progress.cleanup));
+    assert.equal(await clusterExists(targetId), false, 'the partly restored cluster must be deleted');
+    assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted');
+    await recordHistory('compensation-after-incompatible-restore', handle);
+  });
+
+  it('cleans up when cancelled during the restore wait, and ends failed', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('cancel');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const { handle, outcome } = await run(w, crossRegionRequest(source, targetId), {
+      during: async (h) => {
+        // Let time skip (a pending result unlocks it) until the workflow polls the restoring cluster, then cancel.
+        const settled = h.result().catch(() => undefined);
+        const polls = () => (w.sim.calls()['RestoreDBClusterFromSnapshotCommand'] ? w.sim.calls()['DescribeDBClustersCommand'] : 0);
+        for (let i = 0; i < 600 && (polls() ?? 0) < 5; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.ok((polls() ?? 0) >= 5, 'the restore never started');
+        await h.cancel();
+        await settled;
+      },
+    });
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'RestoreCancelled');
+    assert.equal(outcome.progress.status, 'failed');
+    assert.equal(outcome.progress.failure?.step, 'wait-for-cluster');
+    assert.equal(await clusterExists(targetId), false, 'the cluster this run created must be deleted');
+    assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted');
+    await recordHistory('cancelled-during-restore', handle);
+  });
+
+  it('refuses to replace a cluster it did not create, and changes nothing', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('foreign');
+    await seedSourceCluster({ region: TARGET_REGION, clusterId: targetId }); // untagged: not ours
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const request = { ...crossRegionRequest(source, targetId), replace: { existing: true } };
+    const { handle, outcome } = await run(w, request);
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'ClusterNotManagedByPipeline');
+    assert.match(failure.message, /not created by aurora-restore/);
+    assert.equal(await clusterExists(targetId), true, 'the foreign cluster must be left alone');
+    assert.deepEqual(await snapshotsNamed(targetId), [], 'nothing is copied before the preflight passes');
+    assert.equal(w.sim.calls()['CopyDBClusterSnapshotCommand'] ?? 0, 0);
+    await recordHistory('refuses-unmanaged-target', handle);
+  });
+
+  it('replaces a cluster this pipeline created, turning deletion protection off when allowed', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('replace');
+    await seedSourceCluster({
+      region: TARGET_REGION,
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    await motoClients(TARGET_REGION).rds.send(
+      new ModifyDBClusterCommand({ DBClusterIdentifier: targetId, DeletionProtection: true, ApplyImmediately: true })
+    );
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const request = {
+      ...crossRegionRequest(source, targetId),
+      replace: { existing: true, disableDeletionProtection: true },
+    };
+    const { handle, outcome } = await run(w, request);
+    assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
+    assert.equal(outcome.result.replacedExistingCluster, true);
+    assert.ok(outcome.result.steps.some((s) => s.name === 'delete-target' && s.status === 'completed'));
+    assert.ok((w.sim.calls()['DeleteDBClusterCommand'] ?? 0) >= 1);
+    await recordHistory('replace-managed-target', handle);
+  });
+
+  it('rejects a second restore of the same target while the first runs', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('dup');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const request = crossRegionRequest(source, targetId);
+    const { outcome } = await run(w, request, {
+      during: async () => {
+        await assert.rejects(
+          env.client.workflow.start(auroraRestore, {
+            taskQueue: w.taskQueue,
+            workflowId: restoreWorkflowId(request.target),
+            args: [request],
+          }),
+          (err: Error) => err.name === 'WorkflowExecutionAlreadyStartedError'
+        );
+      },
+    });
+    assert.ok(outcome.result, 'the first restore still completes');
+  });
+
+  it('fails an invalid request before any AWS call, listing every problem', async () => {
+    const w = await createSimulatedWorker(env);
+    const request = {
+      source: { region: 'us-east-1', snapshot: 'bad_snapshot!' },
+      target: { region: 'moon-1', clusterId: 'x' },
+    } as RestoreRequest;
+    const { handle, outcome } = await run(w, request, { workflowId: `aurora-restore/moon-1/x-${Date.now()}` });
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'InvalidRestoreRequest');
+    assert.match(failure.message, /source\.snapshot/);
+    assert.match(failure.message, /target\.region/);
+    assert.equal(w.sim.callCount(), 0, 'no AWS call may happen for an invalid request');
+    await recordHistory('invalid-request', handle);
+  });
+
+  it('refuses to run under a workflow id that is not derived from the target', async () => {
+    const source = await seedSource();
+    const w = await createSimulatedWorker(env);
+    const { outcome } = await run(w, crossRegionRequest(source, uniqueName('wid')), {
+      workflowId: `my-own-id-${Date.now()}`,
+    });
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'WrongWorkflowId');
+    assert.match(failure.message, /aurora-restore\/us-west-2\//);
+    assert.equal(w.sim.callCount(), 0);
+  });
+
+  it('rides out RDS throttling with backoff and still restores', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('throttle');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    w.sim.injectFault({ command: 'CopyDBClusterSnapshotCommand', error: 'Throttling', times: 3 });
+    w.sim.injectFault({ command: 'RestoreDBClusterFromSnapshotCommand', error: 'InternalFailure', times: 2 });
+    const { outcome } = await run(w, crossRegionRequest(source, targetId));
+    assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
+    assert.ok((w.sim.calls()['CopyDBClusterSnapshotCommand'] ?? 0) >= 4);
+    assert.deepEqual(await snapshotsNamed(targetId), []);
+  });
+});
