@@ -45,7 +45,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
   function credentialsFor(loc: AwsLocation): unknown {
     if (!loc.roleArn) return clientConfig.credentials; // undefined -> the SDK's default chain
     // STS in the caller's region: regional endpoints work inside VPCs without internet and keep failures local.
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+
     const { credentials: masterCredentials, ...stsConfig } = clientConfig;
     return fromTemporaryCredentials({
       params: { RoleArn: loc.roleArn, RoleSessionName: ROLE_SESSION_NAME },

@@ -23,8 +23,8 @@ import {
   TAG_MANAGED_BY_VALUE,
   TAG_OPERATION_ID,
 } from '../domain/naming';
+
 import { failure, isAwsError, toActivityFailure } from './failures';
-import type { ActivityDeps } from './index';
 import { notReady, observation, reportObservation } from './polling';
 import type {
   AwsLocation,
@@ -35,6 +35,8 @@ import type {
   RestoreClusterOutput,
   Tag,
 } from './types';
+
+import type { ActivityDeps } from './index';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers (also used by the instance and master-password activities)

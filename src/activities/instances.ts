@@ -10,9 +10,9 @@ import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 
 import { classifyInstanceStatus, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_OPERATION_ID, TAG_ROLE } from '../domain/naming';
+
 import { describeWhere, findCluster, listClusterInstances, ownershipTags } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import type { ActivityDeps } from './index';
 import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';
 import type {
   AwaitInstancesInput,
@@ -21,6 +21,8 @@ import type {
   CreateInstancesOutput,
   InstanceInfo,
 } from './types';
+
+import type { ActivityDeps } from './index';
 
 /**
  * How long a just-created instance may be missing from DescribeDBInstances before the wait fails: RDS's describe

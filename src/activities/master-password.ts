@@ -12,9 +12,10 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 
 import { describeWhere, findCluster } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import type { ActivityDeps } from './index';
 import { notReady, observation } from './polling';
 import type { AwsLocation, SetMasterPasswordInput, SetMasterPasswordOutput } from './types';
+
+import type { ActivityDeps } from './index';
 
 export const MIN_PASSWORD_LENGTH = 8;
 /** RDS limits: MySQL-compatible engines accept at most 41 characters, PostgreSQL-compatible ones 128. */

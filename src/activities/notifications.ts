@@ -11,8 +11,9 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 
 import { failure, isAwsError, toActivityFailure } from './failures';
-import type { ActivityDeps } from './index';
 import type { NotificationKind, PublishNotificationInput, RestoreEvent } from './types';
+
+import type { ActivityDeps } from './index';
 
 /** SNS rejects subjects of 100 characters or more (AWS: "must be less than 100 characters"). */
 export const MAX_SUBJECT_LENGTH = 99;

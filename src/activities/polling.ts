@@ -20,6 +20,7 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 
 import { Failures } from '../domain/errors';
 import { observationSignal } from '../workflows/messages';
+
 import type { AwsObservation } from './types';
 
 /** Delivers an observation to the workflow that scheduled the current activity. */

@@ -21,6 +21,7 @@ import { cancellationSignal, log } from '@temporalio/activity';
 import { classifySnapshotStatus, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_OPERATION_ID } from '../domain/naming';
 import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '../domain/snapshot-selection';
+
 import type { AwsClientFactory } from './aws-clients';
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';

@@ -18,7 +18,8 @@ export const WORKFLOW_ID_PREFIX = 'aurora-restore';
  */
 export function restoreWorkflowId(target: { region: string; clusterId: string; accountId?: string }): string {
   const account = target.accountId ? `${target.accountId}/` : '';
-  return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId}`;
+  // RDS identifiers are case-insensitive: `Orders` and `orders` are one cluster, so they share one lock.
+  return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId.toLowerCase()}`;
 }
 
 /**
@@ -76,6 +77,9 @@ export function isManagedByPipeline(tags: { Key?: string; Value?: string }[] | u
 }
 
 /** True when the tag list marks a resource as created by the given operation. */
-export function isCreatedByOperation(tags: { Key?: string; Value?: string }[] | undefined, operationId: string): boolean {
+export function isCreatedByOperation(
+  tags: { Key?: string; Value?: string }[] | undefined,
+  operationId: string
+): boolean {
   return isManagedByPipeline(tags) && (tags ?? []).some((t) => t.Key === TAG_OPERATION_ID && t.Value === operationId);
 }

@@ -3,11 +3,11 @@
  * and copied, which engine to restore, and whether an existing target may be replaced. Each refusal names the
  * resource, the rule and what to do, and is raised before anything is changed.
  */
-import { isManagedByPipeline } from './naming';
+import type { ClusterInfo, SnapshotInfo } from '../activities/types';
 
 import type { FailureName } from './errors';
+import { isManagedByPipeline } from './naming';
 import type { NormalizedRestoreRequest } from './request';
-import type { ClusterInfo, SnapshotInfo } from '../activities/types';
 
 export interface Refusal {
   failure: FailureName;
@@ -23,7 +23,10 @@ export interface TransferPlan {
   reason: string;
 }
 
-export function planSnapshotTransfer(request: NormalizedRestoreRequest, snapshot: SnapshotInfo): TransferPlan | Refusal {
+export function planSnapshotTransfer(
+  request: NormalizedRestoreRequest,
+  snapshot: SnapshotInfo
+): TransferPlan | Refusal {
   const targetAccount = request.target.accountId;
   const crossAccount = targetAccount !== undefined && snapshot.accountId !== targetAccount;
   const crossRegion = snapshot.region !== request.target.region;

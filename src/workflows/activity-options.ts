@@ -7,9 +7,8 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 
-import { NON_RETRYABLE_TYPES } from '../domain/errors';
-
 import type { RestoreActivities } from '../activities';
+import { NON_RETRYABLE_TYPES } from '../domain/errors';
 
 const CALL_OPTIONS = {
   startToCloseTimeout: '2m',

@@ -4,11 +4,10 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 
-import { Failures, failureKindOf } from '../domain/errors';
-import { formatDuration } from '../domain/durations';
-
-import type { FailureName } from '../domain/errors';
 import type { AwsObservation } from '../activities/types';
+import { formatDuration } from '../domain/durations';
+import { Failures, failureKindOf } from '../domain/errors';
+import type { FailureName } from '../domain/errors';
 
 export interface FailureReport {
   step?: string;

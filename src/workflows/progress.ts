@@ -3,6 +3,7 @@
  * status a wait observed, and the resources this run created. Plain data mutated by the workflow only.
  */
 import type { AwsObservation, ClusterEndpoints, SnapshotInfo, StepTiming } from '../activities/types';
+
 import type { RestoreProgress, RestoreStatus } from './messages';
 
 export type StepName =

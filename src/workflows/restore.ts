@@ -17,18 +17,6 @@ import {
   log,
 } from '@temporalio/workflow';
 
-import { calls, notifications, waits } from './activity-options';
-import { reportFailure, refuse } from './failure-report';
-import { observationSignal, progressQuery, SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from './messages';
-import { ProgressTracker } from './progress';
-import { Failures } from '../domain/errors';
-import { instanceIds, isCreatedByOperation, pipelineTags, restoreWorkflowId, snapshotCopyId } from '../domain/naming';
-import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
-import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
-
-import type { FailureReport } from './failure-report';
-import type { RestoreProgress, RestoreResult } from './messages';
-import type { StepName } from './progress';
 import type {
   AwsLocation,
   ClusterEndpoints,
@@ -37,7 +25,19 @@ import type {
   SetMasterPasswordOutput,
   SnapshotInfo,
 } from '../activities/types';
+import type { Failures } from '../domain/errors';
+import { instanceIds, isCreatedByOperation, pipelineTags, restoreWorkflowId, snapshotCopyId } from '../domain/naming';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
+import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
+import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
+
+import { calls, notifications, waits } from './activity-options';
+import { reportFailure, refuse } from './failure-report';
+import type { FailureReport } from './failure-report';
+import { observationSignal, progressQuery, SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from './messages';
+import type { RestoreProgress, RestoreResult } from './messages';
+import { ProgressTracker } from './progress';
+import type { StepName } from './progress';
 
 /** What this run has created (or may have created, when a call's outcome is unknown) and must clean up on failure. */
 interface Created {
@@ -229,7 +229,11 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       const spec = request.masterPassword;
       // A wait, because the cluster may still be settling (e.g. `modifying`) right after the instances.
       password = await step('set-master-password', () =>
-        wait(request.timing.instancesTimeoutMs).setMasterPassword({ target: targetLoc, clusterId: target.clusterId, spec })
+        wait(request.timing.instancesTimeoutMs).setMasterPassword({
+          target: targetLoc,
+          clusterId: target.clusterId,
+          spec,
+        })
       );
     }
 

@@ -8,11 +8,10 @@ import path from 'node:path';
 
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 
 import { HISTORIES_DIR } from '../support/histories';
-
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -29,7 +28,14 @@ describe('replay of recorded restore histories', function () {
   before(async () => {
     workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: {
+        log: () => undefined,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      },
     });
   });
 
@@ -52,6 +58,9 @@ describe('replay of recorded restore histories', function () {
     const scheduled = history.events?.find((e) => e.activityTaskScheduledEventAttributes);
     assert.ok(scheduled?.activityTaskScheduledEventAttributes?.activityType);
     scheduled.activityTaskScheduledEventAttributes.activityType.name = 'someOtherActivity';
-    await assert.rejects(Worker.runReplayHistory({ workflowBundle }, history, `${file}-tampered`), DeterminismViolationError);
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle }, history, `${file}-tampered`),
+      DeterminismViolationError
+    );
   });
 });

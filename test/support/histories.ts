@@ -6,9 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-
 import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '../replay/histories');
 

@@ -6,5 +6,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 
 Runtime.install({
   logger: new DefaultLogger(process.env.TEST_LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'ERROR'),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: process.env.TEST_LOG_LEVEL === 'DEBUG' ? 'WARN' : 'ERROR' }) } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: process.env.TEST_LOG_LEVEL === 'DEBUG' ? 'WARN' : 'ERROR' }) },
+  },
 });

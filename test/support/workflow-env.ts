@@ -3,17 +3,17 @@
  * real worker with the real activities, talking to moto through the AWS simulation layer (sim/) so that AWS takes
  * realistic time (in the time-skipping server's clock) and can be made to fail.
  */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+
+import { AwsSimulator } from '../../sim/aws-simulator';
+import type { SimTimings } from '../../sim/aws-simulator';
+import { createActivities } from '../../src/activities';
+import type { ActivityDeps } from '../../src/activities';
+import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
 import { motoClientFactory } from './moto';
 import { createTimeSkippingEnv } from './servers';
-import { AwsSimulator } from '../../sim/aws-simulator';
-import { createActivities } from '../../src/activities';
-import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
-
-import type { SimTimings } from '../../sim/aws-simulator';
-import type { ActivityDeps } from '../../src/activities';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /** A fresh time-skipping server with the restore search attributes registered. */
 export function createRestoreTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

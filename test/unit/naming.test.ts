@@ -37,6 +37,13 @@ describe('naming', () => {
       ]);
       assert.equal(ids.size, 3);
     });
+
+    it('is the same for cluster ids that differ only in case, as RDS treats them as one cluster', () => {
+      assert.equal(
+        restoreWorkflowId({ region: 'eu-west-1', clusterId: 'Orders-Staging' }),
+        restoreWorkflowId({ region: 'eu-west-1', clusterId: 'orders-staging' })
+      );
+    });
   });
 
   describe('snapshotCopyId', () => {

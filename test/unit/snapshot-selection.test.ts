@@ -10,6 +10,7 @@ import {
   pickLatestSnapshot,
   resolveSnapshotDate,
 } from '../../src/domain/snapshot-selection';
+
 import { snapshotInfo } from './fixtures';
 
 describe('buildSnapshotName', () => {

@@ -10,6 +10,7 @@ import {
   snapshotIdentifierProblem,
   validateRestoreRequest,
 } from '../../src/domain/validate';
+
 import {
   FIXED_NOW,
   FIXED_OPERATION_ID,

@@ -5,22 +5,25 @@
  */
 import assert from 'node:assert/strict';
 
-import { DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBClusterSnapshotsCommand,
+  ModifyDBClusterCommand,
+} from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
+import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import type { RestoreRequest } from '../../src/domain/request';
+import { auroraRestore } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
+import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
-import { auroraRestore } from '../../src/workflows';
-import { progressQuery } from '../../src/workflows/messages';
-
 import type { SimulatedWorker } from '../support/workflow-env';
-import type { RestoreRequest } from '../../src/domain/request';
-import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 const SOURCE_REGION = 'us-east-1';
 const TARGET_REGION = 'us-west-2';
@@ -186,7 +189,10 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const progress = outcome.progress;
     assert.equal(progress.status, 'failed');
     assert.equal(progress.failure?.step, 'wait-for-cluster');
-    assert.ok(progress.cleanup?.removed.some((r) => r.includes(targetId)), JSON.stringify(progress.cleanup));
+    assert.ok(
+      progress.cleanup?.removed.some((r) => r.includes(targetId)),
+      JSON.stringify(progress.cleanup)
+    );
     assert.equal(await clusterExists(targetId), false, 'the partly restored cluster must be deleted');
     assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted');
     await recordHistory('compensation-after-incompatible-restore', handle);
@@ -200,7 +206,8 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
       during: async (h) => {
         // Let time skip (a pending result unlocks it) until the workflow polls the restoring cluster, then cancel.
         const settled = h.result().catch(() => undefined);
-        const polls = () => (w.sim.calls()['RestoreDBClusterFromSnapshotCommand'] ? w.sim.calls()['DescribeDBClustersCommand'] : 0);
+        const polls = () =>
+          w.sim.calls()['RestoreDBClusterFromSnapshotCommand'] ? w.sim.calls()['DescribeDBClustersCommand'] : 0;
         for (let i = 0; i < 600 && (polls() ?? 0) < 5; i++) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
