@@ -13,6 +13,7 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Wo
 import type { Logger, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createAwsClientFactory } from '../activities';
+import type { AwsClientFactoryOptions } from '../activities/aws-clients';
 
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
 import type { WorkerConfig } from './config';
@@ -38,7 +39,12 @@ export function workflowSource(
 }
 
 /** Runs the worker until SIGINT/SIGTERM. Returns the process exit code: 0 after a clean shutdown, 1 on error. */
-export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export interface RunWorkerOptions {
+  /** AWS client settings, e.g. SDK middleware for tracing (the demo attaches the AWS simulator here). */
+  awsClients?: AwsClientFactoryOptions;
+}
+
+export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: RunWorkerOptions = {}): Promise<number> {
   let config: WorkerConfig;
   try {
     config = parseWorkerConfig(env);
@@ -68,7 +74,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<n
   });
 
   try {
-    await serve(config, logger);
+    await serve(config, logger, options);
     logger.info('Worker stopped cleanly');
     return 0;
   } catch (err) {
@@ -82,7 +88,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<n
   }
 }
 
-async function serve(config: WorkerConfig, logger: Logger): Promise<void> {
+async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOptions): Promise<void> {
   let connectConfig: ReturnType<typeof loadClientConnectConfig>;
   try {
     connectConfig = loadClientConnectConfig();
@@ -106,7 +112,7 @@ async function serve(config: WorkerConfig, logger: Logger): Promise<void> {
     );
   }
 
-  const clients = createAwsClientFactory();
+  const clients = createAwsClientFactory(options.awsClients);
   try {
     if (config.skipSearchAttributeCheck) {
       logger.warn(`Search attribute check skipped (${WORKER_ENV.skipSearchAttributeCheck} is set)`);

@@ -1,0 +1,154 @@
+/**
+ * End to end on real parts: the Temporal dev server, the production worker process (src/worker/main.ts, as a
+ * child process configured only through the standard TEMPORAL_* and AWS_* environment) and moto. Restores are
+ * started the two documented ways: with our CLI, and with `temporal workflow start` and the README's JSON file.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import {
+  CreateDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+} from '@aws-sdk/client-rds';
+import { Client, Connection } from '@temporalio/client';
+
+import { main as cli } from '../../src/client/main';
+import { restoreWorkflowId } from '../../src/domain/naming';
+import type { RestoreRequest } from '../../src/domain/request';
+import type { RestoreResult } from '../../src/workflows/messages';
+import { recordHistory } from '../support/histories';
+import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { cliPath, temporalAddress } from '../support/servers';
+
+const ROOT = path.resolve(__dirname, '../..');
+const EXAMPLE = path.join(ROOT, 'examples/nightly-staging-refresh.json');
+const run = promisify(execFile);
+
+describe('end to end: dev server + worker process + moto', function () {
+  this.timeout(180_000);
+  const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as RestoreRequest;
+  let worker: ChildProcess;
+  let workerLog = '';
+  let client: Client;
+  let connection: Connection;
+
+  before(async () => {
+    await assertMotoReachable();
+    await seedExampleSource(example);
+    connection = await Connection.connect({ address: temporalAddress() });
+    client = new Client({ connection });
+    worker = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'WARN', TEMPORAL_ADDRESS: temporalAddress() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
+    worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+  });
+
+  after(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM'); // graceful shutdown path of the production worker
+      await exited;
+    }
+    await connection?.close();
+  });
+
+  /** The example's source in moto: its cluster and a fresh manual snapshot (the example restores the latest). */
+  async function seedExampleSource(request: RestoreRequest): Promise<void> {
+    const { rds } = motoClients(request.source.region);
+    const clusterId = request.source.clusterId ?? '';
+    const existing = await rds
+      .send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }))
+      .catch((err: Error) => (err.name === 'DBClusterNotFoundFault' ? undefined : Promise.reject(err)));
+    if (!existing) await seedSourceCluster({ region: request.source.region, clusterId, encrypted: true });
+    await rds.send(
+      new CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: clusterId,
+        DBClusterSnapshotIdentifier: uniqueName(`${clusterId}-nightly`),
+      })
+    );
+  }
+
+  async function assertRestoredInMoto(clusterId: string, region: string, instances: number): Promise<void> {
+    const { rds } = motoClients(region);
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }))).DBClusters?.[0];
+    assert.equal(cluster?.Status, 'available');
+    assert.ok(
+      cluster?.TagList?.some((t) => t.Key === 'aurora-restore:managed-by'),
+      'restored cluster carries our tag'
+    );
+    const members = await rds.send(
+      new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] })
+    );
+    assert.equal(members.DBInstances?.length, instances);
+    const copies = await rds.send(new DescribeDBClusterSnapshotsCommand({ SnapshotType: 'manual' }));
+    const leftovers = (copies.DBClusterSnapshots ?? []).filter((s) => s.DBClusterSnapshotIdentifier?.endsWith('-copy'));
+    assert.deepEqual(
+      leftovers
+        .filter((s) => s.DBClusterSnapshotIdentifier?.startsWith(clusterId))
+        .map((s) => s.DBClusterSnapshotIdentifier),
+      [],
+      'no snapshot copy may be left over'
+    );
+  }
+
+  it('restores cross-region when started with the aurora-restore CLI', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-'));
+    const file = path.join(dir, 'request.json');
+    const targetId = uniqueName('e2e-cli');
+    writeFileSync(file, JSON.stringify({ ...example, target: { ...example.target, clusterId: targetId } }));
+    let out = '';
+    let err = '';
+    const code = await cli(['start', file], {
+      stdout: (text) => (out += text),
+      stderr: (text) => (err += text),
+      watchIntervalMs: 500,
+    });
+    assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${workerLog}`);
+    const all = out + err;
+    assert.match(all, /wait-for-copy/);
+    assert.match(all, /wait-for-instances/);
+    assert.match(all, new RegExp(`${targetId}\\.cluster-`), 'prints the writer endpoint');
+    assert.match(all, /http:\/\/localhost:8233\/namespaces\/default\/workflows\//, 'prints the Web UI link');
+    await assertRestoredInMoto(targetId, example.target.region, example.target.instanceCount ?? 1);
+    await recordHistory(
+      'e2e-cli-cross-region',
+      client.workflow.getHandle(restoreWorkflowId({ ...example.target, clusterId: targetId }))
+    );
+  });
+
+  it('restores with `temporal workflow start` and the README JSON, as documented', async () => {
+    const workflowId = restoreWorkflowId(example.target);
+    // The command as the README shows it.
+    await run(cliPath(), [
+      'workflow',
+      'start',
+      '--address',
+      temporalAddress(),
+      '--task-queue',
+      'aurora-restore',
+      '--type',
+      'auroraRestore',
+      '--workflow-id',
+      workflowId,
+      '--input-file',
+      EXAMPLE,
+    ]);
+    const handle = client.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as RestoreResult;
+    assert.equal(result.status, 'succeeded');
+    assert.equal(result.target.clusterId, example.target.clusterId);
+    assert.equal(result.endpoints.instances.length, example.target.instanceCount);
+    await assertRestoredInMoto(example.target.clusterId, example.target.region, example.target.instanceCount ?? 1);
+    await recordHistory('e2e-temporal-cli-cross-region', handle);
+  });
+});
