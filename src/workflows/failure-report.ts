@@ -2,6 +2,7 @@
  * Turns whatever ended a restore (an activity failure, a timeout, a cancellation, a refusal raised by the workflow)
  * into one catalogue entry: type, ARP code and a message that says what happened, to what, and what to do.
  */
+import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 
 import type { AwsObservation } from '../activities/types';
@@ -35,7 +36,12 @@ export function reportFailure(
       message: `The restore was cancelled${step ? ` during ${step}` : ''}; resources this run created were cleaned up.`,
     };
   }
-  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+  // A wait that ran out of time ends either with a TimeoutFailure or, when the next retry would pass the
+  // schedule-to-close deadline, with its last NotReady failure and retry state TIMEOUT.
+  if (
+    err instanceof ActivityFailure &&
+    (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT)
+  ) {
     const seen = context.lastObservation;
     const last = seen ? ` Last observed: ${seen.resource} ${seen.id} ${describeObservation(seen)}.` : '';
     const limit = context.waitTimeoutMs ? ` within ${formatDuration(context.waitTimeoutMs)}` : '';

@@ -5,24 +5,36 @@
  */
 import assert from 'node:assert/strict';
 
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterCommand,
 } from '@aws-sdk/client-rds';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
+import type { RestoreEvent } from '../../src/activities/types';
 import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  assertMotoReachable,
+  motoClientConfig,
+  motoClients,
+  motoRoleArn,
+  seedSourceCluster,
+  uniqueName,
+  useMotoAccount,
+} from '../support/moto';
+import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -350,5 +362,128 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
     assert.ok((w.sim.calls()['CopyDBClusterSnapshotCommand'] ?? 0) >= 4);
     assert.deepEqual(await snapshotsNamed(targetId), []);
+  });
+
+  async function notificationTopic(): Promise<{ topicArn: string; read: () => Promise<RestoreEvent[]> }> {
+    const { sns, sqs } = motoClients(TARGET_REGION);
+    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('aurora-restore-events') }));
+    const queue = await createQueue(sqs, uniqueName('events'));
+    const topicArn = topic.TopicArn ?? '';
+    await subscribeQueue(sns, topicArn, queue);
+    return {
+      topicArn,
+      read: async () =>
+        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds: 1 })).map(
+          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
+        ),
+    };
+  }
+
+  it('notifies start and success with endpoints and per-step timings, and failure with the failed step', async () => {
+    const topic = await notificationTopic();
+    const source = await seedSource();
+    const okTarget = uniqueName('notify');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const ok = await run(w, { ...crossRegionRequest(source, okTarget), notifications: { topicArn: topic.topicArn } });
+    assert.ok(ok.outcome.result, `restore failed: ${ok.outcome.error?.cause?.message}`);
+    const events = await topic.read();
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['started', 'succeeded']
+    );
+    const [started, succeeded] = events;
+    assert.equal(started.eventId, `${ok.outcome.result.operationId}/started`);
+    assert.equal(succeeded.target.clusterId, okTarget);
+    assert.ok(succeeded.endpoints?.writerEndpoint);
+    assert.ok(succeeded.steps.some((step) => step.name === 'wait-for-copy' && (step.durationMs ?? 0) >= 19 * 60_000));
+
+    const failTarget = uniqueName('notifyfail');
+    const failing = await createSimulatedWorker(env, { timings: REALISTIC });
+    await failing.sim.forceStatus({ kind: 'cluster', id: failTarget, status: 'inaccessible-encryption-credentials' });
+    const failed = await run(failing, {
+      ...crossRegionRequest(source, failTarget),
+      notifications: { topicArn: topic.topicArn },
+    });
+    failureOf(failed.outcome);
+    const failureEvents = await topic.read();
+    assert.deepEqual(
+      failureEvents.map((e) => e.kind),
+      ['started', 'failed']
+    );
+    const failure = failureEvents[1];
+    assert.equal(failure.failure?.step, 'wait-for-cluster');
+    assert.equal(failure.failure?.type, 'ClusterRestoreFailed');
+    assert.match(failure.failure?.code ?? '', /^ARP-/);
+    assert.ok(
+      failure.cleanup?.removed.some((r) => r.includes(failTarget)),
+      JSON.stringify(failure.cleanup)
+    );
+  });
+
+  /** A customer-managed KMS key in moto (the AWS-managed aws/rds key cannot be used across accounts). */
+  async function customerKey(region: string, accountId: string): Promise<string> {
+    const kms = new KMSClient({ ...motoClientConfig(), region });
+    useMotoAccount(kms as never, accountId);
+    const key = await kms.send(new CreateKeyCommand({ Description: 'aurora-restore test target key' }));
+    kms.destroy();
+    return key.KeyMetadata?.Arn ?? '';
+  }
+
+  it('restores across accounts: shares in the source account, copies under the target key, unshares', async () => {
+    const SOURCE_ACCOUNT = '111111111111';
+    const TARGET_ACCOUNT = '222222222222';
+    const clusterId = uniqueName('xacct-src');
+    const seeded = await seedSourceCluster({
+      region: SOURCE_REGION,
+      clusterId,
+      accountId: SOURCE_ACCOUNT,
+      withSnapshot: `${clusterId}-manual`,
+    });
+    assert.ok(seeded.snapshot);
+    const targetId = uniqueName('xacct');
+    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const request: RestoreRequest = {
+      source: {
+        region: SOURCE_REGION,
+        accountId: SOURCE_ACCOUNT,
+        roleArn: motoRoleArn(SOURCE_ACCOUNT),
+        snapshot: seeded.snapshot.arn,
+      },
+      target: {
+        region: TARGET_REGION,
+        accountId: TARGET_ACCOUNT,
+        roleArn: motoRoleArn(TARGET_ACCOUNT),
+        clusterId: targetId,
+      },
+      copy: { kmsKeyId: await customerKey(TARGET_REGION, TARGET_ACCOUNT) },
+    };
+    const { handle, outcome } = await run(w, request, { workflowId: restoreWorkflowId(request.target) });
+    assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
+    const steps = outcome.result.steps.filter((x) => x.status === 'completed').map((x) => x.name);
+    for (const name of ['share-snapshot', 'copy-snapshot', 'wait-for-copy', 'unshare-snapshot', 'restore-cluster']) {
+      assert.ok(steps.includes(name), `${name} missing from ${steps.join(', ')}`);
+    }
+    const inTarget = motoClients(TARGET_REGION, TARGET_ACCOUNT).rds;
+    const cluster = await inTarget.send(new DescribeDBClustersCommand({ DBClusterIdentifier: targetId }));
+    assert.equal(cluster.DBClusters?.[0]?.Status, 'available');
+    assert.equal(await clusterExists(targetId), false, 'nothing was restored into the worker account');
+    await recordHistory('cross-account-success', handle);
+  });
+
+  it('fails a wait that passes its deadline with WaitTimedOut naming the last AWS status, and cleans up', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('slow');
+    const w = await createSimulatedWorker(env, { timings: { ...REALISTIC, clusterRestore: 10 * 60 * 60_000 } });
+    const { handle, outcome } = await run(w, {
+      ...crossRegionRequest(source, targetId),
+      timing: { restoreTimeout: '1h' },
+    });
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'WaitTimedOut');
+    assert.match(failure.message, /wait-for-cluster did not finish within 1h/);
+    assert.match(failure.message, /creating/);
+    assert.equal(await clusterExists(targetId), false, 'the slow cluster this run created is removed');
+    assert.deepEqual(await snapshotsNamed(targetId), []);
+    await recordHistory('wait-timed-out', handle);
   });
 });
