@@ -17,7 +17,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 
 import type { AwsObservation, StepTiming } from '../activities/types';
 import { Failures, failureKindOf } from '../domain/errors';
-import { restoreWorkflowId, TAG_OPERATION_ID, WORKFLOW_ID_PREFIX } from '../domain/naming';
+import { restoreWorkflowId, snapshotSourceLabel, TAG_OPERATION_ID, WORKFLOW_ID_PREFIX } from '../domain/naming';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import type { auroraRestore } from '../workflows';
@@ -104,23 +104,11 @@ export function newOperationId(now: Date = new Date()): string {
   return `op-${Math.floor(now.getTime() / 1000)}-${randomBytes(4).toString('hex')}`;
 }
 
-/** The snapshot a request names, as the search attribute shows it (same form the workflow writes). */
-export function describeSourceForSearch(request: NormalizedRestoreRequest): string {
-  const ref = request.source.snapshotRef;
-  const name =
-    ref.kind === 'identifier' || ref.kind === 'arn'
-      ? ref.identifier
-      : ref.kind === 'latest'
-        ? `latest:${ref.clusterId}`
-        : ref.template.replace('{date}', ref.date);
-  return `${request.source.region}/${name}`;
-}
-
 /** Search attributes set at start, so a restore is findable before its first workflow task runs. */
 export function startSearchAttributes(request: NormalizedRestoreRequest): SearchAttributePair[] {
   return [
     { key: SA_TARGET, value: `${request.target.region}/${request.target.clusterId}` },
-    { key: SA_SOURCE, value: describeSourceForSearch(request) },
+    { key: SA_SOURCE, value: snapshotSourceLabel(request.source) },
     { key: SA_STEP, value: 'validate-request' },
     { key: SA_STATUS, value: 'running' },
   ];
@@ -175,7 +163,7 @@ export async function startRestore(
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: startSearchAttributes(normalized),
       memo: { operationId },
-      staticSummary: `Restore ${target.clusterId} in ${target.region} from ${describeSourceForSearch(normalized)}`,
+      staticSummary: `Restore ${target.clusterId} in ${target.region} from ${snapshotSourceLabel(normalized.source)}`,
     });
     return { workflowId, runId: handle.firstExecutionRunId, operationId, target, short: shortTargetName(target) };
   } catch (err) {

@@ -3,6 +3,8 @@
  * the tags that mark what a run created. Deterministic and pure: workflow code relies on them on replay.
  */
 
+import type { SnapshotRef } from './request';
+
 /** Tag keys the pipeline writes on everything it creates, and reads before it deletes anything. */
 export const TAG_MANAGED_BY = 'aurora-restore:managed-by';
 export const TAG_MANAGED_BY_VALUE = 'aurora-restore';
@@ -82,4 +84,16 @@ export function isCreatedByOperation(
   operationId: string
 ): boolean {
   return isManagedByPipeline(tags) && (tags ?? []).some((t) => t.Key === TAG_OPERATION_ID && t.Value === operationId);
+}
+
+/** The snapshot a request names, as the AuroraRestoreSource search attribute shows it: `<region>/<snapshot or rule>`. */
+export function snapshotSourceLabel(source: { region: string; snapshotRef: SnapshotRef }): string {
+  const ref = source.snapshotRef;
+  const name =
+    ref.kind === 'identifier' || ref.kind === 'arn'
+      ? ref.identifier
+      : ref.kind === 'latest'
+        ? `latest:${ref.clusterId}`
+        : ref.template.replace('{date}', ref.date);
+  return `${source.region}/${name}`;
 }

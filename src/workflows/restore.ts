@@ -26,7 +26,14 @@ import type {
   SnapshotInfo,
 } from '../activities/types';
 import type { Failures } from '../domain/errors';
-import { instanceIds, isCreatedByOperation, pipelineTags, restoreWorkflowId, snapshotCopyId } from '../domain/naming';
+import {
+  instanceIds,
+  isCreatedByOperation,
+  pipelineTags,
+  restoreWorkflowId,
+  snapshotCopyId,
+  snapshotSourceLabel,
+} from '../domain/naming';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
@@ -61,7 +68,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   const sourceLoc: AwsLocation = { region: source.region, accountId: source.accountId, roleArn: source.roleArn };
   upsertSearchAttributes([
     { key: SA_TARGET, value: `${target.region}/${target.clusterId}` },
-    { key: SA_SOURCE, value: describeSource(request) },
+    { key: SA_SOURCE, value: snapshotSourceLabel(request.source) },
     { key: SA_STATUS, value: 'running' },
   ]);
 
@@ -327,17 +334,6 @@ function orRefuse<T>(value: T | { failure: keyof typeof Failures; message: strin
   return value;
 }
 
-function describeSource(request: NormalizedRestoreRequest): string {
-  const ref = request.source.snapshotRef;
-  const name =
-    ref.kind === 'identifier' || ref.kind === 'arn'
-      ? ref.identifier
-      : ref.kind === 'latest'
-        ? `latest:${ref.clusterId}`
-        : ref.template.replace('{date}', ref.date);
-  return `${request.source.region}/${name}`;
-}
-
 async function unshare(
   request: NormalizedRestoreRequest,
   snapshot: SnapshotInfo,
@@ -443,7 +439,7 @@ async function notify(
     source: {
       region: request.source.region,
       accountId: request.source.accountId,
-      snapshot: progress.view().snapshot?.arn ?? describeSource(request),
+      snapshot: progress.view().snapshot?.arn ?? snapshotSourceLabel(request.source),
       clusterId: request.source.clusterId,
     },
     target: { region: request.target.region, accountId: request.target.accountId, clusterId: request.target.clusterId },

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import { ApplicationFailure } from '@temporalio/common';
 
 import { createNotificationActivities, fifoId, notificationSubject } from '../../src/activities/notifications';
 import type { RestoreEvent } from '../../src/activities/types';
+import { expectFailure } from '../support/assertions';
 import { assertMotoReachable, motoClientFactory, motoClients, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
@@ -32,22 +32,6 @@ function sampleEvent(kind: RestoreEvent['kind'], clusterId: string, operationId:
         }
       : {}),
   };
-}
-
-async function expectFailure(
-  promise: Promise<unknown>,
-  type: string,
-  nonRetryable: boolean
-): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, type, err.message);
-    assert.equal(err.nonRetryable, nonRetryable);
-    return err;
-  }
-  assert.fail(`expected a ${type} failure`);
 }
 
 describe('notifications activity (moto SNS -> SQS)', function () {

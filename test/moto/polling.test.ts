@@ -24,23 +24,13 @@ import type { AwsObservation } from '../../src/activities/types';
 import { statusHint } from '../../src/domain/aws-status';
 import { Failures, NON_RETRYABLE_TYPES } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../src/domain/naming';
+import { expectFailure } from '../support/assertions';
 import { assertMotoReachable, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
 
 const SRC = 'us-east-1';
 const DST = 'us-west-2';
 
 type StatusOverride = { Status: string; PercentProgress?: number };
-
-async function expectFailure(promise: Promise<unknown>, kind: { type: string }): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, kind.type, `unexpected failure type; message: ${err.message}`);
-    return err;
-  }
-  assert.fail(`expected a ${kind.type} failure, but the call succeeded`);
-}
 
 describe('infrequent polling', function () {
   this.timeout(30_000);

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { DBClusterSnapshot } from '@aws-sdk/client-rds';
 import type { Info } from '@temporalio/activity';
-import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 
@@ -19,6 +19,7 @@ import { createSnapshotActivities } from '../../src/activities/snapshots';
 import type { AwsObservation, SnapshotInfo, StartSnapshotCopyInput } from '../../src/activities/types';
 import { Failures } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId, TAG_MANAGED_BY, TAG_OPERATION_ID } from '../../src/domain/naming';
+import { expectFailure } from '../support/assertions';
 import {
   assertMotoReachable,
   createKmsKey,
@@ -34,17 +35,6 @@ import type { SeededCluster } from '../support/moto';
 const SRC = 'us-east-1';
 const DST = 'us-west-2';
 const OTHER_ACCOUNT = '111111111111';
-
-async function expectFailure(promise: Promise<unknown>, kind: { type: string }): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, kind.type, `unexpected failure type; message: ${err.message}`);
-    return err;
-  }
-  assert.fail(`expected a ${kind.type} failure, but the call succeeded`);
-}
 
 async function describeIn(region: string, id: string): Promise<DBClusterSnapshot | undefined> {
   const { rds } = motoClients(region);

@@ -5,12 +5,12 @@ import { ApplicationFailure, RetryState, TerminatedFailure } from '@temporalio/c
 
 import {
   describeFailure,
-  describeSourceForSearch,
   diffProgress,
   newOperationId,
   RestoreAlreadyRunningError,
   startSearchAttributes,
 } from '../../src/client/restore-client';
+import { snapshotSourceLabel } from '../../src/domain/naming';
 import { OPERATION_ID_RE, RequestValidationError, validateRestoreRequest } from '../../src/domain/validate';
 import { SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from '../../src/workflows/messages';
 import type { RestoreProgress } from '../../src/workflows/messages';
@@ -104,7 +104,7 @@ describe('client progress and failures', () => {
         ]
       );
       assert.equal(
-        describeSourceForSearch(validateRestoreRequest(minimalRequest(), validateOptions())),
+        snapshotSourceLabel(validateRestoreRequest(minimalRequest(), validateOptions()).source),
         'us-east-1/orders-nightly-2026-03-14'
       );
     });
