@@ -64,8 +64,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   const request = validate(input, progress);
   progress.setOperationId(request.operationId);
   const { target, source } = request;
-  const targetLoc: AwsLocation = { region: target.region, accountId: target.accountId, roleArn: target.roleArn };
-  const sourceLoc: AwsLocation = { region: source.region, accountId: source.accountId, roleArn: source.roleArn };
+  const targetLoc = locationOf(target);
+  const sourceLoc = locationOf(source);
   upsertSearchAttributes([
     { key: SA_TARGET, value: `${target.region}/${target.clusterId}` },
     { key: SA_SOURCE, value: snapshotSourceLabel(request.source) },
@@ -329,6 +329,11 @@ function validate(input: RestoreRequest, progress: ProgressTracker): NormalizedR
   }
 }
 
+/** Where calls for one side of the restore go: its region, and its account's role when one is given. */
+function locationOf(side: { region: string; accountId?: string; roleArn?: string }): AwsLocation {
+  return { region: side.region, accountId: side.accountId, roleArn: side.roleArn };
+}
+
 function orRefuse<T>(value: T | { failure: keyof typeof Failures; message: string }): T {
   if (isRefusal(value)) throw refuse(value.failure, value.message);
   return value;
@@ -344,7 +349,7 @@ async function unshare(
   if (!targetAccountId) return;
   progress.stepStarted('unshare-snapshot', Date.now());
   await calls.unshareSnapshot({
-    source: { region: request.source.region, accountId: request.source.accountId, roleArn: request.source.roleArn },
+    source: locationOf(request.source),
     snapshotIdentifier: snapshot.identifier,
     targetAccountId,
   });
@@ -364,11 +369,7 @@ async function cleanUp(
 ): Promise<{ removed: string[]; leftInPlace: string[] }> {
   const removed: string[] = [];
   const leftInPlace: string[] = [];
-  const targetLoc: AwsLocation = {
-    region: request.target.region,
-    accountId: request.target.accountId,
-    roleArn: request.target.roleArn,
-  };
+  const targetLoc = locationOf(request.target);
   const attempt = async (what: string, run: () => Promise<boolean>): Promise<void> => {
     try {
       if (await run()) removed.push(what);
@@ -411,7 +412,7 @@ async function cleanUp(
     const snapshotIdentifier = progress.view().snapshot?.identifier ?? '';
     await attempt(`share of ${snapshotIdentifier} with ${targetAccountId}`, async () => {
       await calls.unshareSnapshot({
-        source: { region: request.source.region, accountId: request.source.accountId, roleArn: request.source.roleArn },
+        source: locationOf(request.source),
         snapshotIdentifier,
         targetAccountId,
       });
