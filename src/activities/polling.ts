@@ -5,7 +5,9 @@
  * no history events, so history stays the same size whether AWS takes two minutes or ten hours.
  *
  * Because failed attempts leave no trace in history, the last observed status is pushed to the workflow with the
- * `observationSignal` (for the `progress` query), but only when it changed: status, or copy progress by 10% bucket.
+ * `observationSignal` (for the `progress` query), but only when it changed: status, or copy progress by 10% bucket,
+ * and only on attempts that end NotReady. The final status travels in the activity's result: a signal sent right
+ * before completing would race the completion for a workflow task and make the history length vary by run.
  * What was last reported is remembered across attempts in the activity's heartbeat details.
  *
  * Why heartbeat details survive a failed attempt (checked with a real worker, heartbeat then throw at once, on the

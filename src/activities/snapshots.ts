@@ -473,8 +473,8 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         );
       }
       const info = toSnapshotInfo(found, loc);
-      const obs = observation('snapshot-copy', id, info.status, info.percentProgress);
-      await reportObservation(obs, deps.reportObservation);
+      // Only a copy still in progress is reported: a signal sent just before this activity completes would race
+      // the completion for a workflow task, and the workflow records the final status from the result anyway.
       switch (classifySnapshotStatus(info.status)) {
         case 'ready':
           return info;
@@ -485,6 +485,8 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
             { snapshot: id, status: info.status }
           );
         default: {
+          const obs = observation('snapshot-copy', id, info.status, info.percentProgress);
+          await reportObservation(obs, deps.reportObservation);
           const percent = info.percentProgress === undefined ? '' : ` (${info.percentProgress}%)`;
           return notReady(obs, `${where(id, loc)} is ${info.status}${percent}`);
         }

@@ -79,6 +79,17 @@ export class ProgressTracker {
     this.state.lastObservation = observation;
   }
 
+  /** Records the final status a wait returned (waits signal only while a resource is still in progress). */
+  observeReady(resource: AwsObservation['resource'], id: string, status: string, now: number, percent?: number): void {
+    this.observe({
+      resource,
+      id,
+      status,
+      ...(percent === undefined ? {} : { percentProgress: percent }),
+      observedAt: iso(now),
+    });
+  }
+
   setSnapshot(snapshot: SnapshotInfo): void {
     const { identifier, arn, region, engine, engineVersion, encrypted } = snapshot;
     this.state.snapshot = { identifier, arn, region, engine, engineVersion, encrypted };

@@ -151,9 +151,10 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
           }),
         (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
       );
-      await step('wait-for-copy', () =>
+      const copy = await step('wait-for-copy', () =>
         wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({ target: targetLoc, snapshotIdentifier: copyId })
       );
+      progress.observeReady('snapshot-copy', copyId, copy.status, Date.now(), copy.percentProgress);
       restoreFrom = copyId;
       if (created.sharedWith) await unshare(request, snapshot, created, progress);
     } else {
@@ -205,6 +206,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     const cluster = await step('wait-for-cluster', () =>
       wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({ target: targetLoc, clusterId: target.clusterId })
     );
+    progress.observeReady('cluster', target.clusterId, cluster.status, Date.now());
 
     // 7. Writer and readers; wait until available and record the endpoints.
     const ids = instanceIds(target.clusterId, target.instanceCount);
@@ -229,6 +231,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       })
     );
     progress.setEndpoints(endpoints);
+    progress.observeReady('instances', target.clusterId, `${ids.length}/${ids.length} available`, Date.now());
 
     // 8. Master password from a Secrets Manager secret (read inside the activity) or RDS-managed.
     let password: SetMasterPasswordOutput | undefined;

@@ -206,12 +206,15 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const [base, slow] = shapes;
     // AWS really took ten times longer: ten times the status polls...
     assert.ok(calls[1] > 5 * calls[0], `AWS calls ${calls[0]} -> ${calls[1]}`);
-    // ...yet not one more activity, timer or upsert event in history,
-    assert.equal(slow.commands, base.commands, `history commands grew from ${base.commands} to ${slow.commands}`);
-    // and the observation signals stay within the fixed bound of status changes and 10 % steps of one restore.
-    const MAX_OBSERVATIONS = 25;
-    assert.ok(base.signals <= MAX_OBSERVATIONS && slow.signals <= MAX_OBSERVATIONS, JSON.stringify(shapes));
-    assert.ok(slow.total <= base.total + 4 * Math.abs(slow.signals - base.signals), JSON.stringify(shapes));
+    // ...yet every event other than workflow-task bookkeeping is there exactly as often: the same activities, timers
+    // and upserts, and the same observation signals (one per status change or 10 % step, never one per poll).
+    assert.equal(slow.commands, base.commands, `history commands grew: ${JSON.stringify(shapes)}`);
+    assert.equal(slow.signals, base.signals, `observation signals changed: ${JSON.stringify(shapes)}`);
+    // Workflow tasks are not compared one for one: the time-skipping server adds an empty task when a poll's retry
+    // lands while a signal's task is running, which depends on wall-clock timing (seen: 168 or 171 events, at 1x and
+    // 10x alike): at most one extra task (3 events) per signal, whatever AWS takes.
+    const bookkeeping = (s: { total: number; commands: number; signals: number }) => s.total - s.commands - s.signals;
+    assert.ok(Math.abs(bookkeeping(slow) - bookkeeping(base)) <= 3 * base.signals, JSON.stringify(shapes));
   });
 
   it('compensates on failure: deletes the partly restored cluster and the copy, ends failed', async () => {
