@@ -44,6 +44,14 @@ export const Failures = {
   InstanceFailed: kind('InstanceCreationFailed', 'ARP-RESTORE-STATUS-002'),
   // Password
   SecretUnreadable: kind('MasterSecretUnreadable', 'ARP-DBUSER-004'),
+  // Database steps (users, sanitization, verification)
+  DatabaseUnreachable: kind('DatabaseUnreachable', 'ARP-DBUSER-001', true),
+  DatabaseAuthFailed: kind('DatabaseAuthenticationFailed', 'ARP-DBUSER-002'),
+  DatabaseUserFailed: kind('DatabaseUserSetupFailed', 'ARP-DBUSER-003'),
+  DatabaseSecretUnreadable: kind('DatabaseSecretUnreadable', 'ARP-DBUSER-004'),
+  DatabaseTlsFailed: kind('DatabaseTlsFailed', 'ARP-DBUSER-006'),
+  SanitizationFailed: kind('SanitizationFailed', 'ARP-SANITIZE-001'),
+  VerificationFailed: kind('VerificationFailed', 'ARP-VERIFY-001'),
   // Notifications
   NotificationFailed: kind('NotificationFailed', 'ARP-NOTIFY-001'),
   // Waiting and generic
