@@ -60,6 +60,8 @@ export interface ClusterInfo {
   endpoint?: string;
   readerEndpoint?: string;
   deletionProtection: boolean;
+  /** The master user name (the database steps log in as it). */
+  masterUsername?: string;
   tags: Tag[];
   members: ClusterMember[];
 }
@@ -237,6 +239,16 @@ export interface RestoreEvent {
   steps: StepTiming[];
   failure?: { step?: string; type: string; code: string; message: string };
   cleanup?: { removed: string[]; leftInPlace: string[] };
+  /** What the database steps did and found, summarized (the `progress` query has the full report). */
+  database?: {
+    users?: { name: string; action: string; role: string }[];
+    sanitization?: { name: string; statements: number; rowsAffected: number }[];
+    verification?: {
+      serverVersion: string;
+      tables: number;
+      checks: { name: string; passed: boolean; detail: string }[];
+    };
+  };
 }
 
 export interface PublishNotificationInput {

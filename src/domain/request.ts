@@ -163,7 +163,13 @@ export interface DatabaseSpec {
   verify?: boolean | { checks?: VerificationCheckSpec[] };
   /** Longest time one database step may take (e.g. a long sanitization). Default 1h. */
   stepTimeout?: string;
+  /**
+   * Task queue of the database worker that can reach this cluster (one per VPC, say). Default `aurora-restore-db`.
+   */
+  taskQueue?: string;
 }
+
+export const DEFAULT_DATABASE_TASK_QUEUE = 'aurora-restore-db';
 
 export interface DatabaseTlsSpec {
   /**
@@ -255,6 +261,7 @@ export interface NormalizedDatabaseSpec {
   sanitize: (SanitizeScriptSpec & { name: string })[];
   verify?: { checks: VerificationCheckSpec[] };
   stepTimeoutMs: number;
+  taskQueue: string;
 }
 
 /** How the snapshot is identified, after validation. */

@@ -6,6 +6,7 @@
  * Pure: imported by validate.ts.
  */
 import { parseDuration } from './durations';
+import { DEFAULT_DATABASE_TASK_QUEUE } from './request';
 import type {
   DatabaseRole,
   DatabaseSpec,
@@ -39,6 +40,7 @@ const DATABASE_KEYS: readonly (keyof DatabaseSpec)[] = [
   'sanitize',
   'verify',
   'stepTimeout',
+  'taskQueue',
 ];
 const USER_KEYS: readonly (keyof DatabaseUserSpec)[] = ['name', 'passwordSecretArn', 'role', 'privileges', 'schemas'];
 const SCRIPT_KEYS: readonly (keyof SanitizeScriptSpec)[] = ['name', 'sql', 'file', 's3', 's3Region'];
@@ -298,6 +300,11 @@ export function validateDatabase(
     }
   }
 
+  const taskQueue = readString(p, d, 'taskQueue', path) ?? DEFAULT_DATABASE_TASK_QUEUE;
+  if (!/^[^\s]{1,200}$/.test(taskQueue)) {
+    p.add('database.taskQueue', `${show(taskQueue)} is not a task queue name: use 1-200 characters without spaces`);
+  }
+
   if (d.users === undefined && d.usersSecretArn === undefined && d.sanitize === undefined && d.verify === undefined) {
     p.add(path, 'has nothing to do: give users, usersSecretArn, sanitize or verify, or remove it');
   }
@@ -311,5 +318,6 @@ export function validateDatabase(
     sanitize,
     ...(verify ? { verify } : {}),
     stepTimeoutMs,
+    taskQueue,
   };
 }

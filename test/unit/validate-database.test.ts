@@ -161,6 +161,7 @@ describe('validateRestoreRequest: the database section', () => {
       ],
       verify: { checks: [{ table: 'public.customers', minRows: 10 }, { sql: 'SELECT true' }] },
       stepTimeoutMs: 3_600_000,
+      taskQueue: 'aurora-restore-db',
     });
   });
 
