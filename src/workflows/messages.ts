@@ -17,7 +17,6 @@ import type {
 } from '../activities/types';
 import { DEFAULT_DATABASE_TASK_QUEUE } from '../domain/request';
 
-
 export type RestoreStatus = 'running' | 'cleaning-up' | 'succeeded' | 'failed';
 
 export interface RestoreProgress {
