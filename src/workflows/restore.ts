@@ -409,7 +409,8 @@ function databaseConnection(
     );
   }
   return {
-    engine: engine === 'aurora-mysql' ? 'aurora-mysql' : 'aurora-postgresql',
+    // The restored cluster's engine decides the dialect (the request's or the snapshot's, as RDS applied it).
+    engine: (cluster.engine || engine) === 'aurora-mysql' ? 'aurora-mysql' : 'aurora-postgresql',
     clusterId: request.target.clusterId,
     region: request.target.region,
     endpoint: { host, port },

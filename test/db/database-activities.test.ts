@@ -199,6 +199,13 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
         try {
           assert.equal((await later.query('SELECT id FROM orders_later')).length, 1);
           await assert.rejects(later.query('INSERT INTO orders_later VALUES (2)'), /permission denied|denied/i);
+          if (!pgsql) {
+            // `_` is a wildcard in MySQL database grants: a look-alike database must stay out of reach.
+            const lookalike = database.replace(/_/g, 'x');
+            await asMaster(engine, (db) => db.query(`CREATE DATABASE ${lookalike}`));
+            await assert.rejects(later.query(`CREATE TABLE ${lookalike}.t (id int)`), /denied/i);
+            await assert.rejects(later.query(`USE ${lookalike}`), /denied/i);
+          }
         } finally {
           await later.close();
         }

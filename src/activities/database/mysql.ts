@@ -60,7 +60,9 @@ export const mysqlDialect: Dialect = {
     // Revoke first so the grants end up exactly as requested, also when a role changes between runs.
     await session.query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@'%'", [user.name]);
     for (const db of databases) {
-      await session.query(`GRANT ${user.privileges.join(', ')} ON ${mysql.escapeId(db)}.* TO ?@'%'`, [user.name]);
+      // In database-level grants `_` and `%` are wildcards: escaped, the grant covers exactly this database.
+      const exact = mysql.escapeId(db.replace(/[_%]/g, '\\$&'));
+      await session.query(`GRANT ${user.privileges.join(', ')} ON ${exact}.* TO ?@'%'`, [user.name]);
     }
     return {
       name: user.name,
