@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -13,6 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 
+import type { RestoreEvent } from '../../src/activities/types';
 import { restoreWorkflowId } from '../../src/domain/naming';
 import type { DatabaseSpec, RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
@@ -22,6 +24,7 @@ import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFi
 import type { TestEngine } from '../support/databases';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
 import { createDatabaseWorker, createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -111,8 +114,25 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
     );
   }
 
+  /** An SNS topic in the restore's region, subscribed by an SQS queue the test reads. */
+  async function notificationTopic(): Promise<{ topicArn: string; read: () => Promise<RestoreEvent[]> }> {
+    const { sns, sqs } = motoClients(REGION);
+    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('aurora-restore-db-events') }));
+    const queue = await createQueue(sqs, uniqueName('db-events'));
+    await subscribeQueue(sns, topic.TopicArn ?? '', queue);
+    return {
+      topicArn: topic.TopicArn ?? '',
+      read: async () =>
+        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds: 1 })).map(
+          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
+        ),
+    };
+  }
+
   it('sets up users, sanitizes and verifies a restored Aurora PostgreSQL cluster', async () => {
     const { request, database } = await seed('aurora-postgresql');
+    const topic = await notificationTopic();
+    request.notifications = { topicArn: topic.topicArn };
     const reader = uniqueName('reader').replace(/-/g, '_');
     request.database = {
       ...request.database,
@@ -164,7 +184,47 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
     } finally {
       await login.close();
     }
+    // The success notification carries the summary: users, scripts and every check, without per-table detail.
+    const success = (await topic.read()).find((e) => e.kind === 'succeeded');
+    assert.deepEqual(success?.database?.users, [{ name: reader, action: 'created', role: 'read-only' }]);
+    assert.deepEqual(success?.database?.sanitization, [{ name: 'mask-emails', statements: 1, rowsAffected: 3 }]);
+    assert.deepEqual(
+      success?.database?.verification?.checks.map((c) => c.passed),
+      [true, true]
+    );
     await recordHistory('database-steps-postgresql', handle);
+  });
+
+  it('stops the restore at a failing sanitization script, names it, and deletes the cluster', async () => {
+    const { request, database } = await seed('aurora-postgresql');
+    request.database = {
+      ...request.database,
+      sanitize: [
+        { name: 'mask', sql: "UPDATE customers SET email = 'x@example.invalid';" },
+        { name: 'typo', sql: 'UPDATE customers SET email = 'y@example.invalid' WHERE id = 1;\nUPDATE custmers SET id = 0;' },
+      ],
+    };
+    const { outcome } = await run(request);
+    const cause = outcome.error?.cause;
+    assert.ok(cause instanceof ApplicationFailure, 'the restore must fail');
+    assert.equal(cause.type, 'SanitizationFailed');
+    assert.match(cause.message, /"typo" failed at statement 2 of 2 \(UPDATE custmers SET id = 0\)/);
+    assert.equal(outcome.progress.failure?.step, 'sanitize-data');
+    // The failed script was rolled back; the one before it stays applied (it committed).
+    const rows = await asMaster(
+      'aurora-postgresql',
+      (c) => c.query('SELECT email FROM customers ORDER BY id'),
+      database
+    );
+    assert.deepEqual(
+      rows.map((r) => r.email),
+      ['x@example.invalid', 'x@example.invalid', 'x@example.invalid']
+    );
+    const { rds } = motoClients(REGION);
+    await assert.rejects(
+      rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: request.target.clusterId })),
+      (err: Error) => err.name === 'DBClusterNotFoundFault'
+    );
   });
 
   it('fails an Aurora MySQL restore whose verification fails, and deletes the cluster it restored', async () => {

@@ -9,6 +9,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
+import type { FailureName } from '../../domain/errors';
 import type { AwsClientFactory } from '../aws-clients';
 import { failure, isAwsError, toActivityFailure } from '../failures';
 import { readSecretString } from '../secrets';
@@ -104,9 +105,15 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
   /** Opens a session as the master user, keeps the activity heartbeating, closes it on cancellation and at the end. */
   async function withSession<T>(
     conn: DatabaseConnectionInput,
-    extraSecrets: () => string[],
-    run: (session: DbSession, dialect: Dialect) => Promise<T>,
-    heartbeatDetails: () => unknown = () => undefined
+    opts: {
+      /** Failure for a database error that is not about the connection, login or TLS. */
+      fallback: FailureName;
+      /** More values to scrub from messages (the users' passwords). */
+      secrets?: () => string[];
+      /** Details each keep-alive heartbeat repeats (the progress a retry resumes from). */
+      heartbeatDetails?: () => unknown;
+    },
+    run: (session: DbSession, dialect: Dialect) => Promise<T>
   ): Promise<T> {
     const where = whereOf(conn);
     const master = await readCredentials(
@@ -137,13 +144,13 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
       where,
     });
     // Repeats the latest details: a heartbeat without them would erase the progress a retry resumes from.
-    const beat = setInterval(() => heartbeat(heartbeatDetails()), HEARTBEAT_EVERY_MS);
+    const beat = setInterval(() => heartbeat(opts.heartbeatDetails?.()), HEARTBEAT_EVERY_MS);
     const onCancel = () => void session.close();
     cancellationSignal().addEventListener('abort', onCancel);
     try {
       return await run(session, dialectOf(conn.engine));
     } catch (err) {
-      throw toDatabaseFailure(err, `On ${where}`, [master.password, ...extraSecrets()], 'DatabaseUserFailed');
+      throw toDatabaseFailure(err, `On ${where}`, [master.password, ...(opts.secrets?.() ?? [])], opts.fallback);
     } finally {
       clearInterval(beat);
       cancellationSignal().removeEventListener('abort', onCancel);
@@ -274,34 +281,38 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
       // Secrets first: a bad one fails before anything changes.
       const users = await resolveUsers(input, masterHint);
       const passwords = () => users.map((u) => u.password);
-      return withSession(input.connection, passwords, async (session, dialect) => {
-        const reports: DatabaseUserReport[] = [];
-        for (const user of users) {
-          try {
-            reports.push(await dialect.setupUser(session, user, input.connection.database));
-          } catch (err) {
-            const mapped = toDatabaseFailure(
-              err,
-              `Setting up database user "${user.name}"`,
-              passwords(),
-              'DatabaseUserFailed'
-            );
-            if (mapped.type === 'DatabaseUserSetupFailed') {
-              throw failure(
-                'DatabaseUserFailed',
-                `${mapped.message}. ${
-                  dialect.name === 'postgresql'
-                    ? "Nothing of this user's change was kept (one transaction)"
-                    : 'Account statements commit one by one on MySQL, and running the step again converges'
-                }; fix the request or the database and restore again.`,
-                { user: user.name }
+      return withSession(
+        input.connection,
+        { fallback: 'DatabaseUserFailed', secrets: passwords },
+        async (session, dialect) => {
+          const reports: DatabaseUserReport[] = [];
+          for (const user of users) {
+            try {
+              reports.push(await dialect.setupUser(session, user, input.connection.database));
+            } catch (err) {
+              const mapped = toDatabaseFailure(
+                err,
+                `Setting up database user "${user.name}"`,
+                passwords(),
+                'DatabaseUserFailed'
               );
+              if (mapped.type === 'DatabaseUserSetupFailed') {
+                throw failure(
+                  'DatabaseUserFailed',
+                  `${mapped.message}. ${
+                    dialect.name === 'postgresql'
+                      ? "Nothing of this user's change was kept (one transaction)"
+                      : 'Account statements commit one by one on MySQL, and running the step again converges'
+                  }; fix the request or the database and restore again.`,
+                  { user: user.name }
+                );
+              }
+              throw mapped;
             }
-            throw mapped;
           }
+          return { users: reports };
         }
-        return { users: reports };
-      });
+      );
     },
 
     /**
@@ -336,7 +347,7 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
 
       return withSession(
         conn,
-        () => [],
+        { fallback: 'SanitizationFailed', heartbeatDetails: () => ({ done }) },
         async (session) => {
           for (const { script, source, statements } of loaded.slice(done.length)) {
             const started = Date.now();
@@ -375,55 +386,50 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
             heartbeat({ done });
           }
           return { scripts: done };
-        },
-        () => ({ done })
+        }
       );
     },
 
     /** Reads the server version, the tables with row estimates, and runs the requested checks (read-only). */
     async verifyDatabase(input: VerifyDatabaseInput): Promise<VerificationReport> {
-      return withSession(
-        input.connection,
-        () => [],
-        async (session, dialect) => {
-          const serverVersion = await dialect.serverVersion(session);
-          const listed = await dialect.tables(session, MAX_LISTED_TABLES + 1);
-          const tables = listed.slice(0, MAX_LISTED_TABLES);
-          const checks: VerificationCheckResult[] = [];
-          for (const [i, check] of input.checks.entries()) {
-            if ('table' in check) {
-              const name = check.name ?? `${check.table} has at least ${check.minRows} rows`;
-              try {
-                const rows = await dialect.countRows(session, check.table);
-                checks.push({ name, passed: rows >= check.minRows, detail: `${rows} rows` });
-              } catch (err) {
-                if (err instanceof ApplicationFailure) throw err;
-                checks.push({ name, passed: false, detail: dbMessage(err, []) });
-              }
-              continue;
-            }
-            const name = check.name ?? `check ${i + 1}`;
+      return withSession(input.connection, { fallback: 'VerificationFailed' }, async (session, dialect) => {
+        const serverVersion = await dialect.serverVersion(session);
+        const listed = await dialect.tables(session, MAX_LISTED_TABLES + 1);
+        const tables = listed.slice(0, MAX_LISTED_TABLES);
+        const checks: VerificationCheckResult[] = [];
+        for (const [i, check] of input.checks.entries()) {
+          if ('table' in check) {
+            const name = check.name ?? `${check.table} has at least ${check.minRows} rows`;
             try {
-              await session.query(dialect.begin(true));
-              const res = await session.query(check.sql);
-              const first = res.rows[0] ? Object.values(res.rows[0])[0] : undefined;
-              const passed = first === true || first === 1 || first === '1' || first === 't' || first === 'true';
-              checks.push({ name, passed, detail: `returned ${res.rows[0] ? JSON.stringify(first) : 'no row'}` });
+              const rows = await dialect.countRows(session, check.table);
+              checks.push({ name, passed: rows >= check.minRows, detail: `${rows} rows` });
             } catch (err) {
+              if (err instanceof ApplicationFailure) throw err;
               checks.push({ name, passed: false, detail: dbMessage(err, []) });
-            } finally {
-              await session.query('ROLLBACK').catch(() => undefined);
             }
+            continue;
           }
-          return {
-            serverVersion,
-            schemas: await dialect.schemas(session),
-            tables,
-            tablesTruncated: listed.length > MAX_LISTED_TABLES,
-            checks,
-          };
+          const name = check.name ?? `check ${i + 1}`;
+          try {
+            await session.query(dialect.begin(true));
+            const res = await session.query(check.sql);
+            const first = res.rows[0] ? Object.values(res.rows[0])[0] : undefined;
+            const passed = first === true || first === 1 || first === '1' || first === 't' || first === 'true';
+            checks.push({ name, passed, detail: `returned ${res.rows[0] ? JSON.stringify(first) : 'no row'}` });
+          } catch (err) {
+            checks.push({ name, passed: false, detail: dbMessage(err, []) });
+          } finally {
+            await session.query('ROLLBACK').catch(() => undefined);
+          }
         }
-      );
+        return {
+          serverVersion,
+          schemas: await dialect.schemas(session),
+          tables,
+          tablesTruncated: listed.length > MAX_LISTED_TABLES,
+          checks,
+        };
+      });
     },
   };
 }
