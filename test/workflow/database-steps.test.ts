@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -201,7 +201,10 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
       ...request.database,
       sanitize: [
         { name: 'mask', sql: "UPDATE customers SET email = 'x@example.invalid';" },
-        { name: 'typo', sql: 'UPDATE customers SET email = 'y@example.invalid' WHERE id = 1;\nUPDATE custmers SET id = 0;' },
+        {
+          name: 'typo',
+          sql: "UPDATE customers SET email = 'y@example.invalid' WHERE id = 1;\nUPDATE custmers SET id = 0;",
+        },
       ],
     };
     const { outcome } = await run(request);
