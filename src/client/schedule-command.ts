@@ -52,7 +52,7 @@ export const SCHEDULE_USAGE = `Schedules (e.g. a nightly staging refresh):
   schedule describe <schedule>       state, spec, policies, request, next runs, recent runs and their status
   schedule list                      schedules that run restores
   schedule pause <schedule> [--note <text>]    schedule resume <schedule> [--note <text>]
-  schedule trigger <schedule> [--overlap <p>]  run now (the overlap policy still applies)
+  schedule trigger <schedule> [--overlap <p>]  run now, under the schedule's overlap policy unless --overlap
   schedule backfill <schedule> --start <time> --end <time> [--overlap <p>]   runs for times in the past
   schedule delete <schedule>         running runs keep running
 
@@ -305,7 +305,7 @@ async function triggerCommand(args: string[], ctx: ScheduleCommandContext): Prom
   } else if (outcome.reason === 'skipped-overlap') {
     ctx.out.line(
       `Triggered schedule ${scheduleId}, but the run was skipped: a run is still going and the overlap policy skips. ` +
-        `Use --overlap allow-all (or cancel-other) to run anyway.`
+        `Use --overlap cancel-other to replace it; allow-all starts a run that fails while a restore of the target runs.`
     );
   } else {
     ctx.out.line(
@@ -331,7 +331,7 @@ async function backfillCommand(args: string[], ctx: ScheduleCommandContext): Pro
   } else {
     ctx.out.line(
       `Backfill requested for ${scheduleId}: the times it would have run from ${backfill.start.toISOString()} to ` +
-        `${backfill.end.toISOString()} run now (overlap ${(backfill.overlap ?? 'as the schedule').toString().toLowerCase()}).`
+        `${backfill.end.toISOString()} run now (overlap policy: ${backfill.overlap?.toLowerCase().replace(/_/g, '-') ?? "the schedule's"}).`
     );
   }
   return 0;

@@ -665,7 +665,7 @@ export type TriggerOutcome =
   { started: true; workflowId: string; runId: string } | { started: false; reason: 'skipped-overlap' | 'not-seen' };
 
 /**
- * Runs the schedule's action now, then waits (up to `waitMs`) to see the run start, or be skipped by the overlap
+ * Runs the schedule's action now, under the schedule's overlap policy unless `overlap` is given, then waits (up to `waitMs`) to see the run start, or be skipped by the overlap
  * policy because a run is still going.
  */
 export async function triggerSchedule(
@@ -675,7 +675,9 @@ export async function triggerSchedule(
 ): Promise<TriggerOutcome> {
   const handle = client.schedule.getHandle(scheduleId);
   const before = await withNotFound(scheduleId, () => handle.describe());
-  await handle.trigger(options.overlap);
+  // The SDK's trigger defaults to ALLOW_ALL; the schedule's own policy is the least surprising default.
+  const overlap = options.overlap ?? before.policies.overlap;
+  await handle.trigger(overlap);
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {
     const now = await handle.describe();
