@@ -7,9 +7,10 @@
  * The request reaches the child as the schedule stored it, so rules such as `date: yesterday` are resolved when
  * each run starts (the child validates it with the run's clock), never when the schedule was created.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CancelledFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   ParentClosePolicy,
   startChild,
@@ -64,6 +65,12 @@ export async function scheduledRestore(input: RestoreRequest): Promise<RestoreRe
   try {
     return await child.result();
   } catch (err) {
+    // This run was cancelled (e.g. overlap policy cancel-other): the restore was cancelled with it and cleaned up.
+    // End cancelled, not failed, so pause-on-failure does not pause the schedule for it.
+    if (CancellationScope.current().consideredCancelled) {
+      const why = err instanceof ChildWorkflowFailure && err.cause ? `: ${err.cause.message}` : '';
+      throw new CancelledFailure(`The scheduled run was cancelled, and so was restore ${restoreId}${why}`);
+    }
     // Fail with the restore's own type, ARP code, step and cleanup, so the schedule's run reads like the restore.
     if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) {
       const cause = err.cause;
