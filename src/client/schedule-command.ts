@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 
 import { formatDuration, parseDuration } from '../domain/durations';
-import { snapshotSourceLabel } from '../domain/naming';
 import type { RestoreRequest } from '../domain/request';
 import { TASK_QUEUE } from '../workflows/messages';
 
@@ -196,7 +195,7 @@ async function createCommand(args: string[], ctx: ScheduleCommandContext): Promi
   } else {
     ctx.out.line(
       `Created schedule ${scheduleId}: restores ${normalized.target.clusterId} in ${normalized.target.region} ` +
-        `from ${snapshotSourceLabel(normalized.source).replace(/\d{4}-\d{2}-\d{2}/, '<date of each run>')}.`
+        `from ${describeSource(loaded.request as RestoreRequest)}.`
     );
     ctx.out.line(`  When:    ${describeWhen(settings)}`);
     ctx.out.line(
@@ -398,8 +397,9 @@ export function formatScheduleReport(report: ScheduleReport, now: Date, url: str
   lines.push(`  State:       ${report.paused ? 'PAUSED' : 'active'}${report.note ? ` (note: ${report.note})` : ''}`);
   const request = report.request;
   if (request?.target) {
-    const source = request.source?.snapshot ?? describeSelection(request);
-    lines.push(`  Restores:    ${request.target.clusterId} in ${request.target.region} from ${source}`);
+    lines.push(
+      `  Restores:    ${request.target.clusterId} in ${request.target.region} from ${describeSource(request)}`
+    );
   }
   const when = report.spec.calendars.map(formatCalendar).join('; ') || 'no calendar';
   lines.push(
@@ -437,13 +437,17 @@ export function formatScheduleReport(report: ScheduleReport, now: Date, url: str
   return lines;
 }
 
-function describeSelection(request: RestoreRequest): string {
+/** The snapshot a scheduled request restores, in words; templates are resolved per run. */
+function describeSource(request: RestoreRequest): string {
+  if (request.source?.snapshot) return `snapshot ${request.source.snapshot} in ${request.source.region}`;
   const selection = request.source?.selection;
   if (!selection) return request.source?.region ?? '?';
   if (selection.strategy === 'latest') {
-    return `the latest ${selection.snapshotType ?? 'any'} snapshot of ${request.source.clusterId ?? '?'}`;
+    return `the latest ${selection.snapshotType ?? 'any'} snapshot of ${request.source.clusterId ?? '?'} in ${request.source.region}`;
   }
-  return `${selection.template} for ${selection.date ?? 'yesterday'} (resolved when each run starts)`;
+  const date = selection.date ?? 'yesterday';
+  const when = /^\d{4}-/.test(date) ? date : `${date} (resolved when each run starts)`;
+  return `${selection.template} in ${request.source.region} for ${when}, cluster ${request.source.clusterId ?? '?'}`;
 }
 
 export function formatScheduleList(schedules: ScheduleListEntry[], now: Date): string[] {
