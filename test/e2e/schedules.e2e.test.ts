@@ -78,7 +78,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
     return { code, doc: JSON.parse(out || 'null') as T, stderr: err };
   }
 
-  it('creates, triggers (restoring yesterday’s snapshot), describes, pauses and deletes a schedule', async () => {
+  it('creates, triggers (restoring yesterday’s snapshot), describes, pauses, updates and deletes a schedule', async () => {
     // A source with a snapshot named for yesterday and one for today: resolving the wrong day picks the other one.
     const sourceId = uniqueName('sched-e2e-src');
     await seedSourceCluster({ region: REGION, clusterId: sourceId });
@@ -175,6 +175,25 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       const afterPause = await cliJson<ScheduleReport>(['schedule', 'describe', scheduleId]);
       assert.equal(afterPause.doc.paused, true);
       assert.equal(afterPause.doc.note, 'release freeze');
+
+      const updated = await cliJson([
+        'schedule',
+        'update',
+        scheduleId,
+        '--cron',
+        '30 4 * * MON-FRI',
+        '--overlap',
+        'cancel-other',
+        '--run-timeout',
+        '1h',
+      ]);
+      assert.equal(updated.code, 0, updated.stderr);
+      const afterUpdate = await cliJson<ScheduleReport>(['schedule', 'describe', scheduleId]);
+      assert.equal(afterUpdate.doc.policies.overlap, 'CANCEL_OTHER');
+      assert.equal(afterUpdate.doc.runTimeoutMs, 3_600_000);
+      assert.equal(afterUpdate.doc.spec.timezone, 'Europe/Berlin', 'a new cron keeps the time zone');
+      assert.deepEqual(afterUpdate.doc.spec.calendars[0].dayOfWeek, [{ start: 'MONDAY', end: 'FRIDAY', step: 1 }]);
+      assert.equal(afterUpdate.doc.paused, true, 'an update keeps the schedule paused');
 
       const listed = await cliJson<{ schedules: ScheduleListEntry[] }>(['schedule', 'list']);
       const entry = listed.doc.schedules.find((s) => s.scheduleId === scheduleId);
