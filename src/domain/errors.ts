@@ -23,6 +23,8 @@ export const Failures = {
   // Request and configuration
   InvalidRequest: kind('InvalidRestoreRequest', 'ARP-GENERAL-002'),
   WrongWorkflowId: kind('WrongWorkflowId', 'ARP-GENERAL-003'),
+  /** A scheduled run found a restore of its target already running (one restore per target at a time). */
+  RestoreAlreadyRunning: kind('RestoreAlreadyRunning', 'ARP-GENERAL-004'),
   // Snapshot lookup
   SnapshotNotFound: kind('SnapshotNotFound', 'ARP-SNAP-CHECK-001'),
   SnapshotNotAvailable: kind('SnapshotNotAvailable', 'ARP-SNAP-CHECK-002'),
