@@ -12,6 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import { TASK_QUEUE } from '../workflows/messages';
 
+import { batchCommand, BatchFileError, BATCH_USAGE } from './batch-command';
 import { connectClient, TemporalConnectionError, workflowUrl } from './connection';
 import type { ClientConnection } from './connection';
 import {
@@ -63,12 +64,15 @@ Commands:
       --wait                wait until the cleanup has finished and show what it removed
   schedule <command>    Restore schedules (nightly refresh): create, update, describe, list, pause, resume,
                         trigger, backfill, delete; see below
+  batch <file|->        Restore many targets from one batch file; see below
   help                  This text
 
 <restore> is a target, region/cluster or account/region/cluster (e.g. us-west-2/orders-staging),
 or a workflow id (aurora-restore/us-west-2/orders-staging).
 
 ${SCHEDULE_USAGE}
+
+${BATCH_USAGE}
 
 Options for every command:
   --json                one JSON document on stdout (progress lines go to stderr)
@@ -153,8 +157,21 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         return await cancelCommand(rest, io, out, connect);
       case 'schedule':
         return await scheduleCommand(rest, { out, env: io.env, now: io.now, readStdin: io.readStdin, connect });
+      case 'batch':
+        return await batchCommand(rest, {
+          out,
+          progress: out.progress,
+          env: io.env,
+          now: io.now,
+          readStdin: io.readStdin,
+          connect,
+          watchIntervalMs: io.watchIntervalMs,
+          signal: io.signal,
+        });
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: start, status, list, cancel, schedule, help.`);
+        throw new UsageError(
+          `Unknown command "${command}". Commands: start, status, list, cancel, schedule, batch, help.`
+        );
     }
   } catch (err) {
     return reportError(err, out);
@@ -422,6 +439,7 @@ const USAGE_ERRORS = [
   ScheduleOptionsError,
   ScheduleNotFoundError,
   ScheduleExistsError,
+  BatchFileError,
 ];
 
 function reportError(err: unknown, out: Output): number {
@@ -456,6 +474,7 @@ function hintFor(err: unknown): string {
     return 'Correct the command line or the request file (`aurora-restore schedule help`); nothing was created or changed.';
   }
   if (err instanceof ScheduleNotFoundError || err instanceof ScheduleExistsError) return 'Nothing was changed.';
+  if (err instanceof BatchFileError) return 'Fix the batch file and run the command again; nothing was started.';
   if (err instanceof TemporalConnectionError) return 'Nothing was started or changed.';
   return 'Nothing more is known; run again with --debug for the stack trace.';
 }

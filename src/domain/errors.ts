@@ -54,6 +54,9 @@ export const Failures = {
   DatabaseTlsFailed: kind('DatabaseTlsFailed', 'ARP-DBUSER-006'),
   SanitizationFailed: kind('SanitizationFailed', 'ARP-SANITIZE-001'),
   VerificationFailed: kind('VerificationFailed', 'ARP-VERIFY-001'),
+  // Batches
+  InvalidBatch: kind('InvalidBatchRequest', 'ARP-BATCH-002'),
+  BatchFailed: kind('BatchRestoreFailed', 'ARP-BATCH-001'),
   // Notifications
   NotificationFailed: kind('NotificationFailed', 'ARP-NOTIFY-001'),
   // Waiting and generic

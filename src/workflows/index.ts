@@ -1,3 +1,4 @@
 /** Workflow entry points: the worker's `workflowsPath` and the bundler's input. */
 export { auroraRestore } from './restore';
+export { batchRestore } from './batch-restore';
 export { scheduledRestore } from './scheduled-restore';
