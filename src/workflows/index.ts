@@ -1,2 +1,3 @@
 /** Workflow entry points: the worker's `workflowsPath` and the bundler's input. */
 export { auroraRestore } from './restore';
+export { clusterExpiry } from './cluster-expiry';

@@ -20,7 +20,8 @@ export type StepName =
   | 'create-instances'
   | 'wait-for-instances'
   | 'set-master-password'
-  | 'delete-snapshot-copy';
+  | 'delete-snapshot-copy'
+  | 'schedule-expiry';
 
 export class ProgressTracker {
   private readonly state: RestoreProgress;
