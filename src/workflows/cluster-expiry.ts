@@ -12,10 +12,13 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -221,8 +224,7 @@ export async function clusterExpiry(input: ClusterExpiryInput): Promise<ClusterE
       });
     }
     const wakeAt = reminderDue() && remindAtMs() > now ? remindAtMs() : expiresAtMs;
-    const seen = revision;
-    await condition(() => revision !== seen || current() !== 'waiting', wakeAt - now);
+    await waitForChangeOr(wakeAt - now);
   }
 
   const ended = current();
@@ -232,6 +234,25 @@ export async function clusterExpiry(input: ClusterExpiryInput): Promise<ClusterE
     return finish(ended, outcome ?? ended);
   }
   return await deleteExpiredCluster();
+
+  /**
+   * Sleeps until the deadline or the next change. The timer is cancelled only when the expiry goes on (to re-arm or
+   * to delete); when it ends, the pending timer is left to the server, which drops it with the closed workflow (no
+   * CancelTimer in the completing task, which also keeps the Java time-skipping test server's clock unlocked).
+   */
+  async function waitForChangeOr(ms: number): Promise<void> {
+    const seen = revision;
+    const scope = new CancellationScope();
+    const timer = scope
+      .run(() => sleep(ms))
+      .catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
+    const changed = condition(() => revision !== seen || current() !== 'waiting');
+    await Promise.race([timer, changed]);
+    const next = current();
+    if (next !== 'cancelled' && next !== 'superseded') scope.cancel();
+  }
 
   function upsertExpiresAt(ms: number): void {
     upsertSearchAttributes([{ key: SA_EXPIRES_AT, value: new Date(ms) }]);
