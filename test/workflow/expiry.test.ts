@@ -14,6 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { RestoreEvent } from '../../src/activities/types';
+import { main } from '../../src/client/main';
 import type { ExpiryView } from '../../src/domain/expiry';
 import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
@@ -418,7 +419,51 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       assert.equal(view.operationId, b.operationId);
       assert.ok(Math.abs(Date.parse(view.expiresAt) - Date.parse(b.expiry?.expiresAt ?? '')) < 1000);
       assert.equal(await clusterExists(targetId), true, 'the replaced cluster exists');
-      await current.terminate('test finished');
+
+      // The CLI against the same server: show, extend and cancel, as an operator would.
+      const cli = async (argv: string[]) => {
+        let stdout = '';
+        let stderr = '';
+        const code = await main(argv, {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          env: { USER: 'ops-user' },
+          now: () => new Date(),
+          connect: async () => ({
+            client: env.client,
+            connection: env.connection,
+            namespace: env.namespace ?? 'default',
+            address: 'test',
+            uiBaseUrl: 'http://localhost:8233',
+            close: async () => undefined,
+          }),
+        });
+        return { code, stdout, stderr };
+      };
+      const short = `${REGION}/${targetId}`;
+      const shown = await cli(['expiry', 'show', short]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, new RegExp(`Expiry of ${short}`));
+      assert.match(shown.stdout, /Status: {5}waiting/);
+      const extended = await cli(['expiry', 'extend', short, '1d', '--reason', 'release slipped', '--json']);
+      assert.equal(extended.code, 0, extended.stderr);
+      const extendedView = JSON.parse(extended.stdout) as ExpiryView;
+      assert.equal(Date.parse(extendedView.expiresAt), Date.parse(view.expiresAt) + DAY);
+      assert.deepEqual(
+        { by: extendedView.changes.at(-1)?.by, reason: extendedView.changes.at(-1)?.reason },
+        { by: 'ops-user', reason: 'release slipped' }
+      );
+      const bad = await cli(['expiry', 'set', short, '2020-01-01T00:00:00Z', '--by', 'eve']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /in the past/);
+      const kept = await cli(['expiry', 'cancel', short, '--by', 'dba-team', '--reason', 'keep for audit']);
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.match(kept.stdout, /Status: {5}cancelled/);
+      assert.equal((await current.result()).status, 'cancelled');
+      const after = await cli(['expiry', 'extend', short, '1d']);
+      assert.equal(after.code, 2, after.stdout);
+      assert.match(after.stderr, /ended|No expiry found/);
+      assert.equal(await clusterExists(targetId), true, 'a cancelled expiry keeps the cluster');
     });
   });
 });
