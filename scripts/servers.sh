@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Local servers for the integration tests: moto (AWS emulator) and the Temporal dev server, on 127.0.0.1 only.
+# Local servers for the integration tests, on 127.0.0.1 only: moto (AWS emulator), the Temporal dev server, and the
+# PostgreSQL and MariaDB servers (Debian packages, scripts/install.sh) that stand in for a restored cluster's database.
 #
-#   scripts/servers.sh start [moto|temporal]...   start what is not running yet, wait until ready, print env exports
-#   scripts/servers.sh stop  [moto|temporal]...   stop (whole process groups; SIGTERM, then SIGKILL)
-#   scripts/servers.sh status [moto|temporal]...  exit 0 only if all named servers are running (exit 3 otherwise)
+#   scripts/servers.sh start [moto|temporal|postgres|mariadb]...   start what is not running yet, wait, print env exports
+#   scripts/servers.sh stop  [moto|temporal|postgres|mariadb]...   stop (process groups; SIGTERM, then SIGKILL)
+#   scripts/servers.sh status [moto|temporal|postgres|mariadb]...  exit 0 only if all named servers run (else 3)
 #   scripts/servers.sh env                        print the env exports only
 #
 # Progress goes to stderr and the exports to stdout, so `eval "$(scripts/servers.sh start)"` works.
@@ -12,7 +13,10 @@
 #
 # Settings (env): MOTO_PORT (5055), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), AWS_REGION (us-east-1),
 # SERVER_START_TIMEOUT seconds per server (60), TEMPORAL_DB_FILE (unset = in-memory; set e.g. .run/temporal.db to keep
-# workflow histories across restarts when debugging locally).
+# workflow histories across restarts when debugging locally), PG_PORT (55432), MARIADB_PORT (33306).
+#
+# The database servers are created on first start under .run/ with TLS (a local CA made with openssl, .run/db-tls/) and
+# a master user `dbmaster` whose random password is kept in .run/db-tls/master-password; the env exports name them.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,8 +26,14 @@ BIN="$ROOT/.tools/venv/bin"
 MOTO_PORT="${MOTO_PORT:-5055}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+PG_PORT="${PG_PORT:-55432}"
+MARIADB_PORT="${MARIADB_PORT:-33306}"
 START_TIMEOUT="${SERVER_START_TIMEOUT:-60}"
-ALL_SERVERS=(moto temporal)
+ALL_SERVERS=(moto temporal postgres mariadb)
+PG_BIN=""
+for dir in /usr/lib/postgresql/*/bin; do [[ -x "$dir/postgres" ]] && PG_BIN="$dir"; done
+TLS_DIR="$RUN/db-tls"
+DB_MASTER_USER=dbmaster
 # Name=Type; must match RESTORE_SEARCH_ATTRIBUTES in src/workflows/messages.ts.
 SEARCH_ATTRIBUTES=(AuroraRestoreTarget=Keyword AuroraRestoreSource=Keyword AuroraRestoreStep=Keyword
   AuroraRestoreStatus=Keyword AuroraRestoreExpiresAt=Datetime)
@@ -38,6 +48,8 @@ port_of() {
   case "$1" in
     moto) echo "$MOTO_PORT" ;;
     temporal) echo "$TEMPORAL_PORT" ;;
+    postgres) echo "$PG_PORT" ;;
+    mariadb) echo "$MARIADB_PORT" ;;
     *) die "unknown server '$1' (known: ${ALL_SERVERS[*]})" ;;
   esac
 }
@@ -56,6 +68,8 @@ live_pid() {
   case "$1" in
     moto) grep -qa moto_server "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
     temporal) grep -qa temporal "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
+    postgres) grep -qa postgres "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
+    mariadb) grep -qa mariadbd "/proc/$pid/cmdline" 2>/dev/null || return 1 ;;
   esac
   echo "$pid"
 }
@@ -68,6 +82,7 @@ external_ok() {
   case "$1" in
     moto) command -v curl >/dev/null && curl -fsS --max-time 3 -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/" ;;
     temporal) temporal_ready ;;
+    postgres | mariadb) return 1 ;; # never adopt a database we did not create: its master password is unknown
   esac
 }
 
@@ -104,6 +119,66 @@ register_missing_attributes() {
   done
 }
 
+# Runs a command as the database service user when we are root (PostgreSQL refuses to run as root).
+as_db_user() {
+  if [[ $EUID -eq 0 ]]; then runuser -u "$1" -- "${@:2}"; else "${@:2}"; fi
+}
+
+# A local CA and a server certificate for localhost/127.0.0.1, and the master password; made once.
+make_db_tls() {
+  [[ -s "$TLS_DIR/server.pem" && -s "$TLS_DIR/master-password" ]] && return
+  command -v openssl >/dev/null || die "openssl not found (Debian: apt-get install openssl)"
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=aurora-restore local test CA" \
+    -keyout "$TLS_DIR/ca-key.pem" -out "$TLS_DIR/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$TLS_DIR/server-key.pem" \
+    -out "$TLS_DIR/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$TLS_DIR/san.ext"
+  openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca-key.pem" -CAcreateserial \
+    -days 3650 -extfile "$TLS_DIR/san.ext" -out "$TLS_DIR/server.pem" 2>/dev/null
+  # Hex only: it goes through shells and SQL literals in this script.
+  openssl rand -hex 16 | tr -d '\n' >"$TLS_DIR/master-password"
+}
+
+init_postgres() {
+  local data="$RUN/postgres"
+  [[ -n "$PG_BIN" ]] || die "PostgreSQL server not found in /usr/lib/postgresql/*/bin; run scripts/install.sh"
+  make_db_tls
+  [[ -s "$data/PG_VERSION" ]] && return
+  rm -rf "$data"
+  mkdir -p "$data"
+  cp "$TLS_DIR/master-password" "$data.pw"
+  if [[ $EUID -eq 0 ]]; then chown postgres "$data" "$data.pw"; fi
+  chmod 700 "$data"
+  as_db_user postgres "$PG_BIN/initdb" -D "$data" -U "$DB_MASTER_USER" --pwfile="$data.pw" -E UTF8 --no-locale \
+    --auth-host=scram-sha-256 --auth-local=scram-sha-256 >"$(log_file postgres)" 2>&1 ||
+    die "initdb failed (see .run/postgres.log)"
+  rm -f "$data.pw"
+  cp "$TLS_DIR/server.pem" "$TLS_DIR/server-key.pem" "$data/"
+  if [[ $EUID -eq 0 ]]; then chown postgres "$data/server.pem" "$data/server-key.pem"; fi
+  chmod 600 "$data/server-key.pem"
+}
+
+init_mariadb() {
+  local data="$RUN/mariadb"
+  command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]] || die "mariadbd not found; run scripts/install.sh"
+  make_db_tls
+  [[ -d "$data/mysql" ]] && return
+  rm -rf "$data"
+  mkdir -p "$data"
+  mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal --skip-test-db \
+    --user="$(id -un)" >"$(log_file mariadb)" 2>&1 || die "mariadb-install-db failed (see .run/mariadb.log)"
+}
+
+# After the first start: the network master user (root only has the local socket).
+setup_mariadb_master() {
+  local pw
+  pw="$(cat "$TLS_DIR/master-password")"
+  mariadb --no-defaults -uroot --socket="$RUN/mariadb/mariadb.sock" -e \
+    "CREATE USER IF NOT EXISTS '$DB_MASTER_USER'@'%' IDENTIFIED BY '$pw';
+     GRANT ALL PRIVILEGES ON *.* TO '$DB_MASTER_USER'@'%' WITH GRANT OPTION;" 2>>"$(log_file mariadb)"
+}
+
 launch() {
   local name="$1" log
   log="$(log_file "$name")"
@@ -126,6 +201,21 @@ launch() {
       # survive a killed run. TEMPORAL_DB_FILE opts into persistence for local debugging.
       if [[ -n "${TEMPORAL_DB_FILE:-}" ]]; then cmd+=(--db-filename "$TEMPORAL_DB_FILE"); fi
       ;;
+    postgres)
+      init_postgres
+      local runas=()
+      [[ $EUID -eq 0 ]] && runas=(runuser -u postgres --)
+      cmd=("${runas[@]}" "$PG_BIN/postgres" -D "$RUN/postgres" -p "$PG_PORT" -c listen_addresses=127.0.0.1
+        -c unix_socket_directories="$RUN/postgres" -c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server-key.pem
+        -c fsync=off -c max_connections=50)
+      ;;
+    mariadb)
+      init_mariadb
+      cmd=(mariadbd --no-defaults --datadir="$RUN/mariadb" --port="$MARIADB_PORT" --bind-address=127.0.0.1
+        --socket="$RUN/mariadb/mariadb.sock" --pid-file="$RUN/mariadb/mariadb.pid" --user="$(id -un)"
+        --skip-name-resolve --ssl-ca="$TLS_DIR/ca.pem" --ssl-cert="$TLS_DIR/server.pem"
+        --ssl-key="$TLS_DIR/server-key.pem" --innodb-buffer-pool-size=64M --skip-log-bin)
+      ;;
   esac
   # setsid: the server leads its own process group, so `stop` can kill it with all its children, and it survives
   # the shell that started it (stdin from /dev/null: CI has no stdin).
@@ -145,7 +235,11 @@ wait_ready() {
       die "$name exited during startup (see .run/$name.log above)"
     fi
     if port_open "$port"; then
-      if [[ "$name" != temporal ]] || temporal_ready; then return 0; fi
+      case "$name" in
+        temporal) temporal_ready && return 0 ;;
+        mariadb) setup_mariadb_master && return 0 ;;
+        *) return 0 ;;
+      esac
     fi
     sleep 0.3
   done
@@ -206,6 +300,11 @@ export AWS_REGION=${AWS_REGION:-us-east-1}
 export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
 export TEMPORAL_CLI_PATH=$BIN/temporal
 export TEMPORAL_TEST_SERVER_PATH=$BIN/temporal-test-server
+export PG_PORT=$PG_PORT
+export MARIADB_PORT=$MARIADB_PORT
+export DB_MASTER_USER=$DB_MASTER_USER
+export DB_MASTER_PASSWORD_FILE=$TLS_DIR/master-password
+export DB_TLS_CA_FILE=$TLS_DIR/ca.pem
 EOF
 }
 
@@ -241,7 +340,7 @@ main() {
       ;;
     env) print_env ;;
     *)
-      echo "usage: $0 start|stop|status [moto|temporal]... | env" >&2
+      echo "usage: $0 start|stop|status [moto|temporal|postgres|mariadb]... | env" >&2
       return 2
       ;;
   esac

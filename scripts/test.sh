@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the test suites in one mocha process and ends with the plain line `N passed, N failed, N skipped`.
 #
-#   scripts/test.sh                      all suites: unit, replay, moto, workflow, e2e
+#   scripts/test.sh                      all suites: unit, replay, moto, db, workflow, e2e
 #   scripts/test.sh 'test/unit/**/*.test.ts' ...   only these files/globs
 #
-# Starts moto and the Temporal dev server (scripts/servers.sh) unless they already run, and stops only those it
-# started. TEST_SERVERS=0 skips server handling (for server-less suites). Exits non-zero on any failure, including a
+# Starts moto, the Temporal dev server, PostgreSQL and MariaDB (scripts/servers.sh) unless they already run, and stops
+# only those it started. TEST_SERVERS=0 skips server handling (for server-less suites). Exits non-zero on any failure, including a
 # mocha crash before it could report (counted as one failure).
 set -euo pipefail
 
@@ -17,6 +17,7 @@ SUITES=(
   'test/unit/**/*.test.ts'
   'test/replay/**/*.test.ts'
   'test/moto/**/*.test.ts'
+  'test/db/**/*.test.ts'
   'test/workflow/**/*.test.ts'
   'test/e2e/**/*.test.ts'
 )
@@ -45,7 +46,7 @@ trap stop_started EXIT
 trap 'exit 130' INT TERM
 
 if [[ "${TEST_SERVERS:-1}" != 0 ]]; then
-  for server in moto temporal; do
+  for server in moto temporal postgres mariadb; do
     bash scripts/servers.sh status "$server" 2>/dev/null || STARTED+=("$server")
   done
   # The exports (AWS_ENDPOINT_URL, TEMPORAL_ADDRESS, binary paths, test credentials) go to stdout.

@@ -177,7 +177,8 @@ export class AwsSimulator {
     const now = await this.now();
     this.metrics.record(command, now);
     const fault = this.faults.take(command, input);
-    if (fault) throw simError(service, fault.error, { message: fault.message, httpStatus: fault.httpStatus });
+    if (fault && service !== 's3')
+      throw simError(service, fault.error, { message: fault.message, httpStatus: fault.httpStatus });
     if (service !== 'rds') return next(args);
 
     const endpoint = endpointOfRequest(args.request);

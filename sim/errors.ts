@@ -12,7 +12,8 @@ import * as snsModule from '@aws-sdk/client-sns';
 
 import type { AwsServiceName } from '../src/activities/aws-clients';
 
-export type SimService = AwsServiceName;
+/** Services whose errors the simulator can fake (S3 is passed through to moto untouched). */
+export type SimService = Exclude<AwsServiceName, 's3'>;
 
 interface ResponseMetadata {
   httpStatusCode: number;

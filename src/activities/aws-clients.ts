@@ -6,14 +6,16 @@
  * Tests and the bench attach their middleware (simulation, moto account header) through `decorate`.
  */
 import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
 import type { AwsLocation } from './types';
 
-export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager';
-export type AwsClient = RDSClient | SNSClient | SecretsManagerClient;
+export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3';
+export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client;
 
 /** Session name of every role assumed by the pipeline: lets CloudTrail readers find our calls. */
 export const ROLE_SESSION_NAME = 'aurora-restore';
@@ -22,6 +24,8 @@ export interface AwsClientFactory {
   rds(loc: AwsLocation): RDSClient;
   sns(loc: AwsLocation): SNSClient;
   secretsManager(loc: AwsLocation): SecretsManagerClient;
+  /** S3, for sanitization scripts stored there (path-style addressing also works with emulators). */
+  s3(loc: AwsLocation): S3Client;
   /** Closes every cached client (sockets); the factory must not be used afterwards. */
   destroy(): void;
 }
@@ -73,6 +77,12 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
     rds: (loc) => get('rds', loc, (config) => new RDSClient(config)),
     sns: (loc) => get('sns', loc, (config) => new SNSClient(config)),
     secretsManager: (loc) => get('secretsmanager', loc, (config) => new SecretsManagerClient(config)),
+    // A custom endpoint (an emulator, a VPC interface endpoint) cannot serve bucket subdomains: use path style there.
+    s3: (loc) =>
+      get('s3', loc, (config: S3ClientConfig) => {
+        const custom = Boolean(config.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
+        return new S3Client({ ...config, forcePathStyle: config.forcePathStyle ?? custom });
+      }),
     destroy() {
       destroyed = true;
       for (const client of cache.values()) client.destroy();

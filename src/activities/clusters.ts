@@ -96,6 +96,7 @@ export function toClusterInfo(c: DBCluster): ClusterInfo {
     ...(c.Endpoint ? { endpoint: c.Endpoint } : {}),
     ...(c.ReaderEndpoint ? { readerEndpoint: c.ReaderEndpoint } : {}),
     deletionProtection: c.DeletionProtection === true,
+    ...(c.MasterUsername ? { masterUsername: c.MasterUsername } : {}),
     tags: tagsOf(c.TagList),
     members: (c.DBClusterMembers ?? [])
       .filter((m) => m.DBInstanceIdentifier)

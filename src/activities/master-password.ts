@@ -8,12 +8,12 @@
  */
 import { DescribeDBClustersCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import type { DBCluster, RDSClient } from '@aws-sdk/client-rds';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 
 import { describeWhere, findCluster } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { notReady, observation } from './polling';
-import type { AwsLocation, SetMasterPasswordInput, SetMasterPasswordOutput } from './types';
+import { readSecretString } from './secrets';
+import type { SetMasterPasswordInput, SetMasterPasswordOutput } from './types';
 
 import type { ActivityDeps } from './index';
 
@@ -21,17 +21,6 @@ export const MIN_PASSWORD_LENGTH = 8;
 /** RDS limits: MySQL-compatible engines accept at most 41 characters, PostgreSQL-compatible ones 128. */
 export function maxPasswordLength(engine: string | undefined): number {
   return (engine ?? '').includes('mysql') ? 41 : 128;
-}
-
-export interface SecretArn {
-  region: string;
-  accountId: string;
-}
-
-/** Parses a Secrets Manager secret ARN; undefined when it is not one. */
-export function parseSecretArn(arn: string): SecretArn | undefined {
-  const m = /^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:[^\s]+$/.exec(arn);
-  return m ? { region: m[1], accountId: m[2] } : undefined;
 }
 
 /**
@@ -106,58 +95,6 @@ export function createMasterPasswordActivities(deps: ActivityDeps) {
     return cluster;
   }
 
-  async function readSecret(secretArn: string, target: AwsLocation, clusterWhere: string): Promise<string> {
-    const arn = parseSecretArn(secretArn);
-    if (!arn) {
-      throw failure(
-        'InvalidRequest',
-        `masterPassword.secretArn "${secretArn}" is not a Secrets Manager secret ARN ` +
-          '(expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>).'
-      );
-    }
-    // The secret's own region; the target's role reads it (cross-account needs the secret's resource policy).
-    const sm = deps.clients.secretsManager({ region: arn.region, accountId: arn.accountId, roleArn: target.roleArn });
-    const unreadable = (why: string, awsError?: string) =>
-      failure(
-        'SecretUnreadable',
-        `Cannot read the master password for ${clusterWhere} from secret ${secretArn}: ${why}`,
-        { secretArn, ...(awsError ? { awsError } : {}) }
-      );
-    let secretString: string | undefined;
-    try {
-      const out = await sm.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      secretString = out.SecretString;
-    } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) {
-        throw unreadable(
-          'the secret does not exist (or has no current version). Check the ARN, region and account.',
-          err.name
-        );
-      }
-      if (isAwsError(err, 'AccessDeniedException', 'AccessDenied')) {
-        throw unreadable(
-          "access denied. Allow secretsmanager:GetSecretValue on the secret for the worker's role (and the " +
-            "target role), plus kms:Decrypt on the secret's KMS key; cross-account secrets also need a resource policy.",
-          err.name
-        );
-      }
-      if (isAwsError(err, 'DecryptionFailure')) {
-        throw unreadable("its KMS key cannot decrypt it. Allow kms:Decrypt on the secret's key.", err.name);
-      }
-      if (isAwsError(err, 'InvalidRequestException', 'InvalidParameterException')) {
-        throw unreadable(
-          `${err.name} (the secret may be scheduled for deletion or disabled). Restore or recreate it.`,
-          err.name
-        );
-      }
-      throw toActivityFailure(err, `reading secret ${secretArn}`);
-    }
-    if (typeof secretString !== 'string') {
-      throw unreadable('it holds a binary value. Store the password as a string (or JSON with "password").');
-    }
-    return secretString;
-  }
-
   return {
     async setMasterPassword(input: SetMasterPasswordInput): Promise<SetMasterPasswordOutput> {
       const { target, clusterId, spec } = input;
@@ -167,7 +104,12 @@ export function createMasterPasswordActivities(deps: ActivityDeps) {
       if (spec && 'secretArn' in spec && typeof spec.secretArn === 'string') {
         // Read and validate everything before ModifyDBCluster: a failed modify must not happen at all (moto even
         // drops the cluster when one fails validation).
-        const secretString = await readSecret(spec.secretArn, target, where);
+        const secretString = await readSecretString(deps.clients, spec.secretArn, {
+          roleArn: target.roleArn,
+          purpose: `the master password for ${where}`,
+          field: 'masterPassword.secretArn',
+          failureName: 'SecretUnreadable',
+        });
         const cluster = await clusterForModify(rds, input);
         const extracted = extractPassword(secretString);
         const problem =

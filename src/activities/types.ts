@@ -2,7 +2,15 @@
  * The contract between the restore workflow and its activities: inputs and outputs of every activity.
  * Workflow code imports this file with `import type` only. Nothing here may carry a secret value.
  */
-import type { MasterPasswordSpec, ServerlessV2Capacity, SnapshotRef } from '../domain/request';
+import type {
+  DatabaseUserSpec,
+  MasterPasswordSpec,
+  NormalizedDatabaseSpec,
+  SanitizeScriptSpec,
+  ServerlessV2Capacity,
+  SnapshotRef,
+  VerificationCheckSpec,
+} from '../domain/request';
 
 /** Where a call goes: one AWS client per region and account (role). */
 export interface AwsLocation {
@@ -52,6 +60,8 @@ export interface ClusterInfo {
   endpoint?: string;
   readerEndpoint?: string;
   deletionProtection: boolean;
+  /** The master user name (the database steps log in as it). */
+  masterUsername?: string;
   tags: Tag[];
   members: ClusterMember[];
 }
@@ -241,9 +251,98 @@ export interface RestoreEvent {
     extendWith?: string;
     cancelWith?: string;
   };
+  /** What the database steps did and found, summarized (the `progress` query has the full report). */
+  database?: {
+    users?: { name: string; action: string; role: string }[];
+    sanitization?: { name: string; statements: number; rowsAffected: number }[];
+    verification?: {
+      serverVersion: string;
+      tables: number;
+      checks: { name: string; passed: boolean; detail: string }[];
+    };
+  };
 }
 
 export interface PublishNotificationInput {
   topicArn: string;
   event: RestoreEvent;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Database steps (task queue `aurora-restore-db`): no secret values, only ARNs.
+
+/** How a database activity reaches and logs in to the restored cluster. */
+export interface DatabaseConnectionInput {
+  engine: 'aurora-postgresql' | 'aurora-mysql';
+  clusterId: string;
+  region: string;
+  /** The cluster (writer) endpoint and port. */
+  endpoint: { host: string; port: number };
+  connectVia?: { host: string; port: number };
+  database?: string;
+  tls: NormalizedDatabaseSpec['tls'];
+  /** Master credentials: secret ARN; the user name from the secret, else `username`. */
+  master: { secretArn: string; username?: string };
+  /** Role to read secrets and S3 objects with (the target's). */
+  roleArn?: string;
+}
+
+export interface SetupDatabaseUsersInput {
+  connection: DatabaseConnectionInput;
+  users: DatabaseUserSpec[];
+  usersSecretArn?: string;
+}
+
+export interface DatabaseUserReport {
+  name: string;
+  action: 'created' | 'updated';
+  role: string;
+  privileges: string[];
+  /** Schemas (PostgreSQL) or databases (MySQL) granted on. */
+  scope: string[];
+}
+
+export interface SanitizeDatabaseInput {
+  connection: DatabaseConnectionInput;
+  scripts: (SanitizeScriptSpec & { name: string })[];
+}
+
+export interface SanitizeScriptReport {
+  name: string;
+  source: 'sql' | 'file' | 's3';
+  statements: number;
+  /** Rows inserted, updated or deleted by the whole script. */
+  rowsAffected: number;
+  /** Per statement: its start (one line) and the rows it touched. */
+  perStatement: { statement: string; rows: number }[];
+  /** False on MySQL when the script has DDL, which commits implicitly. */
+  transactional: boolean;
+  durationMs: number;
+}
+
+export interface VerifyDatabaseInput {
+  connection: DatabaseConnectionInput;
+  checks: VerificationCheckSpec[];
+}
+
+export interface TableEstimate {
+  schema: string;
+  name: string;
+  /** From the catalogue (pg_class.reltuples, information_schema.TABLES); null when never analyzed. */
+  rowEstimate: number | null;
+}
+
+export interface VerificationCheckResult {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface VerificationReport {
+  serverVersion: string;
+  schemas: string[];
+  tables: TableEstimate[];
+  /** More tables exist than were listed. */
+  tablesTruncated: boolean;
+  checks: VerificationCheckResult[];
 }

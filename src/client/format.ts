@@ -99,8 +99,31 @@ export function formatResult(result: RestoreResult, url?: string): string[] {
         : '  Password:   set from the Secrets Manager secret in the request'
     );
   }
+  lines.push(...formatDatabaseOutcome(result.database));
   lines.push(`  Operation:  ${result.operationId}`);
   if (url) lines.push(`  Web UI:     ${url}`);
+  return lines;
+}
+
+/** What the database steps did: users, scripts with rows changed, verification with each check. */
+export function formatDatabaseOutcome(outcome: RestoreResult['database']): string[] {
+  if (!outcome) return [];
+  const lines: string[] = [];
+  if (outcome.users?.length) {
+    lines.push(`  Users:      ${outcome.users.map((u) => `${u.name} ${u.action} (${u.role})`).join(', ')}`);
+  }
+  for (const s of outcome.sanitization ?? []) {
+    lines.push(`  Sanitized:  ${s.name}: ${s.statements} statement(s), ${s.rowsAffected} row(s) changed`);
+  }
+  const v = outcome.verification;
+  if (v) {
+    const estimated = v.tables.reduce((n, t) => n + (t.rowEstimate ?? 0), 0);
+    lines.push(
+      `  Verified:   ${v.serverVersion.split(' ').slice(0, 2).join(' ')}; ${v.schemas.length} schema(s), ` +
+        `${v.tables.length}${v.tablesTruncated ? '+' : ''} table(s), ~${estimated} row(s) estimated`
+    );
+    for (const c of v.checks) lines.push(`              ${c.passed ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+  }
   return lines;
 }
 
@@ -179,6 +202,8 @@ export function formatStatusReport(report: RestoreStatusReport, now: Date, url?:
       );
     }
     lines.push(`  Created by this run: ${formatResources(progress)}`);
+    const database = formatDatabaseOutcome(progress.database);
+    if (database.length > 0) lines.push('', 'Database:', ...database);
   } else if (report.progressError) {
     lines.push('', `Progress unavailable: ${report.progressError}`, '  (the progress query needs a running worker)');
   }

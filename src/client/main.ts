@@ -54,6 +54,8 @@ import {
   MAX_LIST_LIMIT,
 } from './restore-client';
 import type { FailureSummary, ProgressEvent } from './restore-client';
+import { scheduleCommand, SCHEDULE_USAGE } from './schedule-command';
+import { ScheduleExistsError, ScheduleNotFoundError, ScheduleOptionsError } from './schedules';
 import { resolveTargetArgument, TargetArgumentError } from './targets';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
@@ -72,6 +74,8 @@ Commands:
   cancel <restore>      Cancel a running restore; it cleans up what it created
       --reason <text>       recorded in the workflow history
       --wait                wait until the cleanup has finished and show what it removed
+  schedule <command>    Restore schedules (nightly refresh): create, update, describe, list, pause, resume,
+                        trigger, backfill, delete; see below
   expiry show <restore>             When the restored cluster expires, its reminder and the history of changes
   expiry extend <restore> <duration>  Expire later by a duration (e.g. 2d, 12h)
   expiry set <restore> <date>       Expire at an ISO 8601 date-time (e.g. 2026-12-24T18:00:00Z)
@@ -83,6 +87,8 @@ Commands:
 
 <restore> is a target, region/cluster or account/region/cluster (e.g. us-west-2/orders-staging),
 or a workflow id (aurora-restore/us-west-2/orders-staging).
+
+${SCHEDULE_USAGE}
 
 Options for every command:
   --json                one JSON document on stdout (progress lines go to stderr)
@@ -167,8 +173,12 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         return await cancelCommand(rest, io, out, connect);
       case 'expiry':
         return await expiryCommand(rest, io, out, connect);
+      case 'schedule':
+        return await scheduleCommand(rest, { out, env: io.env, now: io.now, readStdin: io.readStdin, connect });
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: start, status, list, cancel, expiry, help.`);
+        throw new UsageError(
+          `Unknown command "${command}". Commands: start, status, list, cancel, expiry, schedule, help.`
+        );
     }
   } catch (err) {
     return reportError(err, out);
@@ -492,6 +502,9 @@ const USAGE_ERRORS = [
   RestoreAlreadyRunningError,
   RestoreNotFoundError,
   RestoreNotRunningError,
+  ScheduleOptionsError,
+  ScheduleNotFoundError,
+  ScheduleExistsError,
   ExpiryNotFoundError,
   ExpiryChangeRefusedError,
 ];
@@ -524,6 +537,10 @@ function hintFor(err: unknown): string {
   }
   if (err instanceof RequestFileError) return 'Fix the request file and run the command again; nothing was started.';
   if (err instanceof RestoreNotFoundError || err instanceof RestoreNotRunningError) return 'Nothing was changed.';
+  if (err instanceof ScheduleOptionsError) {
+    return 'Correct the command line or the request file (`aurora-restore schedule help`); nothing was created or changed.';
+  }
+  if (err instanceof ScheduleNotFoundError || err instanceof ScheduleExistsError) return 'Nothing was changed.';
   if (err instanceof ExpiryNotFoundError) return 'Check the target with `aurora-restore status <restore>`.';
   if (err instanceof ExpiryChangeRefusedError) return 'Fix the change and run the command again.';
   if (err instanceof TemporalConnectionError) return 'Nothing was started or changed.';

@@ -23,6 +23,8 @@ export const Failures = {
   // Request and configuration
   InvalidRequest: kind('InvalidRestoreRequest', 'ARP-GENERAL-002'),
   WrongWorkflowId: kind('WrongWorkflowId', 'ARP-GENERAL-003'),
+  /** A scheduled run found a restore of its target already running (one restore per target at a time). */
+  RestoreAlreadyRunning: kind('RestoreAlreadyRunning', 'ARP-GENERAL-004'),
   // Snapshot lookup
   SnapshotNotFound: kind('SnapshotNotFound', 'ARP-SNAP-CHECK-001'),
   SnapshotNotAvailable: kind('SnapshotNotAvailable', 'ARP-SNAP-CHECK-002'),
@@ -44,6 +46,14 @@ export const Failures = {
   InstanceFailed: kind('InstanceCreationFailed', 'ARP-RESTORE-STATUS-002'),
   // Password
   SecretUnreadable: kind('MasterSecretUnreadable', 'ARP-DBUSER-004'),
+  // Database steps (users, sanitization, verification)
+  DatabaseUnreachable: kind('DatabaseUnreachable', 'ARP-DBUSER-001', true),
+  DatabaseAuthFailed: kind('DatabaseAuthenticationFailed', 'ARP-DBUSER-002'),
+  DatabaseUserFailed: kind('DatabaseUserSetupFailed', 'ARP-DBUSER-003'),
+  DatabaseSecretUnreadable: kind('DatabaseSecretUnreadable', 'ARP-DBUSER-004'),
+  DatabaseTlsFailed: kind('DatabaseTlsFailed', 'ARP-DBUSER-006'),
+  SanitizationFailed: kind('SanitizationFailed', 'ARP-SANITIZE-001'),
+  VerificationFailed: kind('VerificationFailed', 'ARP-VERIFY-001'),
   // Notifications
   NotificationFailed: kind('NotificationFailed', 'ARP-NOTIFY-001'),
   // Expiring clusters

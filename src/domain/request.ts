@@ -153,6 +153,89 @@ export interface ExpirySpec {
   disableDeletionProtection?: boolean;
 }
 
+/**
+ * Database steps after the instances are available (all optional): users, sanitization, verification. They run on
+ * their own task queue (`aurora-restore-db`), so their worker can live inside the VPC. No secret value appears here:
+ * every credential is a Secrets Manager ARN read by the database worker.
+ */
+export interface DatabaseSpec {
+  /**
+   * Secret (ARN) with the master credentials: JSON with `password` (and optionally `username`), or the password as a
+   * plain string. Default: `masterPassword.secretArn`, or the RDS-managed secret with `masterPassword.manage`.
+   * The user name defaults to the cluster's master user name.
+   */
+  masterSecretArn?: string;
+  /** Database to connect to and grant on. Default `postgres` (PostgreSQL); for MySQL, grants go to every database. */
+  name?: string;
+  /** Reach the database through this host and port (an SSH tunnel or bastion) instead of the cluster endpoint. */
+  connectVia?: { host: string; port: number };
+  tls?: DatabaseTlsSpec;
+  /**
+   * Users to create or update. Default (when `usersSecretArn` is given): the original pipeline's two built-in users.
+   */
+  users?: DatabaseUserSpec[];
+  /**
+   * A secret in the original pipeline's format, `{app_username, app_password, readonly_username, readonly_password}`:
+   * creates its application (read-write) and read-only users. Combines with `users`.
+   */
+  usersSecretArn?: string;
+  /** SQL scripts run in order after the users are set up, each in one transaction where the engine allows it. */
+  sanitize?: SanitizeScriptSpec[];
+  /** Check the database after the other steps; `true` for the built-in checks only. */
+  verify?: boolean | { checks?: VerificationCheckSpec[] };
+  /** Longest time one database step may take (e.g. a long sanitization). Default 1h. */
+  stepTimeout?: string;
+  /**
+   * Task queue of the database worker that can reach this cluster (one per VPC, say). Default `aurora-restore-db`.
+   */
+  taskQueue?: string;
+}
+
+export const DEFAULT_DATABASE_TASK_QUEUE = 'aurora-restore-db';
+
+export interface DatabaseTlsSpec {
+  /**
+   * `verify-full` (default): the server certificate must chain to the RDS CA bundle (or `caFile`) and name the
+   * cluster endpoint (also through `connectVia`). `verify-ca`: chain only. `insecure`: TLS without verification, and
+   * `disable`: no TLS; both for local testing only.
+   */
+  mode?: 'verify-full' | 'verify-ca' | 'insecure' | 'disable';
+  /** PEM file (on the database worker) with the CA certificates to trust instead of the bundled RDS CAs. */
+  caFile?: string;
+}
+
+export type DatabaseRole = 'read-write' | 'read-only';
+
+export interface DatabaseUserSpec {
+  /** User name; default the `username` field of the secret. */
+  name?: string;
+  /** Secret (ARN) with the password: plain string or JSON with `password` (and optionally `username`). */
+  passwordSecretArn: string;
+  /** Built-in grants: `read-write` (DML on tables, sequences) or `read-only` (SELECT). Default `read-write`. */
+  role?: DatabaseRole;
+  /**
+   * Privileges instead of a role, e.g. ["SELECT", "INSERT"]: granted on all tables (now and, on PostgreSQL, by
+   * default for future tables) of the schemas (PostgreSQL) or databases (MySQL).
+   */
+  privileges?: string[];
+  /** PostgreSQL schemas (default `public`) or MySQL databases (default: every non-system database) to grant on. */
+  schemas?: string[];
+}
+
+/** Exactly one of `sql`, `file`, `s3`. */
+export interface SanitizeScriptSpec {
+  /** Name in reports and errors; default derived from the source. */
+  name?: string;
+  sql?: string;
+  /** Path on the database worker. */
+  file?: string;
+  /** `s3://bucket/key`, read by the database worker (region of the target unless `s3Region`). */
+  s3?: string;
+  s3Region?: string;
+}
+
+export type VerificationCheckSpec = { name?: string; table: string; minRows: number } | { name?: string; sql: string };
+
 export interface RestoreRequest {
   /** Correlation id used in tags, notifications and logs; generated (`op-<epoch>-<hex8>`) when absent. */
   operationId?: string;
@@ -165,6 +248,7 @@ export interface RestoreRequest {
   notifications?: NotificationSpec;
   /** Delete the restored cluster after a time to live. Default: the cluster is kept. */
   expiry?: ExpirySpec;
+  database?: DatabaseSpec;
 }
 
 /** Timing with every default applied, in milliseconds. */
@@ -188,6 +272,21 @@ export interface NormalizedRestoreRequest {
   timing: ResolvedTiming;
   notifications: NotificationSpec;
   expiry?: ResolvedExpiry;
+  database?: NormalizedDatabaseSpec;
+}
+
+/** The database section after validation: defaults applied, the script sources checked. */
+export interface NormalizedDatabaseSpec {
+  masterSecretArn?: string;
+  name?: string;
+  connectVia?: { host: string; port: number };
+  tls: { mode: NonNullable<DatabaseTlsSpec['mode']>; caFile?: string };
+  users: (DatabaseUserSpec & { role?: DatabaseRole })[];
+  usersSecretArn?: string;
+  sanitize: (SanitizeScriptSpec & { name: string })[];
+  verify?: { checks: VerificationCheckSpec[] };
+  stepTimeoutMs: number;
+  taskQueue: string;
 }
 
 /** Expiry with defaults applied: a time to live (from the end of the restore) or an absolute time. */

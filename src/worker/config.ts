@@ -25,13 +25,22 @@ export const WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '..', 'workflow-bund
 /** Environment variables the worker reads (besides TEMPORAL_*, AWS_* and LOG_LEVEL). */
 export const WORKER_ENV = {
   taskQueue: 'AURORA_RESTORE_TASK_QUEUE',
+  roles: 'AURORA_RESTORE_WORKER_ROLES',
   maxConcurrentActivities: 'AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES',
   maxActivitiesPerSecond: 'AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND',
   skipSearchAttributeCheck: 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK',
   logLevel: 'LOG_LEVEL',
 } as const;
 
+/**
+ * What a worker process serves: `restore` (the workflows and their AWS activities, task queue `aurora-restore`) and
+ * `database` (users, sanitization, verification, task queue `aurora-restore-db`, which must reach the cluster).
+ */
+export type WorkerRole = 'restore' | 'database';
+export const WORKER_ROLES: readonly WorkerRole[] = ['restore', 'database'];
+
 export interface WorkerConfig {
+  roles: WorkerRole[];
   taskQueue: string;
   logLevel: LogLevel;
   maxConcurrentActivityTaskExecutions: number;
@@ -88,9 +97,11 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   });
 
   const skipSearchAttributeCheck = readFlag(env, WORKER_ENV.skipSearchAttributeCheck, problems);
+  const roles = readRoles(env, problems);
 
   if (problems.length > 0) throw new WorkerConfigError(problems);
   return {
+    roles,
     taskQueue,
     logLevel,
     maxConcurrentActivityTaskExecutions: maxConcurrent ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
@@ -98,6 +109,21 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     skipSearchAttributeCheck,
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
   };
+}
+
+function readRoles(env: Env, problems: string[]): WorkerRole[] {
+  const raw = env[WORKER_ENV.roles];
+  if (raw === undefined || raw.trim() === '') return [...WORKER_ROLES];
+  const roles = raw.split(',').map((r) => r.trim().toLowerCase());
+  const unknown = roles.filter((r) => !(WORKER_ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0 || roles.length === 0) {
+    problems.push(
+      `${WORKER_ENV.roles}=${JSON.stringify(raw)} is invalid: use a comma-separated list of ${WORKER_ROLES.join(', ')} ` +
+        '(e.g. "database" for a worker inside the VPC), or unset it for both'
+    );
+    return [...WORKER_ROLES];
+  }
+  return [...new Set(roles)] as WorkerRole[];
 }
 
 function readLogLevel(env: Env, problems: string[]): LogLevel {

@@ -14,6 +14,8 @@ import type { Logger, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createAwsClientFactory } from '../activities';
 import type { AwsClientFactoryOptions } from '../activities/aws-clients';
+import { createDatabaseActivities } from '../activities/database';
+import { DB_TASK_QUEUE } from '../workflows/messages';
 
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
 import type { WorkerConfig } from './config';
@@ -114,36 +116,63 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
 
   const clients = createAwsClientFactory(options.awsClients);
   try {
-    if (config.skipSearchAttributeCheck) {
-      logger.warn(`Search attribute check skipped (${WORKER_ENV.skipSearchAttributeCheck} is set)`);
-    } else {
-      await verifySearchAttributes(connection, namespace);
+    const workers: Worker[] = [];
+    if (config.roles.includes('restore')) {
+      if (config.skipSearchAttributeCheck) {
+        logger.warn(`Search attribute check skipped (${WORKER_ENV.skipSearchAttributeCheck} is set)`);
+      } else {
+        await verifySearchAttributes(connection, namespace);
+      }
+      const source = workflowSource();
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: config.taskQueue,
+          ...source,
+          activities: createActivities({ clients }),
+          shutdownGraceTime: config.shutdownGraceTime,
+          maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+          ...(config.maxTaskQueueActivitiesPerSecond !== undefined
+            ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
+            : {}),
+        })
+      );
+      logger.info('Restore worker started', {
+        address,
+        namespace,
+        taskQueue: config.taskQueue,
+        workflowCode: source.workflowBundle ? 'prebuilt bundle' : 'bundled at startup (development)',
+        maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+        maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond ?? 'unlimited',
+      });
     }
-
-    const source = workflowSource();
-    const worker = await Worker.create({
-      connection,
-      namespace,
-      taskQueue: config.taskQueue,
-      ...source,
-      activities: createActivities({ clients }),
-      shutdownGraceTime: config.shutdownGraceTime,
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
-      ...(config.maxTaskQueueActivitiesPerSecond !== undefined
-        ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
-        : {}),
-    });
-    logger.info('Worker started', {
-      address,
-      namespace,
-      taskQueue: config.taskQueue,
-      workflowCode: source.workflowBundle ? 'prebuilt bundle' : 'bundled at startup (development)',
-      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
-      maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond ?? 'unlimited',
-    });
-    // Resolves once the Runtime has shut the worker down on SIGINT/SIGTERM and running activities have finished
+    if (config.roles.includes('database')) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace,
+          taskQueue: DB_TASK_QUEUE,
+          activities: createDatabaseActivities({ clients }),
+          shutdownGraceTime: config.shutdownGraceTime,
+          maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+        })
+      );
+      logger.info('Database worker started', { address, namespace, taskQueue: DB_TASK_QUEUE });
+    }
+    // Resolves once the Runtime has shut the workers down on SIGINT/SIGTERM and running activities have finished
     // (or the 30s grace time has passed).
-    await worker.run();
+    // If one of them fails, the other is shut down too: a half-serving process would hide the problem.
+    const results = await Promise.allSettled(
+      workers.map((w) =>
+        w.run().catch((err: unknown) => {
+          for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+          throw err;
+        })
+      )
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     clients.destroy();
     await connection.close();

@@ -8,6 +8,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
+import type { DatabaseActivities } from '../activities/database';
 import { NON_RETRYABLE_TYPES } from '../domain/errors';
 
 const CALL_OPTIONS = {
@@ -29,6 +30,25 @@ export const notifications = proxyActivities<RestoreActivities>({
   ...CALL_OPTIONS,
   retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5, maximumInterval: '30s' },
 });
+
+/**
+ * Database steps, on their own task queue (the database worker may run inside the VPC). They heartbeat while a
+ * long statement runs; an unreachable database is retried with backoff for a few minutes, then the step fails.
+ */
+export function databaseSteps(stepTimeoutMs: number, taskQueue: string): DatabaseActivities {
+  return proxyActivities<DatabaseActivities>({
+    taskQueue,
+    startToCloseTimeout: stepTimeoutMs,
+    heartbeatTimeout: '1m',
+    retry: {
+      initialInterval: '10s',
+      backoffCoefficient: 2,
+      maximumInterval: '2m',
+      maximumAttempts: 6,
+      nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+    },
+  });
+}
 
 /**
  * Activities that check a status once per attempt and are retried every `pollIntervalMs` for up to `timeoutMs`

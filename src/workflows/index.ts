@@ -1,3 +1,4 @@
 /** Workflow entry points: the worker's `workflowsPath` and the bundler's input. */
 export { auroraRestore } from './restore';
 export { clusterExpiry } from './cluster-expiry';
+export { scheduledRestore } from './scheduled-restore';

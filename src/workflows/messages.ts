@@ -6,7 +6,16 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-import type { AwsObservation, ClusterEndpoints, SnapshotInfo, StepTiming } from '../activities/types';
+import type {
+  AwsObservation,
+  ClusterEndpoints,
+  DatabaseUserReport,
+  SanitizeScriptReport,
+  SnapshotInfo,
+  StepTiming,
+  VerificationReport,
+} from '../activities/types';
+import { DEFAULT_DATABASE_TASK_QUEUE } from '../domain/request';
 
 export type RestoreStatus = 'running' | 'cleaning-up' | 'succeeded' | 'failed';
 
@@ -26,8 +35,16 @@ export interface RestoreProgress {
     instances: string[];
   };
   endpoints?: ClusterEndpoints;
+  /** What the database steps did (users, sanitization) and found (verification). No secrets. */
+  database?: DatabaseOutcome;
   failure?: { step?: string; type: string; code: string; message: string };
   cleanup?: { removed: string[]; leftInPlace: string[] };
+}
+
+export interface DatabaseOutcome {
+  users?: DatabaseUserReport[];
+  sanitization?: SanitizeScriptReport[];
+  verification?: VerificationReport;
 }
 
 export const progressQuery = defineQuery<RestoreProgress>('progress');
@@ -46,6 +63,8 @@ export const SA_EXPIRES_AT = defineSearchAttributeKey('AuroraRestoreExpiresAt', 
 export const RESTORE_SEARCH_ATTRIBUTES = [SA_TARGET, SA_SOURCE, SA_STEP, SA_STATUS, SA_EXPIRES_AT];
 
 export const TASK_QUEUE = 'aurora-restore';
+/** Database activities (users, sanitization, verification): their worker can run inside the cluster's VPC. */
+export const DB_TASK_QUEUE = DEFAULT_DATABASE_TASK_QUEUE;
 
 /** What a successful restore returns (and what `aurora-restore start --wait` prints). */
 export interface RestoreResult {
@@ -72,6 +91,7 @@ export interface RestoreResult {
     /** Set when the expiry could not be started: the cluster is then kept until deleted by hand. */
     problem?: string;
   };
+  database?: DatabaseOutcome;
   steps: StepTiming[];
   durationMs: number;
 }

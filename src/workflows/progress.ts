@@ -20,6 +20,9 @@ export type StepName =
   | 'create-instances'
   | 'wait-for-instances'
   | 'set-master-password'
+  | 'setup-users'
+  | 'sanitize-data'
+  | 'verify-database'
   | 'delete-snapshot-copy'
   | 'schedule-expiry';
 
@@ -98,6 +101,11 @@ export class ProgressTracker {
 
   resources(): RestoreProgress['resources'] {
     return this.state.resources;
+  }
+
+  database(): NonNullable<RestoreProgress['database']> {
+    this.state.database ??= {};
+    return this.state.database;
   }
 
   setEndpoints(endpoints: ClusterEndpoints): void {

@@ -28,6 +28,8 @@ import {
 import type {
   AwsLocation,
   ClusterEndpoints,
+  ClusterInfo,
+  DatabaseConnectionInput,
   NotificationKind,
   RestoreEvent,
   SetMasterPasswordOutput,
@@ -48,7 +50,7 @@ import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request
 import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
-import { calls, notifications, waits } from './activity-options';
+import { calls, databaseSteps, notifications, waits } from './activity-options';
 import { clusterExpiry } from './cluster-expiry';
 import type { ClusterExpiryInput } from './cluster-expiry';
 import { expirySupersededSignal } from './expiry-messages';
@@ -260,7 +262,52 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       );
     }
 
-    // 9. Delete the copy this run made, unless asked to keep it. Never the source snapshot.
+    // 9. Database steps (optional), by the database worker, which may run inside the VPC: users, sanitization,
+    // verification. A failure here compensates like any other: unsanitized or unverified data is not left behind.
+    const db = request.database;
+    if (db) {
+      const connection = databaseConnection(request, engine, cluster, endpoints, password);
+      const database = databaseSteps(db.stepTimeoutMs, db.taskQueue);
+      if (db.users.length > 0 || db.usersSecretArn) {
+        const { users } = await step(
+          'setup-users',
+          () => database.setupDatabaseUsers({ connection, users: db.users, usersSecretArn: db.usersSecretArn }),
+          (r) => r.users.map((u) => `${u.name} ${u.action} (${u.role})`).join(', ')
+        );
+        progress.database().users = users;
+      }
+      if (db.sanitize.length > 0) {
+        const { scripts } = await step(
+          'sanitize-data',
+          () => database.sanitizeDatabase({ connection, scripts: db.sanitize }),
+          (r) => `${r.scripts.length} script(s), ${r.scripts.reduce((n, s) => n + s.rowsAffected, 0)} row(s) changed`
+        );
+        progress.database().sanitization = scripts;
+      }
+      const checks = db.verify?.checks;
+      if (checks) {
+        await step(
+          'verify-database',
+          async () => {
+            const report = await database.verifyDatabase({ connection, checks });
+            progress.database().verification = report;
+            const failed = report.checks.filter((c) => !c.passed);
+            if (failed.length > 0) {
+              throw refuse(
+                'VerificationFailed',
+                `Verification of cluster ${target.clusterId} failed ${failed.length} of ${report.checks.length} ` +
+                  `check(s): ${failed.map((c) => `"${c.name}" (${c.detail})`).join('; ')}. The restored data is not ` +
+                  'what the request expects: check the snapshot chosen and the sanitization scripts, then restore again.'
+              );
+            }
+            return report;
+          },
+          (r) => `${r.serverVersion.split(' ').slice(0, 2).join(' ')}; ${r.checks.length} check(s) passed`
+        );
+      }
+    }
+
+    // 10. Delete the copy this run made, unless asked to keep it. Never the source snapshot.
     const copyId = created.snapshotCopy;
     if (copyId && !request.copy.keep) {
       await step('delete-snapshot-copy', () =>
@@ -304,6 +351,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       snapshotCopy: copyId ? { identifier: copyId, kept: request.copy.keep } : undefined,
       masterPassword: password,
       replacedExistingCluster: existing !== null,
+      database: progress.view().database,
       ...(expiry ? { expiry } : {}),
       steps: progress.steps,
       durationMs: Date.now() - startedAt,
@@ -443,6 +491,47 @@ function validate(input: RestoreRequest, progress: ProgressTracker): NormalizedR
 }
 
 /** Where calls for one side of the restore go: its region, and its account's role when one is given. */
+/** Where and as whom the database steps connect; only ARNs, never a secret value. */
+function databaseConnection(
+  request: NormalizedRestoreRequest,
+  engine: string,
+  cluster: ClusterInfo,
+  endpoints: ClusterEndpoints,
+  password: SetMasterPasswordOutput | undefined
+): DatabaseConnectionInput {
+  const db = request.database as NonNullable<NormalizedRestoreRequest['database']>;
+  const mp = request.masterPassword;
+  const secretArn =
+    db.masterSecretArn ?? (mp && 'secretArn' in mp ? mp.secretArn : undefined) ?? password?.managedSecretArn;
+  if (!secretArn) {
+    throw refuse(
+      'DatabaseSecretUnreadable',
+      'The database steps have no master credentials: RDS reported no managed secret. Set database.masterSecretArn.'
+    );
+  }
+  const host = endpoints.writerEndpoint ?? cluster.endpoint;
+  const port = endpoints.port ?? cluster.port;
+  if (!host || !port) {
+    throw refuse(
+      'ClusterFailed',
+      `Cluster ${request.target.clusterId} reported no endpoint and port, so the database steps cannot connect. ` +
+        'Check the cluster in the RDS console and restore again.'
+    );
+  }
+  return {
+    // The restored cluster's engine decides the dialect (the request's or the snapshot's, as RDS applied it).
+    engine: (cluster.engine || engine) === 'aurora-mysql' ? 'aurora-mysql' : 'aurora-postgresql',
+    clusterId: request.target.clusterId,
+    region: request.target.region,
+    endpoint: { host, port },
+    ...(db.connectVia ? { connectVia: db.connectVia } : {}),
+    ...(db.name ? { database: db.name } : {}),
+    tls: db.tls,
+    master: { secretArn, ...(cluster.masterUsername ? { username: cluster.masterUsername } : {}) },
+    ...(request.target.roleArn ? { roleArn: request.target.roleArn } : {}),
+  };
+}
+
 function locationOf(side: { region: string; accountId?: string; roleArn?: string }): AwsLocation {
   return { region: side.region, accountId: side.accountId, roleArn: side.roleArn };
 }
@@ -536,6 +625,21 @@ async function cleanUp(
 }
 
 /** Sends a notification when a topic is configured. A lost notification is logged and never changes the outcome. */
+/** The database outcome without per-statement and per-table detail: notifications must stay small. */
+function databaseSummary(outcome: RestoreProgress['database']): RestoreEvent['database'] {
+  if (!outcome) return undefined;
+  const { users, sanitization, verification } = outcome;
+  return {
+    users: users?.map(({ name, action, role }) => ({ name, action, role })),
+    sanitization: sanitization?.map(({ name, statements, rowsAffected }) => ({ name, statements, rowsAffected })),
+    verification: verification && {
+      serverVersion: verification.serverVersion,
+      tables: verification.tables.length,
+      checks: verification.checks,
+    },
+  };
+}
+
 async function notify(
   request: NormalizedRestoreRequest,
   kind: NotificationKind,
@@ -561,6 +665,7 @@ async function notify(
     steps: progress.steps,
     failure: extra.failure,
     cleanup: extra.cleanup,
+    database: databaseSummary(progress.view().database),
   };
   try {
     await notifications.publishNotification({ topicArn, event });

@@ -17,12 +17,14 @@ import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
 } from '@aws-sdk/client-rds';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Client, Connection } from '@temporalio/client';
 
 import { main as cli } from '../../src/client/main';
 import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { RestoreResult } from '../../src/workflows/messages';
+import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { cliPath, temporalAddress } from '../support/servers';
@@ -150,5 +152,72 @@ describe('end to end: dev server + worker process + moto', function () {
     assert.equal(result.endpoints.instances.length, example.target.instanceCount);
     await assertRestoredInMoto(example.target.clusterId, example.target.region, example.target.instanceCount ?? 1);
     await recordHistory('e2e-temporal-cli-cross-region', handle);
+  });
+
+  it("runs the database steps on the production worker's database task queue (Aurora MySQL via connectVia)", async () => {
+    // An Aurora MySQL source, and its "restored" data on the local MariaDB, reached as through a tunnel.
+    const sourceId = uniqueName('e2e-mysql-src');
+    await seedSourceCluster({
+      region: 'us-east-1',
+      clusterId: sourceId,
+      engine: 'aurora-mysql',
+      withSnapshot: `${sourceId}-snap`,
+    });
+    const database = uniqueName('e2edb').replace(/-/g, '_');
+    await asMaster('aurora-mysql', (db) => db.query(`CREATE DATABASE ${database}`));
+    await asMaster(
+      'aurora-mysql',
+      async (db) => {
+        await db.query('CREATE TABLE customers (id int PRIMARY KEY, email varchar(200))');
+        await db.query("INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example')");
+      },
+      database
+    );
+    const { secretsManager } = motoClients('us-west-2');
+    const secretArn = async (value: object) =>
+      (
+        await secretsManager.send(
+          new CreateSecretCommand({ Name: uniqueName('e2e/db'), SecretString: JSON.stringify(value) })
+        )
+      ).ARN as string;
+    const reader = uniqueName('e2e_reader').replace(/-/g, '_').slice(0, 30);
+    const targetId = uniqueName('e2e-mysql');
+    const request: RestoreRequest = {
+      source: { region: 'us-east-1', clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      target: { region: 'us-west-2', clusterId: targetId },
+      timing: { pollInterval: '5s' },
+      database: {
+        masterSecretArn: await secretArn({ username: masterUser(), password: masterPassword() }),
+        name: database,
+        connectVia: { host: '127.0.0.1', port: dbServer('aurora-mysql').port },
+        tls: { mode: 'verify-ca', caFile: testCaFile() },
+        users: [{ name: reader, passwordSecretArn: await secretArn({ password: 'E2e-reader-pw' }), role: 'read-only' }],
+        sanitize: [{ name: 'mask', sql: "UPDATE customers SET email = CONCAT('c', id, '@example.invalid');" }],
+        verify: { checks: [{ table: 'customers', minRows: 2 }] },
+      },
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-'));
+    const file = path.join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify(request));
+    let out = '';
+    const code = await cli(['start', file], {
+      stdout: (text) => (out += text),
+      stderr: (text) => (out += text),
+      watchIntervalMs: 500,
+    });
+    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${workerLog}`);
+    assert.match(out, new RegExp(`Users: +${reader} created \\(read-only\\)`));
+    assert.match(out, /Sanitized: +mask: 1 statement\(s\), 2 row\(s\) changed/);
+    assert.match(out, /✓ customers has at least 2 rows: 2 rows/);
+    const login = await connectDirect('aurora-mysql', reader, 'E2e-reader-pw', database);
+    try {
+      const rows = await login.query('SELECT email FROM customers ORDER BY id');
+      assert.deepEqual(
+        rows.map((r) => r.email),
+        ['c1@example.invalid', 'c2@example.invalid']
+      );
+    } finally {
+      await login.close();
+    }
   });
 });

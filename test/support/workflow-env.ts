@@ -10,6 +10,7 @@ import { AwsSimulator } from '../../sim/aws-simulator';
 import type { SimTimings } from '../../sim/aws-simulator';
 import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities';
+import { createDatabaseActivities } from '../../src/activities/database';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
 import { motoClientFactory } from './moto';
@@ -47,4 +48,18 @@ export async function createSimulatedWorker(
     activities: createActivities(deps),
   });
   return { worker, sim, taskQueue, deps };
+}
+
+/** A worker for the database activities on its own task queue, as the worker inside the VPC would run them. */
+export async function createDatabaseWorker(
+  env: TestWorkflowEnvironment
+): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = `restore-db-test-${process.pid}-${++queueCounter}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    activities: createDatabaseActivities({ clients: motoClientFactory() }),
+  });
+  return { worker, taskQueue };
 }

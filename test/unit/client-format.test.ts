@@ -8,6 +8,7 @@ import {
   formatObservation,
   formatProgressEvent,
   formatRestoreList,
+  formatDatabaseOutcome,
   formatResult,
   formatStepLine,
   STEP_NAME_WIDTH,
@@ -137,6 +138,41 @@ describe('client output formatting', () => {
     assert.ok(lines.some((l) => l.includes('copy orders-staging-0a1b2c3d-copy deleted')));
     assert.ok(lines.some((l) => l.includes('(replaced the existing cluster)')));
     assert.equal(lines[lines.length - 1], '  Web UI:     http://ui/x');
+  });
+
+  it('prints what the database steps did and each verification check', () => {
+    const lines = formatDatabaseOutcome({
+      users: [{ name: 'orders_app', action: 'created', role: 'read-write', privileges: ['SELECT'], scope: ['public'] }],
+      sanitization: [
+        {
+          name: 'mask',
+          source: 'sql',
+          statements: 2,
+          rowsAffected: 6,
+          perStatement: [],
+          transactional: true,
+          durationMs: 3,
+        },
+      ],
+      verification: {
+        serverVersion: 'PostgreSQL 15.18 (Debian)',
+        schemas: ['public'],
+        tables: [{ schema: 'public', name: 'customers', rowEstimate: 3 }],
+        tablesTruncated: false,
+        checks: [
+          { name: 'customers has at least 3 rows', passed: true, detail: '3 rows' },
+          { name: 'no real emails', passed: false, detail: 'returned false' },
+        ],
+      },
+    });
+    assert.deepEqual(lines, [
+      '  Users:      orders_app created (read-write)',
+      '  Sanitized:  mask: 2 statement(s), 6 row(s) changed',
+      '  Verified:   PostgreSQL 15.18; 1 schema(s), 1 table(s), ~3 row(s) estimated',
+      '              ✓ customers has at least 3 rows: 3 rows',
+      '              ✗ no real emails: returned false',
+    ]);
+    assert.deepEqual(formatDatabaseOutcome(undefined), []);
   });
 
   it('prints a failure with type, ARP code, step, cleanup and what to do', () => {

@@ -11,6 +11,9 @@ import {
   RequestFileError,
   requestFormatOf,
 } from '../../src/client/request-file';
+import { validateRestoreRequest } from '../../src/domain/validate';
+
+import { validateOptions } from './fixtures';
 
 describe('client request files', () => {
   let dir: string;
@@ -95,6 +98,12 @@ describe('client request files', () => {
     assert.equal((full.request as { target: { clusterId: string } }).target.clusterId, 'orders-staging');
     const nightly = await loadRequestFile(path.join(__dirname, '../../examples/nightly-staging-refresh.json'));
     assert.equal((nightly.request as { source: { region: string } }).source.region, 'us-east-1');
+    // Every example is a valid request, database steps included.
+    for (const file of ['full-reference.yaml', 'nightly-staging-refresh.json', 'staging-refresh-with-database.yaml']) {
+      const { request } = await loadRequestFile(path.join(__dirname, '../../examples', file));
+      const valid = validateRestoreRequest(request, validateOptions());
+      if (file !== 'nightly-staging-refresh.json') assert.ok(valid.database?.verify, file);
+    }
   });
 
   it('reads stdin for "-" and sniffs JSON or YAML', async () => {

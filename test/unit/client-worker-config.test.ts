@@ -12,6 +12,7 @@ import { TASK_QUEUE } from '../../src/workflows/messages';
 describe('client worker configuration', () => {
   it('has defaults for an empty environment', () => {
     assert.deepEqual(parseWorkerConfig({}), {
+      roles: ['restore', 'database'],
       taskQueue: TASK_QUEUE,
       logLevel: 'INFO',
       maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
@@ -36,6 +37,15 @@ describe('client worker configuration', () => {
     assert.equal(config.maxConcurrentActivityTaskExecutions, 50);
     assert.equal(config.maxTaskQueueActivitiesPerSecond, 2.5);
     assert.equal(config.skipSearchAttributeCheck, true);
+  });
+
+  it('serves the restore and database task queues, or only the ones named', () => {
+    assert.deepEqual(parseWorkerConfig({ AURORA_RESTORE_WORKER_ROLES: 'database' }).roles, ['database']);
+    assert.deepEqual(parseWorkerConfig({ AURORA_RESTORE_WORKER_ROLES: ' Restore , restore' }).roles, ['restore']);
+    assert.throws(
+      () => parseWorkerConfig({ AURORA_RESTORE_WORKER_ROLES: 'restore,vpc' }),
+      /AURORA_RESTORE_WORKER_ROLES="restore,vpc" is invalid: use a comma-separated list of restore, database/
+    );
   });
 
   it('treats empty values as unset', () => {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The database steps on the embedded default: like `npm run demo`, then a restore of
+# examples/staging-refresh-with-database.yaml whose database steps (users, sanitization, verification) run against
+# the local PostgreSQL server, reached through `database.connectVia` as a tunnel would be. Prints what each step did.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/install.sh
+eval "$(bash scripts/servers.sh start)"
+export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT:-8233}}"
+export TS_NODE_TRANSPILE_ONLY=true
+
+node -r ts-node/register scripts/seed-demo.ts
+node -r ts-node/register scripts/seed-demo-database.ts
+
+mkdir -p .run
+LOG_LEVEL=WARN node -r ts-node/register scripts/demo-worker.ts >.run/demo-worker.log 2>&1 &
+worker=$!
+trap 'kill -TERM "$worker" 2>/dev/null; wait "$worker" 2>/dev/null || true' EXIT
+
+echo "Restoring examples/staging-refresh-with-database.yaml (as .run/demo-database-request.json)..."
+rc=0
+node -r ts-node/register src/client/main.ts start .run/demo-database-request.json || rc=$?
+if ((rc != 0)); then
+  echo "The restore did not succeed (exit $rc); worker log: .run/demo-worker.log" >&2
+else
+  echo
+  echo "The read-only user can log in and sees masked data:"
+  echo "  PGPASSWORD=<orders_readonly's secret> psql 'host=127.0.0.1 port=$PG_PORT dbname=orders user=orders_readonly sslmode=verify-full sslrootcert=$DB_TLS_CA_FILE'"
+fi
+echo
+echo "Temporal Web UI: $TEMPORAL_UI_URL (servers keep running; stop them with: npm run servers:stop)"
+exit "$rc"

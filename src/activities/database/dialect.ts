@@ -1,0 +1,46 @@
+/**
+ * What differs between Aurora PostgreSQL and Aurora MySQL for the database steps: how a user is created and granted,
+ * which statements can run in a transaction, and where the catalogue keeps schemas and row estimates.
+ */
+import type { DatabaseUserReport, TableEstimate } from '../types';
+
+import type { DbSession } from './session';
+import type { SqlDialect } from './sql-script';
+
+/** A user with its password read from Secrets Manager and its privileges resolved. */
+export interface ResolvedUser {
+  name: string;
+  password: string;
+  /** Table privileges, e.g. SELECT, INSERT. */
+  privileges: string[];
+  /** `read-write`, `read-only` or `custom`, for reports. */
+  label: string;
+  /** Schemas (PostgreSQL) or databases (MySQL); undefined = the default. */
+  schemas?: string[];
+}
+
+export interface Dialect {
+  readonly name: SqlDialect;
+  /** Names no request may create or change (the master user is checked separately). */
+  isReserved(user: string): boolean;
+  /** Creates the user or resets its password, then makes its grants exactly the requested ones. */
+  setupUser(session: DbSession, user: ResolvedUser, database: string | undefined): Promise<DatabaseUserReport>;
+  begin(readOnly?: boolean): string;
+  /** Whether a statement ends a transaction implicitly (MySQL DDL), so the script cannot be rolled back. */
+  commitsImplicitly(statement: string): boolean;
+  serverVersion(session: DbSession): Promise<string>;
+  /** Non-system schemas (PostgreSQL) or databases (MySQL). */
+  schemas(session: DbSession): Promise<string[]>;
+  /** Tables with row estimates from the catalogue (no table scans), at most `limit`. */
+  tables(session: DbSession, limit: number): Promise<TableEstimate[]>;
+  /** Exact row count of `schema.table` (or `table` in the current schema/database). */
+  countRows(session: DbSession, table: string): Promise<number>;
+}
+
+export const READ_WRITE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+export const READ_ONLY_PRIVILEGES = ['SELECT'];
+
+export function toNumber(value: unknown): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : 0;
+}

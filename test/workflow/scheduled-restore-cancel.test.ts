@@ -1,0 +1,128 @@
+/**
+ * What happens to the restore when a scheduled run ends early: its run timeout passes, or the run is cancelled
+ * (overlap policy cancel-other). On the dev server, because the time-skipping test server does not apply parent
+ * close policies; with the real worker and activities against moto, and the AWS simulator keeping the cluster
+ * `creating` for a minute (real time) so the restore is mid-way when the run ends.
+ */
+import assert from 'node:assert/strict';
+
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import { restoreWorkflowId } from '../../src/domain/naming';
+import type { RestoreRequest } from '../../src/domain/request';
+import { scheduledRestore } from '../../src/workflows';
+import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
+import { recordHistory } from '../support/histories';
+import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { createDevServerEnv } from '../support/servers';
+import { createSimulatedWorker } from '../support/workflow-env';
+import type { SimulatedWorker } from '../support/workflow-env';
+
+const REGION = 'us-west-2';
+/** The restored cluster stays `creating` far longer than the test; deletions are quick. */
+const TIMINGS = { clusterRestore: 10 * 60_000, clusterDelete: 1_000, instanceDelete: 1_000 };
+
+describe('scheduledRestore ending early (dev server, real activities, simulated AWS timing)', function () {
+  this.timeout(60_000);
+  let env: TestWorkflowEnvironment;
+  let w: SimulatedWorker;
+
+  before(async () => {
+    await assertMotoReachable();
+    env = await createDevServerEnv({ requireSearchAttributes: RESTORE_SEARCH_ATTRIBUTES });
+  });
+
+  after(async () => {
+    await env?.teardown();
+  });
+
+  beforeEach(async () => {
+    w = await createSimulatedWorker(env, { timings: TIMINGS });
+  });
+
+  async function request(): Promise<RestoreRequest> {
+    const source = uniqueName('sched-early-src');
+    await seedSourceCluster({ region: REGION, clusterId: source, withSnapshot: `${source}-snap` });
+    return {
+      source: { region: REGION, clusterId: source, snapshot: `${source}-snap` },
+      target: { region: REGION, clusterId: uniqueName('sched-early') },
+      timing: { pollInterval: '5s' },
+    };
+  }
+
+  async function clusterExists(clusterId: string): Promise<boolean> {
+    try {
+      const out = await motoClients(REGION).rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+      return (out.DBClusters ?? []).length > 0;
+    } catch (err) {
+      if ((err as Error).name === 'DBClusterNotFoundFault') return false;
+      throw err;
+    }
+  }
+
+  async function restoreFailure(req: RestoreRequest): Promise<ApplicationFailure> {
+    const err = await env.client.workflow
+      .getHandle(restoreWorkflowId(req.target))
+      .result()
+      .then(
+        (value) => assert.fail(`expected the restore to fail, it returned ${JSON.stringify(value)}`),
+        (e: unknown) => e
+      );
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+    return err.cause;
+  }
+
+  async function untilRestoreStarted(): Promise<void> {
+    for (let i = 0; i < 200 && !w.sim.calls()['RestoreDBClusterFromSnapshotCommand']; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(w.sim.calls()['RestoreDBClusterFromSnapshotCommand'], 'the restore never started');
+  }
+
+  it('cancels the restore when the run times out, and the restore removes the cluster it created', async () => {
+    const req = await request();
+    await w.worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(scheduledRestore, {
+        taskQueue: w.taskQueue,
+        workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-timeout`,
+        args: [req],
+        workflowRunTimeout: '5s',
+      });
+      await untilRestoreStarted();
+      const err = await handle.result().then(
+        () => assert.fail('expected the run to time out'),
+        (e: unknown) => e
+      );
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof TimeoutFailure, String(err));
+      const failure = await restoreFailure(req);
+      assert.equal(failure.type, 'RestoreCancelled');
+    });
+    assert.equal(await clusterExists(req.target.clusterId), false);
+  });
+
+  it('ends cancelled, not failed, when the run is cancelled, and the restore cleans up', async () => {
+    const req = await request();
+    await w.worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(scheduledRestore, {
+        taskQueue: w.taskQueue,
+        workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-cancel`,
+        args: [req],
+      });
+      await untilRestoreStarted();
+      await handle.cancel();
+      const err = await handle.result().then(
+        () => assert.fail('expected the run to be cancelled'),
+        (e: unknown) => e
+      );
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+      assert.equal((await handle.describe()).status.name, 'CANCELLED');
+      const failure = await restoreFailure(req);
+      assert.equal(failure.type, 'RestoreCancelled');
+      await recordHistory('scheduled-restore-cancelled', handle);
+    });
+    assert.equal(await clusterExists(req.target.clusterId), false);
+  });
+});
