@@ -59,6 +59,9 @@ export const Failures = {
   BatchFailed: kind('BatchRestoreFailed', 'ARP-BATCH-001'),
   // Notifications
   NotificationFailed: kind('NotificationFailed', 'ARP-NOTIFY-001'),
+  // Expiring clusters
+  InvalidExpiryChange: kind('InvalidExpiryChange', 'ARP-EXPIRY-001'),
+  ExpiryDeletionFailed: kind('ExpiryDeletionFailed', 'ARP-EXPIRY-002'),
   // Waiting and generic
   WaitTimedOut: kind('WaitTimedOut', 'ARP-GENERAL-005'),
   Throttled: kind('Throttled', 'ARP-GENERAL-006', true),
