@@ -317,7 +317,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       progress.resources().snapshotCopy = undefined;
     }
 
-    // 10. The cluster's expiry. A restore over an existing target also stops that target's previous expiry. Gated by
+    // 11. The cluster's expiry. A restore over an existing target also stops that target's previous expiry. Gated by
     // a patch: restores recorded before expiries existed replay without these commands.
     let expiry: RestoreResult['expiry'];
     if ((request.expiry || existing) && patched(EXPIRY_PATCH)) {
