@@ -34,8 +34,9 @@ PG_BIN=""
 for dir in /usr/lib/postgresql/*/bin; do [[ -x "$dir/postgres" ]] && PG_BIN="$dir"; done
 TLS_DIR="$RUN/db-tls"
 DB_MASTER_USER=dbmaster
-# Must match RESTORE_SEARCH_ATTRIBUTES in src/workflows/messages.ts.
-SEARCH_ATTRIBUTES=(AuroraRestoreTarget AuroraRestoreSource AuroraRestoreStep AuroraRestoreStatus)
+# Name=Type; must match RESTORE_SEARCH_ATTRIBUTES in src/workflows/messages.ts.
+SEARCH_ATTRIBUTES=(AuroraRestoreTarget=Keyword AuroraRestoreSource=Keyword AuroraRestoreStep=Keyword
+  AuroraRestoreStatus=Keyword AuroraRestoreExpiresAt=Datetime)
 
 say() { printf 'servers: %s\n' "$*" >&2; }
 die() {
@@ -100,7 +101,21 @@ temporal_ready() {
     --command-timeout 5s 2>/dev/null)" || return 1
   local sa
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do
-    grep -q "$sa" <<<"$out" || return 1
+    grep -q "${sa%%=*}" <<<"$out" || return 1
+  done
+}
+
+# A running dev server started before an attribute was added to SEARCH_ATTRIBUTES: add the missing ones (additive
+# and idempotent; nothing is removed or restarted).
+register_missing_attributes() {
+  local out sa
+  out="$("$BIN/temporal" operator search-attribute list --address "127.0.0.1:$TEMPORAL_PORT" \
+    --command-timeout 5s 2>/dev/null)" || return 1
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do
+    grep -q "${sa%%=*}" <<<"$out" && continue
+    say "registering search attribute ${sa%%=*} (${sa#*=}) on the running dev server"
+    "$BIN/temporal" operator search-attribute create --address "127.0.0.1:$TEMPORAL_PORT" \
+      --command-timeout 5s --name "${sa%%=*}" --type "${sa#*=}" >&2 || return 1
   done
 }
 
@@ -181,7 +196,7 @@ launch() {
         # No outbound calls on a closed network (the SDK's own ephemeral server passes the same flag).
         --dynamic-config-value frontend.enableServerVersionCheck=false)
       local sa
-      for sa in "${SEARCH_ATTRIBUTES[@]}"; do cmd+=(--search-attribute "$sa=Keyword"); done
+      for sa in "${SEARCH_ATTRIBUTES[@]}"; do cmd+=(--search-attribute "$sa"); done
       # In-memory by default: CI starts from nothing, tests use unique ids, and no stale sqlite state or lock can
       # survive a killed run. TEMPORAL_DB_FILE opts into persistence for local debugging.
       if [[ -n "${TEMPORAL_DB_FILE:-}" ]]; then cmd+=(--db-filename "$TEMPORAL_DB_FILE"); fi
@@ -241,6 +256,7 @@ start_one() {
     return
   fi
   rm -f "$(pid_file "$name")"
+  if [[ "$name" == temporal ]] && port_open "$port" && ! temporal_ready; then register_missing_attributes || true; fi
   if port_open "$port" && external_ok "$name"; then
     say "$name already running on 127.0.0.1:$port, not started by this script: using it as is"
     return

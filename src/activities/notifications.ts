@@ -1,5 +1,5 @@
 /**
- * Start, success and failure notifications on an SNS topic.
+ * Start, success and failure notifications on an SNS topic, and the expiry's reminder, deletion and failure ones.
  *
  * The message body is the `RestoreEvent` as indented JSON; its `eventId` is stable across retries (and is the
  * deduplication id on FIFO topics), so consumers can drop the duplicates that at-least-once delivery and activity
@@ -24,6 +24,9 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   started: 'Aurora restore started',
   succeeded: 'Aurora restore succeeded',
   failed: 'Aurora restore FAILED',
+  'expiry-reminder': 'Aurora cluster expires soon',
+  expired: 'Aurora cluster deleted (expired)',
+  'expiry-failed': 'Aurora cluster expiry FAILED',
 };
 
 export interface TopicArn {
@@ -77,7 +80,7 @@ function validateEvent(event: RestoreEvent | undefined): string[] {
   if (!event || typeof event !== 'object') return ['event is missing'];
   if (!event.eventId) problems.push('event.eventId is empty');
   if (!(event.kind in SUBJECT_PREFIX))
-    problems.push(`event.kind "${String(event.kind)}" is not started|succeeded|failed`);
+    problems.push(`event.kind "${String(event.kind)}" is not ${Object.keys(SUBJECT_PREFIX).join('|')}`);
   if (!event.operationId) problems.push('event.operationId is empty');
   if (!event.target?.clusterId) problems.push('event.target.clusterId is empty');
   return problems;

@@ -216,7 +216,7 @@ export interface AwsObservation {
   observedAt: string;
 }
 
-export type NotificationKind = 'started' | 'succeeded' | 'failed';
+export type NotificationKind = 'started' | 'succeeded' | 'failed' | 'expiry-reminder' | 'expired' | 'expiry-failed';
 
 export interface StepTiming {
   name: string;
@@ -240,6 +240,18 @@ export interface RestoreEvent {
   steps: StepTiming[];
   failure?: { step?: string; type: string; code: string; message: string };
   cleanup?: { removed: string[]; leftInPlace: string[] };
+  /** Expiry notifications (`expiry-reminder`, `expired`, `expiry-failed`): when and how to change it. */
+  expiry?: {
+    workflowId: string;
+    expiresAt: string;
+    timeLeftMs?: number;
+    deletedAt?: string;
+    /** What went wrong (`expiry-failed`). */
+    problem?: string;
+    /** The commands that keep the cluster longer or keep it for good. */
+    extendWith?: string;
+    cancelWith?: string;
+  };
   /** What the database steps did and found, summarized (the `progress` query has the full report). */
   database?: {
     users?: { name: string; action: string; role: string }[];

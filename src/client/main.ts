@@ -5,6 +5,7 @@
  * `main(argv, io)` does everything and returns the exit code, so tests drive it with their own stdout/stderr and
  * connection; only the bin wrapper at the bottom touches `process`.
  */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { WorkflowFailedError } from '@temporalio/client';
@@ -13,8 +14,21 @@ import type { RestoreRequest } from '../domain/request';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import { TASK_QUEUE } from '../workflows/messages';
 
+import { batchCommand, BatchFileError, BATCH_USAGE } from './batch-command';
 import { connectClient, TemporalConnectionError, workflowUrl } from './connection';
 import type { ClientConnection } from './connection';
+import {
+  changeExpiry,
+  checkExtendDuration,
+  checkSetDate,
+  EXPIRY_COMMANDS,
+  ExpiryChangeRefusedError,
+  ExpiryNotFoundError,
+  formatExpiry,
+  resolveExpiryTarget,
+  showExpiry,
+} from './expiry-client';
+import type { ExpiryCommand } from './expiry-client';
 import {
   formatCancelNotice,
   formatFailure,
@@ -67,12 +81,22 @@ Commands:
       --wait                wait until the cleanup has finished and show what it removed
   schedule <command>    Restore schedules (nightly refresh): create, update, describe, list, pause, resume,
                         trigger, backfill, delete; see below
+  expiry show <restore>             When the restored cluster expires, its reminder and the history of changes
+  expiry extend <restore> <duration>  Expire later by a duration (e.g. 2d, 12h)
+  expiry set <restore> <date>       Expire at an ISO 8601 date-time (e.g. 2026-12-24T18:00:00Z)
+  expiry cancel <restore>           Keep the cluster: the expiry ends without deleting anything
+  expiry now <restore>              Delete the cluster now (only a cluster this pipeline's restore created)
+      --by <identity>       who makes the change (default: your OS user name)
+      --reason <text>       why; recorded in the expiry's history of changes
+  batch <file|->        Restore many targets from one batch file; see below
   help                  This text
 
 <restore> is a target, region/cluster or account/region/cluster (e.g. us-west-2/orders-staging),
 or a workflow id (aurora-restore/us-west-2/orders-staging).
 
 ${SCHEDULE_USAGE}
+
+${BATCH_USAGE}
 
 Options for every command:
   --json                one JSON document on stdout (progress lines go to stderr)
@@ -158,11 +182,24 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         return await listCommand(rest, io, out, connect);
       case 'cancel':
         return await cancelCommand(rest, io, out, connect);
+      case 'expiry':
+        return await expiryCommand(rest, io, out, connect);
       case 'schedule':
         return await scheduleCommand(rest, { out, env: io.env, now: io.now, readStdin: io.readStdin, connect });
+      case 'batch':
+        return await batchCommand(rest, {
+          out,
+          progress: out.progress,
+          env: io.env,
+          now: io.now,
+          readStdin: io.readStdin,
+          connect,
+          watchIntervalMs: io.watchIntervalMs,
+          signal: io.signal,
+        });
       default:
         throw new UsageError(
-          `Unknown command "${command}". Commands: start, plan, status, list, cancel, schedule, help.`
+          `Unknown command "${command}". Commands: start, plan, status, list, cancel, expiry, schedule, batch, help.`
         );
     }
   } catch (err) {
@@ -441,6 +478,65 @@ async function cancelCommand(
   return EXIT.OK;
 }
 
+async function expiryCommand(
+  args: string[],
+  io: CliIo,
+  out: Output,
+  connect: () => Promise<ClientConnection>
+): Promise<number> {
+  const [sub, ...rest] = args;
+  if (!EXPIRY_COMMANDS.includes(sub as ExpiryCommand)) {
+    throw new UsageError(
+      `expiry: ${sub === undefined ? 'missing the subcommand' : `unknown subcommand "${sub}"`}; use one of ` +
+        `${EXPIRY_COMMANDS.join(', ')} (e.g. aurora-restore expiry extend us-west-2/orders-staging 2d).`
+    );
+  }
+  const command = sub as ExpiryCommand;
+  const value = command === 'extend' ? 'the duration (e.g. 2d)' : command === 'set' ? 'the date-time' : undefined;
+  const positionals = value ? 2 : 1;
+  const { values, positionals: given } = parse(
+    `expiry ${command}`,
+    rest,
+    command === 'show' ? {} : { by: { type: 'string' }, reason: { type: 'string' } },
+    { min: positionals, max: positionals, names: `the restore (region/cluster)${value ? ` and ${value}` : ''}` }
+  );
+  const target = resolveExpiryTarget(given[0]);
+  // Everything that can be checked without the server is checked before connecting.
+  const problem =
+    command === 'extend' ? checkExtendDuration(given[1]) : command === 'set' ? checkSetDate(given[1]) : undefined;
+  if (problem) throw new UsageError(`expiry ${command}: ${problem}.`);
+  const opts = values as { by?: string; reason?: string };
+  const identity = opts.by?.trim() || io.env.USER || io.env.LOGNAME || osUser();
+  if (command !== 'show' && !identity) {
+    throw new UsageError(`expiry ${command}: cannot tell who you are; pass --by <identity>.`);
+  }
+
+  const { client } = await connect();
+  const view =
+    command === 'show'
+      ? await showExpiry(client, target)
+      : await changeExpiry(client, target, command, {
+          identity,
+          reason: opts.reason?.trim() || undefined,
+          duration: command === 'extend' ? given[1] : undefined,
+          expiresAt: command === 'set' ? given[1] : undefined,
+        });
+  if (out.json) {
+    out.document({ ...view, timeLeftMs: Math.max(0, Date.parse(view.expiresAt) - io.now().getTime()) });
+  } else {
+    formatExpiry(view, io.now()).forEach((l) => out.line(l));
+  }
+  return EXIT.OK;
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
 function showProgress(out: Output, event: ProgressEvent): void {
   const line = formatProgressEvent(event);
   if (line !== undefined) out.progress(line);
@@ -460,6 +556,9 @@ const USAGE_ERRORS = [
   ScheduleOptionsError,
   ScheduleNotFoundError,
   ScheduleExistsError,
+  BatchFileError,
+  ExpiryNotFoundError,
+  ExpiryChangeRefusedError,
 ];
 
 function reportError(err: unknown, out: Output): number {
@@ -494,6 +593,9 @@ function hintFor(err: unknown): string {
     return 'Correct the command line or the request file (`aurora-restore schedule help`); nothing was created or changed.';
   }
   if (err instanceof ScheduleNotFoundError || err instanceof ScheduleExistsError) return 'Nothing was changed.';
+  if (err instanceof BatchFileError) return 'Fix the batch file and run the command again; nothing was started.';
+  if (err instanceof ExpiryNotFoundError) return 'Check the target with `aurora-restore status <restore>`.';
+  if (err instanceof ExpiryChangeRefusedError) return 'Fix the change and run the command again.';
   if (err instanceof TemporalConnectionError) return 'Nothing was started or changed.';
   return 'Nothing more is known; run again with --debug for the stack trace.';
 }

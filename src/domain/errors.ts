@@ -54,8 +54,14 @@ export const Failures = {
   DatabaseTlsFailed: kind('DatabaseTlsFailed', 'ARP-DBUSER-006'),
   SanitizationFailed: kind('SanitizationFailed', 'ARP-SANITIZE-001'),
   VerificationFailed: kind('VerificationFailed', 'ARP-VERIFY-001'),
+  // Batches
+  InvalidBatch: kind('InvalidBatchRequest', 'ARP-BATCH-002'),
+  BatchFailed: kind('BatchRestoreFailed', 'ARP-BATCH-001'),
   // Notifications
   NotificationFailed: kind('NotificationFailed', 'ARP-NOTIFY-001'),
+  // Expiring clusters
+  InvalidExpiryChange: kind('InvalidExpiryChange', 'ARP-EXPIRY-001'),
+  ExpiryDeletionFailed: kind('ExpiryDeletionFailed', 'ARP-EXPIRY-002'),
   // Waiting and generic
   WaitTimedOut: kind('WaitTimedOut', 'ARP-GENERAL-005'),
   Throttled: kind('Throttled', 'ARP-GENERAL-006', true),

@@ -13,6 +13,7 @@ export const TAG_SOURCE_SNAPSHOT = 'aurora-restore:source-snapshot';
 export const TAG_ROLE = 'aurora-restore:role';
 
 export const WORKFLOW_ID_PREFIX = 'aurora-restore';
+export const EXPIRY_WORKFLOW_ID_PREFIX = 'aurora-restore-expiry';
 
 /**
  * The workflow id of a restore is derived from its target, so Temporal itself guarantees one running restore per
@@ -22,6 +23,14 @@ export function restoreWorkflowId(target: { region: string; clusterId: string; a
   const account = target.accountId ? `${target.accountId}/` : '';
   // RDS identifiers are case-insensitive: `Orders` and `orders` are one cluster, so they share one lock.
   return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId.toLowerCase()}`;
+}
+
+/**
+ * The workflow id of a cluster's expiry (`clusterExpiry`): one per target, like the restore's, so a later restore of
+ * the same target takes the expiry over instead of running a second one beside it.
+ */
+export function expiryWorkflowId(target: { region: string; clusterId: string; accountId?: string }): string {
+  return restoreWorkflowId(target).replace(`${WORKFLOW_ID_PREFIX}/`, `${EXPIRY_WORKFLOW_ID_PREFIX}/`);
 }
 
 /**

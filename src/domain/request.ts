@@ -132,6 +132,28 @@ export interface NotificationSpec {
 }
 
 /**
+ * Delete the restored cluster after a time to live (README "Expiring clusters"). Exactly one of `after` and `at`.
+ * On success the restore starts the `clusterExpiry` workflow (`aurora-restore-expiry/[account/]region/cluster`),
+ * which outlives the restore and can be extended, set, cancelled or expired at once by an operator.
+ */
+export interface ExpirySpec {
+  /** Time to live counted from the end of the restore, e.g. `7d`, `36h` (5m..365d). */
+  after?: string;
+  /** Absolute expiry time, ISO 8601 with a time zone (e.g. `2026-12-24T18:00:00Z`); later than now, within 365d. */
+  at?: string;
+  /**
+   * Reminder notification (SNS, `notifications.topicArn`) this long before the deletion. Must be shorter than the
+   * time to live. Default 24h, or half the time to live when that is 24h or less.
+   */
+  remindBefore?: string;
+  /**
+   * Turn off deletion protection when the time comes. Default false: a protected cluster is not deleted and the
+   * expiry ends with an `expiry-failed` notification. Required when `target.deletionProtection` is true.
+   */
+  disableDeletionProtection?: boolean;
+}
+
+/**
  * Database steps after the instances are available (all optional): users, sanitization, verification. They run on
  * their own task queue (`aurora-restore-db`), so their worker can live inside the VPC. No secret value appears here:
  * every credential is a Secrets Manager ARN read by the database worker.
@@ -224,6 +246,8 @@ export interface RestoreRequest {
   masterPassword?: MasterPasswordSpec;
   timing?: TimingSpec;
   notifications?: NotificationSpec;
+  /** Delete the restored cluster after a time to live. Default: the cluster is kept. */
+  expiry?: ExpirySpec;
   database?: DatabaseSpec;
 }
 
@@ -247,6 +271,7 @@ export interface NormalizedRestoreRequest {
   masterPassword?: MasterPasswordSpec;
   timing: ResolvedTiming;
   notifications: NotificationSpec;
+  expiry?: ResolvedExpiry;
   database?: NormalizedDatabaseSpec;
 }
 
@@ -264,6 +289,16 @@ export interface NormalizedDatabaseSpec {
   taskQueue: string;
 }
 
+/** Expiry with defaults applied: a time to live (from the end of the restore) or an absolute time. */
+export interface ResolvedExpiry {
+  /** Time to live in ms, counted from the end of the restore (from `after`). */
+  afterMs?: number;
+  /** Absolute expiry time, normalized ISO 8601 UTC (from `at`). */
+  at?: string;
+  remindBeforeMs: number;
+  disableDeletionProtection: boolean;
+}
+
 /** How the snapshot is identified, after validation. */
 export type SnapshotRef =
   | { kind: 'identifier'; identifier: string }
@@ -274,6 +309,11 @@ export type SnapshotRef =
 export const DEFAULT_INSTANCE_CLASS = 'db.r6g.large';
 export const SERVERLESS_INSTANCE_CLASS = 'db.serverless';
 export const MAX_INSTANCE_COUNT = 16;
+
+export const DEFAULT_REMIND_BEFORE = '24h';
+/** Shortest and longest lifetime an expiry accepts (request, extend and set alike). */
+export const MIN_EXPIRY_MS = 5 * 60_000;
+export const MAX_EXPIRY_MS = 365 * 86_400_000;
 
 export const DEFAULT_TIMING: TimingSpec = {
   pollInterval: '30s',

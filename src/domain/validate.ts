@@ -5,17 +5,21 @@
  *
  * Pure: imported by workflow code (which validates again on start), the client and the CLI.
  */
-import { parseDuration } from './durations';
+import { formatDuration, parseDuration } from './durations';
 import { Failures } from './errors';
+import { defaultRemindBefore, parseExpiryTime } from './expiry';
 import { TAG_MANAGED_BY, TAG_OPERATION_ID, TAG_ROLE, TAG_SOURCE_SNAPSHOT } from './naming';
 import {
   DEFAULT_INSTANCE_CLASS,
   DEFAULT_TIMING,
+  MAX_EXPIRY_MS,
+  MIN_EXPIRY_MS,
   MAX_INSTANCE_COUNT,
   SERVERLESS_INSTANCE_CLASS,
   type AuroraEngine,
   type MasterPasswordSpec,
   type NormalizedRestoreRequest,
+  type ResolvedExpiry,
   type ResolvedTiming,
   type ServerlessV2Capacity,
   type SnapshotRef,
@@ -301,6 +305,7 @@ const TOP_KEYS = [
   'masterPassword',
   'timing',
   'notifications',
+  'expiry',
   'database',
 ];
 const SOURCE_KEYS = ['region', 'accountId', 'roleArn', 'snapshot', 'clusterId', 'selection'];
@@ -331,6 +336,7 @@ const COPY_KEYS = ['kmsKeyId', 'keep', 'force'];
 const REPLACE_KEYS = ['existing', 'disableDeletionProtection'];
 const PASSWORD_KEYS = ['secretArn', 'manage', 'kmsKeyId'];
 const NOTIFICATION_KEYS = ['topicArn'];
+const EXPIRY_KEYS = ['after', 'at', 'remindBefore', 'disableDeletionProtection'];
 const TIMING_KEYS = Object.keys(DEFAULT_TIMING) as (keyof TimingSpec)[];
 
 /** Allowed range per timing field, in ms. */
@@ -1027,6 +1033,108 @@ function validateTiming(p: Problems, value: unknown): ResolvedTiming {
   return resolved;
 }
 
+function readDurationField(p: Problems, obj: Obj, key: string, path: string, example: string): number | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  const where = join(path, key);
+  if (typeof v !== 'string') {
+    p.add(where, `must be a duration string such as "${example}" (number + m/h/d), got ${typeOf(v)}`);
+    return undefined;
+  }
+  if (v.startsWith('-')) {
+    p.add(where, `${show(v)} is negative: give a positive duration such as "${example}"`);
+    return undefined;
+  }
+  try {
+    return parseDuration(v);
+  } catch {
+    p.add(where, `${show(v)} is not a duration: use an integer and one unit, m, h or d (e.g. "${example}")`);
+    return undefined;
+  }
+}
+
+/**
+ * `expiry`: a time to live (`after`) or an absolute time (`at`), the reminder lead and deletion protection. The
+ * lifetime of an `at` expiry is counted from `now` (the restore's start), the safe side for the reminder rule.
+ */
+function validateExpiry(
+  p: Problems,
+  value: unknown,
+  now: Date,
+  ctx: { deletionProtection?: boolean; topicArn?: string; topicGiven: boolean }
+): ResolvedExpiry | undefined {
+  const path = 'expiry';
+  const e = readObject(p, value, path, EXPIRY_KEYS, 'with after or at (and optional remindBefore)');
+  if (!e) return undefined;
+  const range = `between ${formatDuration(MIN_EXPIRY_MS)} and ${formatDuration(MAX_EXPIRY_MS)}`;
+  let lifetimeMs: number | undefined;
+  let afterMs: number | undefined;
+  let at: string | undefined;
+  if (e.after !== undefined && e.at !== undefined) {
+    p.add(path, 'give either after (a time to live, e.g. "7d") or at (an ISO date-time), not both');
+  } else if (e.after === undefined && e.at === undefined) {
+    p.add(path, 'needs after (a time to live such as "7d") or at (an ISO date-time such as "2026-12-24T18:00:00Z")');
+  } else if (e.after !== undefined) {
+    afterMs = readDurationField(p, e, 'after', path, '7d');
+    if (afterMs !== undefined && (afterMs < MIN_EXPIRY_MS || afterMs > MAX_EXPIRY_MS)) {
+      p.add('expiry.after', `${show(e.after)} is out of range: the time to live must be ${range}`);
+      afterMs = undefined;
+    }
+    lifetimeMs = afterMs;
+  } else {
+    const parsed = parseExpiryTime(e.at);
+    if (typeof parsed === 'string') {
+      p.add('expiry.at', parsed);
+    } else if (parsed - now.getTime() < MIN_EXPIRY_MS) {
+      p.add(
+        'expiry.at',
+        `${show(e.at)} is ${parsed <= now.getTime() ? 'in the past' : 'too soon'}: it must be at least ${formatDuration(MIN_EXPIRY_MS)} after now (${now.toISOString()})`
+      );
+    } else if (parsed - now.getTime() > MAX_EXPIRY_MS) {
+      p.add(
+        'expiry.at',
+        `${show(e.at)} is more than ${formatDuration(MAX_EXPIRY_MS)} after now (${now.toISOString()})`
+      );
+    } else {
+      at = new Date(parsed).toISOString();
+      lifetimeMs = parsed - now.getTime();
+    }
+  }
+  let remindBeforeMs = readDurationField(p, e, 'remindBefore', path, '24h');
+  if (remindBeforeMs !== undefined) {
+    if (remindBeforeMs <= 0) {
+      p.add('expiry.remindBefore', `${show(e.remindBefore)} is zero: give a positive duration or leave it out`);
+      remindBeforeMs = undefined;
+    } else if (lifetimeMs !== undefined && remindBeforeMs >= lifetimeMs) {
+      p.add(
+        'expiry.remindBefore',
+        `${show(e.remindBefore)} is not shorter than the cluster's lifetime (${formatDuration(lifetimeMs)}): the reminder would come before the cluster exists. Shorten remindBefore`
+      );
+      remindBeforeMs = undefined;
+    }
+    if (!ctx.topicArn && !ctx.topicGiven) {
+      p.add(
+        'expiry.remindBefore',
+        'needs notifications.topicArn: the reminder is an SNS notification. Set the topic, or leave remindBefore out'
+      );
+    }
+  }
+  const disableDeletionProtection = readBoolean(p, e, 'disableDeletionProtection', path) ?? false;
+  if (ctx.deletionProtection === true && !disableDeletionProtection) {
+    p.add(
+      'expiry.disableDeletionProtection',
+      'must be true when target.deletionProtection is true: otherwise the expiry could never delete the cluster. Set it, or drop deletion protection'
+    );
+  }
+  if (lifetimeMs === undefined) return undefined;
+  return compact<ResolvedExpiry>({
+    afterMs,
+    at,
+    remindBeforeMs: remindBeforeMs ?? defaultRemindBefore(lifetimeMs),
+    disableDeletionProtection,
+  });
+}
+
 /**
  * Validates a restore request and applies defaults. Throws `RequestValidationError` listing every problem.
  * `opts.now` resolves `yesterday`/`today`; `opts.newOperationId` runs only when the request has no operationId.
@@ -1108,6 +1216,15 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
     }
   }
 
+  const expiry =
+    input.expiry !== undefined
+      ? validateExpiry(p, input.expiry, opts.now, {
+          deletionProtection: target.spec?.deletionProtection,
+          topicArn: notifications.topicArn,
+          topicGiven: isPlainObject(input.notifications) && input.notifications.topicArn !== undefined,
+        })
+      : undefined;
+
   // ---- Rules across sections
   if (
     source.accountId !== undefined &&
@@ -1170,6 +1287,7 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
     masterPassword,
     timing,
     notifications,
+    expiry,
     database,
   });
 }

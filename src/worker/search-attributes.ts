@@ -73,7 +73,7 @@ export function searchAttributeSetupHelp(check: SearchAttributeCheck, namespace:
   if (check.missing.length > 0) {
     lines.push(
       `Namespace "${namespace}" is missing the search attribute${check.missing.length === 1 ? '' : 's'} ` +
-        `${check.missing.map((m) => m.name).join(', ')} that restores record their target, source, step and status in.`,
+        `${check.missing.map((m) => m.name).join(', ')} that restores record their target, source, step, status and expiry time in.`,
       'Without them every restore would get stuck at its first step. Register them once per namespace:',
       '',
       ...check.missing.map(

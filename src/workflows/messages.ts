@@ -57,7 +57,10 @@ export const SA_SOURCE = defineSearchAttributeKey('AuroraRestoreSource', SearchA
 export const SA_STEP = defineSearchAttributeKey('AuroraRestoreStep', SearchAttributeType.KEYWORD);
 export const SA_STATUS = defineSearchAttributeKey('AuroraRestoreStatus', SearchAttributeType.KEYWORD);
 
-export const RESTORE_SEARCH_ATTRIBUTES = [SA_TARGET, SA_SOURCE, SA_STEP, SA_STATUS];
+/** When the cluster's expiry deletes it (`clusterExpiry` workflows; removed when the expiry is cancelled). */
+export const SA_EXPIRES_AT = defineSearchAttributeKey('AuroraRestoreExpiresAt', SearchAttributeType.DATETIME);
+
+export const RESTORE_SEARCH_ATTRIBUTES = [SA_TARGET, SA_SOURCE, SA_STEP, SA_STATUS, SA_EXPIRES_AT];
 
 export const TASK_QUEUE = 'aurora-restore';
 /** Database activities (users, sanitization, verification): their worker can run inside the cluster's VPC. */
@@ -81,6 +84,13 @@ export interface RestoreResult {
   snapshotCopy?: { identifier: string; kept: boolean };
   masterPassword?: { mode: 'secret' | 'managed'; managedSecretArn?: string };
   replacedExistingCluster: boolean;
+  /** The cluster's expiry, when the request asked for one. */
+  expiry?: {
+    workflowId: string;
+    expiresAt: string;
+    /** Set when the expiry could not be started: the cluster is then kept until deleted by hand. */
+    problem?: string;
+  };
   database?: DatabaseOutcome;
   steps: StepTiming[];
   durationMs: number;

@@ -23,7 +23,8 @@ export type StepName =
   | 'setup-users'
   | 'sanitize-data'
   | 'verify-database'
-  | 'delete-snapshot-copy';
+  | 'delete-snapshot-copy'
+  | 'schedule-expiry';
 
 export class ProgressTracker {
   private readonly state: RestoreProgress;

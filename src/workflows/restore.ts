@@ -2,15 +2,23 @@
  * The restore workflow: the steps read top to bottom, exactly as a DBA would do them by hand.
  *
  *   validate -> find snapshot -> check target -> [share] -> [copy -> wait] -> [delete old target]
- *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [delete the copy] -> notify
+ *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [delete the copy]
+ *   -> [schedule the cluster's expiry] -> notify
  *
  * Any failure or cancellation runs the cleanup (what this run created and no longer needs) in a scope that
  * cancellation cannot interrupt, sends the failure notification, and ends the workflow failed.
  */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
   setHandler,
+  sleep,
+  startChild,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -29,6 +37,7 @@ import type {
 } from '../activities/types';
 import type { Failures } from '../domain/errors';
 import {
+  expiryWorkflowId,
   instanceIds,
   isCreatedByOperation,
   pipelineTags,
@@ -36,11 +45,15 @@ import {
   snapshotCopyId,
   snapshotSourceLabel,
 } from '../domain/naming';
+import { MIN_EXPIRY_MS } from '../domain/request';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
 import { calls, databaseSteps, notifications, waits } from './activity-options';
+import { clusterExpiry } from './cluster-expiry';
+import type { ClusterExpiryInput } from './cluster-expiry';
+import { expirySupersededSignal } from './expiry-messages';
 import { reportFailure, refuse } from './failure-report';
 import type { FailureReport } from './failure-report';
 import { observationSignal, progressQuery, SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from './messages';
@@ -304,6 +317,20 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       progress.resources().snapshotCopy = undefined;
     }
 
+    // 11. The cluster's expiry. A restore over an existing target also stops that target's previous expiry. Gated by
+    // a patch: restores recorded before expiries existed replay without these commands.
+    let expiry: RestoreResult['expiry'];
+    if ((request.expiry || existing) && patched(EXPIRY_PATCH)) {
+      expiry = await step(
+        'schedule-expiry',
+        () => scheduleExpiry(request, snapshot.arn),
+        (e) =>
+          e === undefined
+            ? 'no expiry requested; a previous expiry of this target was stopped'
+            : (e.problem ?? `${e.workflowId} deletes the cluster at ${e.expiresAt}`)
+      );
+    }
+
     progress.setStatus('succeeded');
     upsertSearchAttributes([{ key: SA_STATUS, value: 'succeeded' }]);
     await notify(request, 'succeeded', progress, { endpoints });
@@ -325,6 +352,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       masterPassword: password,
       replacedExistingCluster: existing !== null,
       database: progress.view().database,
+      ...(expiry ? { expiry } : {}),
       steps: progress.steps,
       durationMs: Date.now() - startedAt,
     };
@@ -349,6 +377,88 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       nonRetryable: true,
       details: [{ code: failure.code, step: failure.step, cleanup: progress.view().cleanup }],
     });
+  }
+}
+
+/** Patch id of the expiry step (workflow versioning: see temporal-notes.md, versioning). */
+export const EXPIRY_PATCH = 'cluster-expiry';
+
+/** How long a new expiry waits for the target's previous one to end after being told to. */
+const EXPIRY_HANDOVER_ATTEMPTS = 30;
+const EXPIRY_HANDOVER_INTERVAL_MS = 2_000;
+
+/**
+ * Tells the target's previous expiry (if any) that this restore replaced its cluster, then starts this restore's
+ * expiry as an abandoned child under the same per-target id, so exactly one expiry watches a target. Never throws
+ * (except on cancellation): the cluster is restored, and a missing expiry is reported in the result instead.
+ */
+async function scheduleExpiry(
+  request: NormalizedRestoreRequest,
+  snapshotArn: string
+): Promise<RestoreResult['expiry']> {
+  const workflowId = expiryWorkflowId(request.target);
+  try {
+    await getExternalWorkflowHandle(workflowId).signal(expirySupersededSignal, {
+      operationId: request.operationId,
+      restoreWorkflowId: workflowInfo().workflowId,
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // No previous expiry is running for this target: the common case.
+  }
+  if (!request.expiry) return undefined;
+
+  const { target } = request;
+  const requested = request.expiry.at ? Date.parse(request.expiry.at) : Date.now() + (request.expiry.afterMs ?? 0);
+  // An `at` that passed while the restore ran still leaves the operators the shortest lifetime to react.
+  const expiresAt = new Date(Math.max(requested, Date.now() + MIN_EXPIRY_MS)).toISOString();
+  const input: ClusterExpiryInput = {
+    operationId: request.operationId,
+    restoreWorkflowId: workflowInfo().workflowId,
+    target: {
+      region: target.region,
+      accountId: target.accountId,
+      roleArn: target.roleArn,
+      clusterId: target.clusterId,
+    },
+    source: {
+      region: request.source.region,
+      accountId: request.source.accountId,
+      clusterId: request.source.clusterId,
+      snapshot: snapshotArn,
+    },
+    topicArn: request.notifications.topicArn,
+    expiresAt,
+    remindBeforeMs: request.expiry.remindBeforeMs,
+    disableDeletionProtection: request.expiry.disableDeletionProtection,
+    pollIntervalMs: request.timing.pollIntervalMs,
+    deleteTimeoutMs: request.timing.deleteTimeoutMs,
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startChild(clusterExpiry, {
+        workflowId,
+        args: [input],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      return { workflowId, expiresAt };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof WorkflowExecutionAlreadyStartedError && attempt < EXPIRY_HANDOVER_ATTEMPTS) {
+        // The previous expiry was told to stand down and is ending; its id is free once it has.
+        await sleep(EXPIRY_HANDOVER_INTERVAL_MS);
+        continue;
+      }
+      log.warn('The cluster expiry could not be started', { workflowId, error: message });
+      return {
+        workflowId,
+        expiresAt,
+        problem:
+          `The expiry could not be started (${message}): the cluster is kept. Check ${workflowId} ` +
+          '(terminate a stuck previous expiry) and delete the cluster by hand when it is no longer needed.',
+      };
+    }
   }
 }
 

@@ -154,6 +154,39 @@ describe('end to end: dev server + worker process + moto', function () {
     await recordHistory('e2e-temporal-cli-cross-region', handle);
   });
 
+  it('restores a batch of two targets in order with `aurora-restore batch`', async () => {
+    const first = uniqueName('e2e-batch-auth');
+    const second = uniqueName('e2e-batch-app');
+    const target = (clusterId: string) => ({ ...example, target: { ...example.target, clusterId, instanceCount: 1 } });
+    const dir = mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-'));
+    const file = path.join(dir, 'batch.json');
+    const name = uniqueName('e2e-batch');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name,
+        concurrency: 1,
+        targets: [
+          { name: 'app', request: target(second), after: ['auth'] },
+          { name: 'auth', request: target(first) },
+        ],
+      })
+    );
+    let out = '';
+    const code = await cli(['batch', file], {
+      stdout: (text) => (out += text),
+      stderr: (text) => (out += text),
+      watchIntervalMs: 300,
+    });
+    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${workerLog}`);
+    assert.match(out, new RegExp(`Batch ${name} succeeded: 2 of 2 target\\(s\\) succeeded`));
+    const report = await client.workflow.getHandle(`aurora-restore-batch/${name}`).result();
+    const [app, auth] = (report as { targets: { name: string; startedAt: string; endedAt: string }[] }).targets;
+    assert.ok(Date.parse(app.startedAt) >= Date.parse(auth.endedAt), 'app started after auth ended');
+    await assertRestoredInMoto(first, example.target.region, 1);
+    await assertRestoredInMoto(second, example.target.region, 1);
+  });
+
   it("runs the database steps on the production worker's database task queue (Aurora MySQL via connectVia)", async () => {
     // An Aurora MySQL source, and its "restored" data on the local MariaDB, reached as through a tunnel.
     const sourceId = uniqueName('e2e-mysql-src');

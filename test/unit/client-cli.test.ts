@@ -3,28 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { TemporalConnectionError } from '../../src/client/connection';
-import { EXIT, main, USAGE } from '../../src/client/main';
-import type { CliIo } from '../../src/client/main';
+import { EXIT, USAGE } from '../../src/client/main';
+import { runCli } from '../support/cli';
 
-/** Runs the CLI with captured output; connecting fails the test unless the case expects it. */
-async function run(argv: string[], overrides: Partial<CliIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  let connects = 0;
-  const code = await main(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: {},
-    now: () => new Date('2026-03-15T10:00:00.000Z'),
-    connect: async () => {
-      connects++;
-      throw new TemporalConnectionError('Could not connect to Temporal at localhost:1 (namespace "default"): refused.');
-    },
-    ...overrides,
-  });
-  return { code, stdout, stderr, connects };
-}
+const run = runCli;
 
 describe('client CLI (no server needed)', () => {
   let dir: string;

@@ -7,8 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { TemporalConnectionError } from '../../src/client/connection';
-import { EXIT, main } from '../../src/client/main';
+import { EXIT } from '../../src/client/main';
 import { formatCalendar } from '../../src/client/schedule-command';
 import {
   cronProblem,
@@ -22,6 +21,7 @@ import {
 } from '../../src/client/schedules';
 import type { ScheduleOptionInput } from '../../src/client/schedules';
 import { RequestValidationError } from '../../src/domain/validate';
+import { runCli } from '../support/cli';
 
 const NOW = new Date('2026-03-15T10:00:00.000Z');
 
@@ -238,24 +238,7 @@ describe('aurora-restore schedule CLI (no server needed)', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  async function run(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    let connects = 0;
-    const code = await main(argv, {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      env: {},
-      now: () => NOW,
-      connect: async () => {
-        connects++;
-        throw new TemporalConnectionError(
-          'Could not connect to Temporal at localhost:1 (namespace "default"): refused.'
-        );
-      },
-    });
-    return { code, stdout, stderr, connects };
-  }
+  const run = (argv: string[]) => runCli(argv, { now: () => NOW });
 
   it('refuses bad options with exit 2 before connecting, so no schedule is created', async () => {
     const bad = await run([

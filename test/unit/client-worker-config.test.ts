@@ -111,13 +111,15 @@ describe('client worker configuration', () => {
 describe('client worker search attribute check', () => {
   const KEYWORD = 2;
   const TEXT = 1;
+  const DATETIME = 6;
 
-  it('passes when the four attributes exist as Keyword', () => {
+  it('passes when the four Keyword attributes and the Datetime expiry exist', () => {
     const check = compareSearchAttributes({
       AuroraRestoreTarget: KEYWORD,
       AuroraRestoreSource: KEYWORD,
       AuroraRestoreStep: KEYWORD,
       AuroraRestoreStatus: KEYWORD,
+      AuroraRestoreExpiresAt: DATETIME,
       Unrelated: TEXT,
     });
     assert.deepEqual(check, { missing: [], wrongType: [] });
@@ -127,7 +129,7 @@ describe('client worker search attribute check', () => {
     const check = compareSearchAttributes({ AuroraRestoreTarget: KEYWORD, AuroraRestoreStep: TEXT });
     assert.deepEqual(
       check.missing.map((m) => m.name),
-      ['AuroraRestoreSource', 'AuroraRestoreStatus']
+      ['AuroraRestoreSource', 'AuroraRestoreStatus', 'AuroraRestoreExpiresAt']
     );
     assert.deepEqual(check.wrongType, [{ name: 'AuroraRestoreStep', expected: 'Keyword', actual: 'Text' }]);
   });
@@ -148,7 +150,12 @@ describe('client worker search attribute check', () => {
     assert.ok(!help.includes('--name AuroraRestoreTarget'));
     assert.ok(
       help.includes(
-        'tcld namespace search-attributes add --namespace restores --sa "AuroraRestoreStep=Keyword" --sa "AuroraRestoreStatus=Keyword"'
+        'tcld namespace search-attributes add --namespace restores --sa "AuroraRestoreStep=Keyword" --sa "AuroraRestoreStatus=Keyword" --sa "AuroraRestoreExpiresAt=Datetime"'
+      )
+    );
+    assert.ok(
+      help.includes(
+        'temporal operator search-attribute create --namespace restores --name AuroraRestoreExpiresAt --type Datetime'
       )
     );
     assert.ok(help.includes('AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK=1'));

@@ -1,0 +1,31 @@
+/** Runs the aurora-restore CLI in-process with captured output and no Temporal server. */
+import { TemporalConnectionError } from '../../src/client/connection';
+import { main } from '../../src/client/main';
+import type { CliIo } from '../../src/client/main';
+
+export const CLI_NOW = new Date('2026-03-15T10:00:00.000Z');
+
+/**
+ * Runs `aurora-restore <argv>`; connecting fails (and is counted) unless `overrides.connect` is given, so a test
+ * proves a command refused its input before connecting.
+ */
+export async function runCli(
+  argv: string[],
+  overrides: Partial<CliIo> = {}
+): Promise<{ code: number; stdout: string; stderr: string; connects: number }> {
+  let stdout = '';
+  let stderr = '';
+  let connects = 0;
+  const code = await main(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: {},
+    now: () => CLI_NOW,
+    connect: async () => {
+      connects++;
+      throw new TemporalConnectionError('Could not connect to Temporal at localhost:1 (namespace "default"): refused.');
+    },
+    ...overrides,
+  });
+  return { code, stdout, stderr, connects };
+}

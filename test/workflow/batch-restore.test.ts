@@ -1,0 +1,166 @@
+/**
+ * `batchRestore` on the time-skipping server with the real restore worker (moto behind the AWS simulator): six
+ * targets, at most two at a time, an order, a failing target with a retry, and a dependent that is skipped.
+ */
+import assert from 'node:assert/strict';
+
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import type { BatchRestoreRequest } from '../../src/domain/batch';
+import type { RestoreRequest } from '../../src/domain/request';
+import { batchRestore } from '../../src/workflows';
+import { batchProgressQuery } from '../../src/workflows/batch-restore';
+import type { BatchReport } from '../../src/workflows/batch-restore';
+import { recordHistory } from '../support/histories';
+import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
+
+const REGION = 'eu-central-1';
+const TIMINGS = { clusterRestore: 20 * 60_000, instanceCreate: 10 * 60_000 };
+
+describe('batchRestore (time-skipping server, real restore worker, simulated AWS timing)', function () {
+  this.timeout(240_000);
+  let env: TestWorkflowEnvironment;
+
+  before(async () => {
+    await assertMotoReachable();
+    env = await createRestoreTimeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  /** Most targets restored at the same time, from the report's start and end times. */
+  function maxOverlap(report: BatchReport): number {
+    const edges = report.targets
+      .filter((t) => t.startedAt && t.endedAt)
+      .flatMap((t) => [
+        { at: Date.parse(t.startedAt as string), delta: 1 },
+        { at: Date.parse(t.endedAt as string), delta: -1 },
+      ])
+      .sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let now = 0;
+    let max = 0;
+    for (const e of edges) max = Math.max(max, (now += e.delta));
+    return max;
+  }
+
+  it('restores 6 targets 2 at a time, in order, retries a failure, skips its dependent and reports', async () => {
+    const sourceId = uniqueName('batch-src');
+    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const w = await createSimulatedWorker(env, { timings: TIMINGS });
+    const prefix = uniqueName('b');
+    const request = (name: string): RestoreRequest => ({
+      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      target: { region: REGION, clusterId: `${prefix}-${name}` },
+      timing: { pollInterval: '30s' },
+    });
+    const batch: BatchRestoreRequest = {
+      name: `${prefix}-nightly`,
+      concurrency: 2,
+      retries: 1,
+      targets: [
+        { name: 'auth', request: request('auth') },
+        { name: 'app', request: request('app'), after: ['auth'] },
+        { name: 'reports', request: request('reports') },
+        { name: 'broken', request: request('broken') },
+        { name: 'broken-child', request: request('broken-child'), after: ['broken'] },
+        { name: 'search', request: request('search') },
+      ],
+    };
+    // RDS gives up on one target's restore after 5 minutes, on every attempt.
+    await w.sim.forceStatus({
+      kind: 'cluster',
+      id: `${prefix}-broken`,
+      status: 'incompatible-restore',
+      after: 5 * 60_000,
+    });
+
+    const { error, progress, handle } = await w.worker.runUntil(async () => {
+      const h = await env.client.workflow.start(batchRestore, {
+        taskQueue: w.taskQueue,
+        workflowId: `aurora-restore-batch/${batch.name}`,
+        args: [batch],
+      });
+      const err = await h.result().then(
+        () => undefined,
+        (e: unknown) => e
+      );
+      return { error: err, progress: await h.query(batchProgressQuery), handle: h };
+    });
+
+    assert.ok(error instanceof WorkflowFailedError, 'a batch with a failed target fails');
+    const cause = error.cause;
+    assert.ok(cause instanceof ApplicationFailure);
+    assert.equal(cause.type, 'BatchRestoreFailed');
+    assert.match(cause.message, /4 of 6 target\(s\) succeeded/);
+    const report = (cause.details?.[0] as { report: BatchReport }).report;
+    assert.equal(report.status, 'partial');
+    const byName = Object.fromEntries(report.targets.map((t) => [t.name, t]));
+    assert.deepEqual(
+      report.targets.map((t) => [t.name, t.status]),
+      [
+        ['auth', 'succeeded'],
+        ['app', 'succeeded'],
+        ['reports', 'succeeded'],
+        ['broken', 'failed'],
+        ['broken-child', 'skipped'],
+        ['search', 'succeeded'],
+      ]
+    );
+    assert.equal(byName.broken.attempts, 2, 'the failed target was retried once');
+    assert.equal(byName.broken.failure?.type, 'ClusterRestoreFailed');
+    assert.match(byName['broken-child'].reason ?? '', /"broken" did not succeed/);
+    assert.ok(Date.parse(byName.app.startedAt ?? '') >= Date.parse(byName.auth.endedAt ?? ''), 'app waits for auth');
+    assert.equal(maxOverlap(report), 2, 'two at a time, never more');
+    assert.ok(byName.auth.writerEndpoint?.includes(`${prefix}-auth`));
+    assert.deepEqual(progress, report, 'the batchProgress query shows the same report');
+
+    // Each target was its own restore: the succeeded ones exist, the failed one was cleaned up, the skipped never made.
+    const { rds } = motoClients(REGION);
+    const exists = (id: string) =>
+      rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })).then(
+        () => true,
+        (e: Error) => (e.name === 'DBClusterNotFoundFault' ? false : Promise.reject(e))
+      );
+    for (const name of ['auth', 'app', 'reports', 'search'])
+      assert.equal(await exists(`${prefix}-${name}`), true, name);
+    assert.equal(await exists(`${prefix}-broken`), false);
+    assert.equal(await exists(`${prefix}-broken-child`), false);
+    await recordHistory('batch-restore-partial', handle);
+  });
+
+  it('refuses a batch with a bad target, a cycle and a duplicate before starting anything', async () => {
+    const w = await createSimulatedWorker(env);
+    const good: RestoreRequest = {
+      source: { region: REGION, snapshot: 'snap-1' },
+      target: { region: REGION, clusterId: 'batch-a' },
+    };
+    const batch = {
+      targets: [
+        { name: 'a', request: good, after: ['b'] },
+        { name: 'b', request: { ...good, target: { region: REGION, clusterId: 'batch-b' } }, after: ['a'] },
+        { name: 'c', request: good },
+        { name: 'd', request: { ...good, target: { region: 'nowhere', clusterId: 'batch-d' } } },
+      ],
+    };
+    const error = await w.worker.runUntil(
+      env.client.workflow
+        .execute(batchRestore, { taskQueue: w.taskQueue, workflowId: uniqueName('batch-bad'), args: [batch] })
+        .then(
+          () => undefined,
+          (e: unknown) => e
+        )
+    );
+    assert.ok(error instanceof WorkflowFailedError);
+    const cause = error.cause as ApplicationFailure;
+    assert.equal(cause.type, 'InvalidBatchRequest');
+    assert.match(cause.message, /targets\[3\]\.request\.target\.region/);
+    assert.match(cause.message, /"a" and "c" restore the same cluster/);
+    assert.match(cause.message, /the order has a cycle \(a -> b -> a\)/);
+    assert.equal(w.sim.callCount(), 0, 'no AWS call');
+  });
+});

@@ -1,0 +1,469 @@
+/**
+ * Expiring clusters on the time-skipping server, with the real worker and activities against moto (simulated AWS
+ * timing): a restore with a time to live starts the `clusterExpiry` child, which reminds, can be extended, set,
+ * cancelled or expired at once, deletes the cluster at the (extended) time, and never deletes a cluster that a later
+ * restore of the same target created. Weeks of expiry pass in seconds of wall time.
+ */
+import assert from 'node:assert/strict';
+
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import type { RestoreEvent } from '../../src/activities/types';
+import { main } from '../../src/client/main';
+import type { ExpiryView } from '../../src/domain/expiry';
+import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import type { RestoreRequest } from '../../src/domain/request';
+import { auroraRestore, clusterExpiry } from '../../src/workflows';
+import type { ClusterExpiryResult } from '../../src/workflows/cluster-expiry';
+import {
+  cancelExpiryUpdate,
+  expireNowUpdate,
+  expiryQuery,
+  extendExpiryUpdate,
+  setExpiryUpdate,
+} from '../../src/workflows/expiry-messages';
+import type { RestoreResult } from '../../src/workflows/messages';
+import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
+import { recordHistory } from '../support/histories';
+import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { cliPath } from '../support/servers';
+import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
+import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
+import type { SimulatedWorker } from '../support/workflow-env';
+
+const REGION = 'us-west-2';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Short simulated AWS durations: these tests are about the days after the restore, not the restore itself. */
+const FAST = { clusterRestore: 10 * 60_000, instanceCreate: 5 * 60_000, clusterDelete: 5 * 60_000 };
+
+async function clusterExists(clusterId: string): Promise<boolean> {
+  try {
+    const out = await motoClients(REGION).rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+    return (out.DBClusters ?? []).length > 0;
+  } catch (err) {
+    if ((err as Error).name === 'DBClusterNotFoundFault') return false;
+    throw err;
+  }
+}
+
+describe('clusterExpiry workflow (time-skipping server, real activities, simulated AWS timing)', function () {
+  this.timeout(60_000);
+  let env: TestWorkflowEnvironment;
+  /** A client that does not unlock time skipping while it waits (the env's client does, see `restore`). */
+  let plain: Client;
+  /** Expiries started by a test: terminated afterwards, so none keeps waiting on a task queue nobody polls. */
+  const started: string[] = [];
+
+  before(async () => {
+    await assertMotoReachable();
+  });
+
+  // One server per test: time skipping is global to a server, and the Java test server can leave it locked after a
+  // workflow ends inside an update or with children abandoned (sdk-java#1138, sdk-typescript#1101), which would stall
+  // every later test.
+  beforeEach(async () => {
+    env = await createRestoreTimeSkippingEnv();
+    plain = new Client({ connection: env.connection, namespace: env.namespace });
+  });
+
+  afterEach(async () => {
+    for (const workflowId of started.splice(0)) {
+      await plain.workflow
+        .getHandle(workflowId)
+        .terminate('test finished')
+        .catch(() => undefined); // already ended
+    }
+    await env?.teardown();
+  });
+
+  /** A same-region restore (no copy) of a fresh source snapshot into `targetId`. */
+  async function request(targetId: string, extra: Partial<RestoreRequest> = {}): Promise<RestoreRequest> {
+    const sourceId = uniqueName('exsrc');
+    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    return {
+      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      target: { region: REGION, clusterId: targetId },
+      timing: { pollInterval: '30s' },
+      ...extra,
+    };
+  }
+
+  /**
+   * Runs a restore to its end. Time is skipped one simulated minute at a time: awaiting the result through the
+   * time-skipping client would let the server skip on to the new expiry's timers (days ahead) before the result
+   * arrives, because skipping is global to the server.
+   */
+  async function restore(w: SimulatedWorker, req: RestoreRequest): Promise<RestoreResult> {
+    const handle = await plain.workflow.start(auroraRestore, {
+      taskQueue: w.taskQueue,
+      workflowId: restoreWorkflowId(req.target),
+      args: [req],
+    });
+    started.push(expiryWorkflowId(req.target));
+    let settled: { result: RestoreResult } | { error: unknown } | undefined;
+    const done = handle.result().then(
+      (result) => (settled = { result }),
+      (error: unknown) => (settled = { error })
+    );
+    // Whole sleeps only: a sleep left pending while another starts leaves the server's time locked.
+    for (let i = 0; i < 600 && !settled; i++) await env.sleep(60_000);
+    await done;
+    assert.ok(settled, 'the restore did not finish within 600 simulated minutes');
+    if ('error' in settled) throw settled.error;
+    await recordHistoryOnce(`restore-with-expiry`, handle);
+    return settled.result;
+  }
+
+  const recorded = new Set<string>();
+  async function recordHistoryOnce(name: string, handle: WorkflowHandle): Promise<void> {
+    if (recorded.has(name)) return;
+    recorded.add(name);
+    await recordHistory(name, handle);
+  }
+
+  async function notificationTopic(): Promise<{ topicArn: string; read: () => Promise<RestoreEvent[]> }> {
+    const { sns, sqs } = motoClients(REGION);
+    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('expiry-events') }));
+    const queue = await createQueue(sqs, uniqueName('expiry-events'));
+    const topicArn = topic.TopicArn ?? '';
+    await subscribeQueue(sns, topicArn, queue);
+    return {
+      topicArn,
+      read: async () =>
+        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds: 1 })).map(
+          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
+        ),
+    };
+  }
+
+  /** The update's rejection: an InvalidExpiryChange failure whose message matches `pattern`. */
+  async function rejected(update: Promise<unknown>, pattern: RegExp): Promise<void> {
+    await assert.rejects(update, (err: unknown) => {
+      assert.ok(err instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(err)}`);
+      assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+      assert.equal(err.cause.type, 'InvalidExpiryChange');
+      assert.match(err.cause.message, pattern);
+      return true;
+    });
+  }
+
+  /** Polls the query until `check` holds (the worker runs activities in real time while the server skips ahead). */
+  async function eventually(handle: WorkflowHandle, check: (v: ExpiryView) => boolean): Promise<ExpiryView> {
+    let view = await handle.query(expiryQuery);
+    for (let i = 0; i < 100 && !check(view); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      view = await handle.query(expiryQuery);
+    }
+    assert.ok(check(view), JSON.stringify(view));
+    return view;
+  }
+
+  it('deletes the cluster at the extended time, after a reminder, and rejects bad changes', async () => {
+    const topic = await notificationTopic();
+    const targetId = uniqueName('ttl');
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    const req = await request(targetId, {
+      notifications: { topicArn: topic.topicArn },
+      expiry: { after: '7d', remindBefore: '1d' },
+    });
+    await w.worker.runUntil(async () => {
+      const result = await restore(w, req);
+      const restoredAt = await env.currentTimeMs();
+      assert.ok(result.expiry, 'the result names the expiry');
+      assert.equal(result.expiry.problem, undefined);
+      assert.equal(result.expiry.workflowId, expiryWorkflowId(req.target));
+      const expiresAt = Date.parse(result.expiry.expiresAt);
+      assert.ok(Math.abs(expiresAt - (restoredAt + 7 * DAY)) < HOUR, `${result.expiry.expiresAt} is not 7d after`);
+      assert.deepEqual(
+        (await topic.read()).map((e) => e.kind),
+        ['started', 'succeeded']
+      );
+
+      const expiry = env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry.workflowId);
+      const first = await expiry.query(expiryQuery);
+      assert.equal(first.status, 'waiting');
+      assert.equal(first.operationId, result.operationId);
+      assert.equal(first.reminder.state, 'pending');
+      assert.equal(first.changes[0].action, 'created');
+
+      // Validators refuse bad changes before they reach history.
+      await rejected(
+        expiry.executeUpdate(extendExpiryUpdate, { args: [{ duration: '0d', identity: 'alice' }] }),
+        /zero/
+      );
+      await rejected(
+        expiry.executeUpdate(extendExpiryUpdate, { args: [{ duration: '-1d', identity: 'alice' }] }),
+        /negative/
+      );
+      await rejected(
+        expiry.executeUpdate(extendExpiryUpdate, { args: [{ duration: '2 days', identity: 'alice' }] }),
+        /not a duration/
+      );
+      await rejected(
+        expiry.executeUpdate(extendExpiryUpdate, { args: [{ duration: '2d', identity: ' ' }] }),
+        /identity is required/
+      );
+      await rejected(
+        expiry.executeUpdate(setExpiryUpdate, { args: [{ expiresAt: '2020-01-01T00:00:00Z', identity: 'alice' }] }),
+        /in the past/
+      );
+      await rejected(
+        expiry.executeUpdate(setExpiryUpdate, { args: [{ expiresAt: 'next tuesday', identity: 'alice' }] }),
+        /ISO 8601/
+      );
+      assert.equal((await expiry.query(expiryQuery)).changes.length, 1, 'rejected changes leave no trace');
+
+      const extended = await expiry.executeUpdate(extendExpiryUpdate, {
+        args: [{ duration: '2d', identity: 'alice', reason: 'demo moved to Thursday' }],
+      });
+      assert.equal(Date.parse(extended.expiresAt), expiresAt + 2 * DAY);
+      assert.deepEqual(extended.changes[1], {
+        action: 'extended',
+        at: extended.changes[1].at,
+        by: 'alice',
+        reason: 'demo moved to Thursday',
+        from: new Date(expiresAt).toISOString(),
+        to: new Date(expiresAt + 2 * DAY).toISOString(),
+      });
+
+      // Past the original expiry (7d): nothing deleted, no reminder yet (due at 9d - 1d = 8d).
+      await env.sleep(7 * DAY + 12 * HOUR);
+      assert.equal(await clusterExists(targetId), true, 'deleted at the original time instead of the extended one');
+      assert.deepEqual(await topic.read(), []);
+      assert.equal((await expiry.query(expiryQuery)).reminder.state, 'pending');
+
+      // Past the reminder time: the reminder is out, announcing the extended expiry; the cluster still exists.
+      await env.sleep(DAY);
+      await eventually(expiry, (v) => v.reminder.state === 'sent');
+      const reminders = await topic.read();
+      assert.deepEqual(
+        reminders.map((e) => e.kind),
+        ['expiry-reminder']
+      );
+      assert.equal(reminders[0].expiry?.expiresAt, extended.expiresAt);
+      assert.equal(reminders[0].eventId, `${first.operationId}/expiry-reminder/${extended.expiresAt}`);
+      assert.match(reminders[0].expiry?.extendWith ?? '', /aurora-restore expiry extend us-west-2\//);
+      assert.equal(await clusterExists(targetId), true);
+
+      const ended: ClusterExpiryResult = await expiry.result();
+      assert.equal(ended.status, 'deleted', ended.message);
+      assert.equal(ended.expiresAt, extended.expiresAt);
+      assert.ok(Date.parse(ended.endedAt) >= Date.parse(extended.expiresAt), `${ended.endedAt} before expiry`);
+      assert.ok(Date.parse(ended.endedAt) < Date.parse(extended.expiresAt) + HOUR, `${ended.endedAt} too late`);
+      assert.equal(await clusterExists(targetId), false, 'the expired cluster must be gone');
+      const deleted = await topic.read();
+      assert.deepEqual(
+        deleted.map((e) => e.kind),
+        ['expired']
+      );
+      assert.equal(deleted[0].eventId, `${first.operationId}/expired`);
+      await recordHistory('expiry-extended-reminded-deleted', expiry);
+    });
+  });
+
+  it('keeps the cluster when the expiry is cancelled', async () => {
+    const targetId = uniqueName('keep');
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    const req = await request(targetId, { expiry: { after: '1d' } });
+    await w.worker.runUntil(async () => {
+      const result = await restore(w, req);
+      assert.ok(result.expiry);
+      const expiry = env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry.workflowId);
+      const view = await expiry.executeUpdate(cancelExpiryUpdate, {
+        args: [{ identity: 'bob', reason: 'kept for the audit' }],
+      });
+      assert.equal(view.status, 'cancelled');
+      assert.equal(view.changes.at(-1)?.by, 'bob');
+      const ended = await expiry.result();
+      assert.equal(ended.status, 'cancelled');
+      assert.match(ended.message, /bob.*kept for the audit.*kept/);
+      // A change after the end is refused: the expiry is over, and nothing is left to delete the cluster.
+      await assert.rejects(
+        expiry.executeUpdate(extendExpiryUpdate, { args: [{ duration: '1d', identity: 'bob' }] }),
+        /completed|not found|already/i
+      );
+      assert.equal((await expiry.describe()).status.name, 'COMPLETED');
+      assert.equal(await clusterExists(targetId), true, 'a cancelled expiry must keep the cluster');
+      assert.equal(w.sim.calls()['DeleteDBClusterCommand'] ?? 0, 0);
+      await recordHistory('expiry-cancelled', expiry);
+    });
+  });
+
+  it('deletes at once on expireNow (an `at` expiry weeks away)', async () => {
+    const targetId = uniqueName('now');
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    const at = new Date((await env.currentTimeMs()) + 30 * DAY).toISOString();
+    const req = await request(targetId, { expiry: { at } });
+    await w.worker.runUntil(async () => {
+      const result = await restore(w, req);
+      assert.equal(result.expiry?.expiresAt, at);
+      const expiry = env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry?.workflowId ?? '');
+      const before = await env.currentTimeMs();
+      const view = await expiry.executeUpdate(expireNowUpdate, { args: [{ identity: 'carol', reason: 'done' }] });
+      assert.equal(view.status, 'deleting');
+      const ended = await expiry.result();
+      assert.equal(ended.status, 'deleted', ended.message);
+      assert.ok(Date.parse(ended.endedAt) - before < 2 * HOUR, `deleted only at ${ended.endedAt}`);
+      assert.equal(await clusterExists(targetId), false);
+    });
+  });
+
+  it("refuses to delete a cluster another operation created, ending as superseded (the guard's path)", async () => {
+    const targetId = uniqueName('guard');
+    // A pipeline-managed cluster of another operation (as after a replace whose handover signal was missed).
+    await seedSourceCluster({
+      region: REGION,
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, 'aurora-restore:operation-id': 'op-newer' },
+    });
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    await w.worker.runUntil(async () => {
+      const now = await env.currentTimeMs();
+      started.push(expiryWorkflowId({ region: REGION, clusterId: targetId }));
+      const expiry = await env.client.workflow.start(clusterExpiry, {
+        taskQueue: w.taskQueue,
+        workflowId: `${expiryWorkflowId({ region: REGION, clusterId: targetId })}`,
+        args: [
+          {
+            operationId: 'op-older',
+            restoreWorkflowId: restoreWorkflowId({ region: REGION, clusterId: targetId }),
+            target: { region: REGION, clusterId: targetId },
+            source: { region: REGION },
+            expiresAt: new Date(now + DAY).toISOString(),
+            remindBeforeMs: HOUR,
+            disableDeletionProtection: false,
+            pollIntervalMs: 30_000,
+            deleteTimeoutMs: 2 * HOUR,
+          },
+        ],
+      });
+      const ended = await expiry.result();
+      assert.equal(ended.status, 'superseded', ended.message);
+      assert.match(ended.message, /op-newer/);
+      assert.equal(await clusterExists(targetId), true);
+      assert.equal(w.sim.calls()['DeleteDBClusterCommand'] ?? 0, 0, 'no deletion may be attempted');
+    });
+  });
+});
+
+/**
+ * The handover runs on its own short-lived dev server in real time: on the Java time-skipping server, an abandoned
+ * child that ends after its parent closed leaves the server's clock stuck (sdk-typescript#1101), and the old expiry
+ * ends exactly so. AWS is simulated with near-zero durations and 5 s polls.
+ */
+describe('clusterExpiry handover to a later restore (dev server, real activities, simulated AWS timing)', function () {
+  this.timeout(90_000);
+  let env: TestWorkflowEnvironment;
+  const TINY = { clusterRestore: 1_000, instanceCreate: 1_000, clusterDelete: 1_000, instanceDelete: 1_000 };
+
+  before(async () => {
+    await assertMotoReachable();
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: cliPath() },
+        searchAttributes: RESTORE_SEARCH_ATTRIBUTES,
+        extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
+      },
+    });
+  });
+
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function restore(w: SimulatedWorker, req: RestoreRequest): Promise<RestoreResult> {
+    return env.client.workflow.execute(auroraRestore, {
+      taskQueue: w.taskQueue,
+      workflowId: restoreWorkflowId(req.target),
+      args: [req],
+    });
+  }
+
+  it('a replace restore takes the expiry over; the old expiry ends superseded and deletes nothing', async () => {
+    const targetId = uniqueName('handover');
+    const w = await createSimulatedWorker(env, { timings: TINY });
+    const sourceId = uniqueName('exsrc');
+    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const base: RestoreRequest = {
+      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      target: { region: REGION, clusterId: targetId },
+      timing: { pollInterval: '5s' },
+    };
+    await w.worker.runUntil(async () => {
+      const a = await restore(w, { ...base, expiry: { after: '2d' } });
+      const expiryId = a.expiry?.workflowId ?? '';
+      assert.equal(expiryId, expiryWorkflowId(base.target));
+      const oldRun = (await env.client.workflow.getHandle(expiryId).describe()).runId;
+
+      const b = await restore(w, { ...base, replace: { existing: true }, expiry: { after: '10d' } });
+      assert.equal(b.replacedExistingCluster, true);
+      assert.equal(b.expiry?.problem, undefined);
+      assert.ok(b.steps.some((s) => s.name === 'schedule-expiry' && s.status === 'completed'));
+
+      const old = env.client.workflow.getHandle<typeof clusterExpiry>(expiryId, oldRun);
+      const oldEnd = await old.result();
+      assert.equal(oldEnd.status, 'superseded', oldEnd.message);
+      assert.match(oldEnd.message, new RegExp(b.operationId));
+      assert.equal(oldEnd.changes.at(-1)?.action, 'superseded');
+      await recordHistory('expiry-superseded', old);
+
+      const current = env.client.workflow.getHandle<typeof clusterExpiry>(expiryId);
+      const view = await current.query(expiryQuery);
+      assert.equal(view.status, 'waiting');
+      assert.equal(view.operationId, b.operationId);
+      assert.ok(Math.abs(Date.parse(view.expiresAt) - Date.parse(b.expiry?.expiresAt ?? '')) < 1000);
+      assert.equal(await clusterExists(targetId), true, 'the replaced cluster exists');
+
+      // The CLI against the same server: show, extend and cancel, as an operator would.
+      const cli = async (argv: string[]) => {
+        let stdout = '';
+        let stderr = '';
+        const code = await main(argv, {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          env: { USER: 'ops-user' },
+          now: () => new Date(),
+          connect: async () => ({
+            client: env.client,
+            connection: env.connection,
+            namespace: env.namespace ?? 'default',
+            address: 'test',
+            uiBaseUrl: 'http://localhost:8233',
+            close: async () => undefined,
+          }),
+        });
+        return { code, stdout, stderr };
+      };
+      const short = `${REGION}/${targetId}`;
+      const shown = await cli(['expiry', 'show', short]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, new RegExp(`Expiry of ${short}`));
+      assert.match(shown.stdout, /Status: {5}waiting/);
+      const extended = await cli(['expiry', 'extend', short, '1d', '--reason', 'release slipped', '--json']);
+      assert.equal(extended.code, 0, extended.stderr);
+      const extendedView = JSON.parse(extended.stdout) as ExpiryView;
+      assert.equal(Date.parse(extendedView.expiresAt), Date.parse(view.expiresAt) + DAY);
+      assert.deepEqual(
+        { by: extendedView.changes.at(-1)?.by, reason: extendedView.changes.at(-1)?.reason },
+        { by: 'ops-user', reason: 'release slipped' }
+      );
+      const bad = await cli(['expiry', 'set', short, '2020-01-01T00:00:00Z', '--by', 'eve']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /in the past/);
+      const kept = await cli(['expiry', 'cancel', short, '--by', 'dba-team', '--reason', 'keep for audit']);
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.match(kept.stdout, /Status: {5}cancelled/);
+      assert.equal((await current.result()).status, 'cancelled');
+      const after = await cli(['expiry', 'extend', short, '1d']);
+      assert.equal(after.code, 2, after.stdout);
+      assert.match(after.stderr, /ended|No expiry found/);
+      assert.equal(await clusterExists(targetId), true, 'a cancelled expiry keeps the cluster');
+    });
+  });
+});
