@@ -24,6 +24,8 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   started: 'Aurora restore started',
   succeeded: 'Aurora restore succeeded',
   failed: 'Aurora restore FAILED',
+  'approval-required': 'Aurora restore awaits APPROVAL',
+  'rto-breached': 'Aurora restore RTO BREACHED',
 };
 
 export interface TopicArn {
@@ -77,7 +79,7 @@ function validateEvent(event: RestoreEvent | undefined): string[] {
   if (!event || typeof event !== 'object') return ['event is missing'];
   if (!event.eventId) problems.push('event.eventId is empty');
   if (!(event.kind in SUBJECT_PREFIX))
-    problems.push(`event.kind "${String(event.kind)}" is not started|succeeded|failed`);
+    problems.push(`event.kind "${String(event.kind)}" is not ${Object.keys(SUBJECT_PREFIX).join('|')}`);
   if (!event.operationId) problems.push('event.operationId is empty');
   if (!event.target?.clusterId) problems.push('event.target.clusterId is empty');
   return problems;

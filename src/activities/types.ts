@@ -215,7 +215,7 @@ export interface AwsObservation {
   observedAt: string;
 }
 
-export type NotificationKind = 'started' | 'succeeded' | 'failed';
+export type NotificationKind = 'started' | 'succeeded' | 'failed' | 'approval-required' | 'rto-breached';
 
 export interface StepTiming {
   name: string;
@@ -239,6 +239,22 @@ export interface RestoreEvent {
   steps: StepTiming[];
   failure?: { step?: string; type: string; code: string; message: string };
   cleanup?: { removed: string[]; leftInPlace: string[] };
+  /** approval-required: what will be replaced and until when the approval is awaited; later events: the decision. */
+  approval?: {
+    replaces: { clusterId: string; region: string; accountId?: string; status?: string };
+    since: string;
+    deadline: string;
+    decision?: { decision: string; by?: string; at: string; reason?: string };
+  };
+  /** Measured recovery time and the RTO verdict (rto-breached, succeeded, failed). */
+  recovery?: {
+    rtoMs?: number;
+    totalMs: number;
+    steps: { name: string; durationMs: number }[];
+    rtoMet?: boolean;
+    breachedAt?: string;
+    breachedDuring?: string;
+  };
   /** What the database steps did and found, summarized (the `progress` query has the full report). */
   database?: {
     users?: { name: string; action: string; role: string }[];

@@ -214,6 +214,16 @@ export interface SanitizeScriptSpec {
 
 export type VerificationCheckSpec = { name?: string; table: string; minRows: number } | { name?: string; sql: string };
 
+/** A human decision before destructive steps (replacing an existing target). */
+export interface ApprovalSpec {
+  /** Wait for an `approve` update before deleting the existing target. Default false. */
+  required?: boolean;
+  /** Longest wait for the decision; the restore then fails with ApprovalTimedOut. Default 24h (1m..7d). */
+  timeout?: string;
+  /** Send an `approval-required` notification when the wait starts (needs notifications.topicArn). Default true. */
+  notify?: boolean;
+}
+
 export interface RestoreRequest {
   /** Correlation id used in tags, notifications and logs; generated (`op-<epoch>-<hex8>`) when absent. */
   operationId?: string;
@@ -225,6 +235,13 @@ export interface RestoreRequest {
   timing?: TimingSpec;
   notifications?: NotificationSpec;
   database?: DatabaseSpec;
+  /** Human approval before the existing target is replaced. */
+  approval?: ApprovalSpec;
+  /**
+   * Recovery time objective for this restore (a restore test), e.g. `2h`: an `rto-breached` notification goes out
+   * as soon as it passes, and the result says whether it was met.
+   */
+  rto?: string;
 }
 
 /** Timing with every default applied, in milliseconds. */
@@ -248,6 +265,9 @@ export interface NormalizedRestoreRequest {
   timing: ResolvedTiming;
   notifications: NotificationSpec;
   database?: NormalizedDatabaseSpec;
+  /** Present only when approval is required. */
+  approval?: { required: true; timeoutMs: number; notify: boolean };
+  rtoMs?: number;
 }
 
 /** The database section after validation: defaults applied, the script sources checked. */
@@ -274,6 +294,8 @@ export type SnapshotRef =
 export const DEFAULT_INSTANCE_CLASS = 'db.r6g.large';
 export const SERVERLESS_INSTANCE_CLASS = 'db.serverless';
 export const MAX_INSTANCE_COUNT = 16;
+
+export const DEFAULT_APPROVAL_TIMEOUT = '24h';
 
 export const DEFAULT_TIMING: TimingSpec = {
   pollInterval: '30s',
