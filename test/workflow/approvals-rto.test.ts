@@ -16,6 +16,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { RestoreEvent } from '../../src/activities/types';
+import { EXIT, main } from '../../src/client/main';
+import type { ApprovalOutcome } from '../../src/client/restore-client';
 import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
@@ -148,6 +150,27 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     return cause;
   }
 
+  /** The CLI, connected to the test server. */
+  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: { USER: 'ci-operator' },
+      now: () => new Date(),
+      connect: async () => ({
+        client: env.client,
+        connection: env.connection,
+        namespace: env.namespace ?? 'default',
+        address: 'time-skipping',
+        uiBaseUrl: 'http://localhost:8233',
+        close: async () => undefined,
+      }),
+    });
+    return { code, stdout, stderr };
+  }
+
   async function start(w: SimulatedWorker, request: RestoreRequest): Promise<Handle> {
     return env.client.workflow.start(auroraRestore, {
       taskQueue: w.taskQueue,
@@ -170,6 +193,11 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
         handle.executeUpdate(approveUpdate, { args: [{ by: 'jane.doe', reason: 'too early' }] }),
         (err: Error) => err instanceof WorkflowUpdateFailedError && /No approval is pending/.test(String(err.cause))
       );
+      const early = await cli(['approve', `${TARGET_REGION}/${targetId}`, '--json']);
+      assert.equal(early.code, EXIT.USAGE, early.stdout);
+      const earlyError = (JSON.parse(early.stdout) as { error: { type: string; message: string } }).error;
+      assert.equal(earlyError.type, 'ApprovalRefusedError');
+      assert.match(earlyError.message, /refused to approve: No approval is pending/);
 
       const waiting = await pendingApproval(handle);
       assert.equal(waiting.currentStep, 'await-approval');
@@ -187,11 +215,19 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
         handle.executeUpdate(approveUpdate, { args: [{ by: '  ', reason: 'no identity' }] }),
         (err: Error) => err instanceof WorkflowUpdateFailedError && /identity/.test(String(err.cause))
       );
-      const decision = await handle.executeUpdate(approveUpdate, {
-        args: [{ by: 'jane.doe', reason: 'planned refresh CHG-1234' }],
-      });
-      assert.equal(decision.decision, 'approved');
-      assert.equal(decision.by, 'jane.doe');
+      const approved = await cli([
+        'approve',
+        `${TARGET_REGION}/${targetId}`,
+        '--by',
+        'jane.doe',
+        '--reason',
+        'planned refresh CHG-1234',
+      ]);
+      assert.equal(approved.code, EXIT.OK, approved.stderr);
+      assert.match(
+        approved.stdout,
+        new RegExp(`✓ Approved replacing cluster ${targetId} in ${TARGET_REGION} \\(by jane\\.doe at .*\\): planned`)
+      );
       // Decided once: a second decision is refused.
       await assert.rejects(
         handle.executeUpdate(rejectUpdate, { args: [{ by: 'john.roe', reason: 'too late' }] }),
@@ -245,17 +281,19 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
         handle.executeUpdate(rejectUpdate, { args: [{ by: 'john.roe' }] }),
         (err: Error) => err instanceof WorkflowUpdateFailedError && /reason/.test(String(err.cause))
       );
-      const decision = await handle.executeUpdate(rejectUpdate, {
-        args: [{ by: 'john.roe', reason: 'QA is still using this cluster' }],
-      });
-      assert.equal(decision.decision, 'rejected');
+      const rejected = await cli(['reject', handle.workflowId, '--reason', 'QA is still using this cluster', '--json']);
+      assert.equal(rejected.code, EXIT.OK, rejected.stdout);
+      const doc = JSON.parse(rejected.stdout) as ApprovalOutcome;
+      assert.equal(doc.decision.decision, 'rejected');
+      assert.equal(doc.decision.by, 'ci-operator', 'the OS user decides when --by is not given');
+      assert.equal(doc.approval?.replaces.clusterId, targetId);
       return { handle, outcome: await settle(handle) };
     });
 
     const failure = failureOf(outcome);
     assert.equal(failure.type, 'ApprovalRejected');
     assert.equal(failure.nonRetryable, true);
-    assert.match(failure.message, /john\.roe rejected replacing cluster/);
+    assert.match(failure.message, /ci-operator rejected replacing cluster/);
     assert.match(failure.message, /QA is still using this cluster/);
     assert.equal(outcome.progress.failure?.code, 'ARP-APPROVAL-001');
     assert.equal(outcome.progress.failure?.step, 'await-approval');
