@@ -3,6 +3,7 @@
  * lines, so the CLI stays thin and the formats are unit-tested.
  */
 import type { AwsObservation, StepTiming } from '../activities/types';
+import { formatDuration } from '../domain/durations';
 import { TAG_OPERATION_ID } from '../domain/naming';
 import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreResult } from '../workflows/messages';
 
@@ -67,6 +68,10 @@ export function formatProgressEvent(event: ProgressEvent): string | undefined {
       return formatObservation(event.observation);
     case 'status':
       return event.status === 'cleaning-up' ? '  Cleaning up what this run created...' : undefined;
+    case 'approval-pending':
+      return formatApproval(event.approval, event.workflowId).join('\n');
+    case 'rto-breached':
+      return formatRecovery(event.recovery).join('\n');
   }
 }
 
@@ -248,7 +253,7 @@ export function formatRecovery(recovery: RecoveryReport | undefined): string[] {
   if (!recovery) return [];
   let verdict = '';
   if (recovery.rtoMs !== undefined) {
-    const rto = formatElapsed(recovery.rtoMs);
+    const rto = formatDuration(recovery.rtoMs);
     if (recovery.rtoMet === true) verdict = ` (RTO ${rto}: met)`;
     else if (recovery.rtoMet === false) {
       const when = recovery.breachedAt

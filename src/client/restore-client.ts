@@ -224,7 +224,9 @@ export type ProgressEvent =
   | { kind: 'step-started'; step: StepTiming }
   | { kind: 'step-ended'; step: StepTiming }
   | { kind: 'observation'; observation: AwsObservation }
-  | { kind: 'status'; status: RestoreProgress['status'] };
+  | { kind: 'status'; status: RestoreProgress['status'] }
+  | { kind: 'approval-pending'; approval: ApprovalState; workflowId: string }
+  | { kind: 'rto-breached'; recovery: NonNullable<RestoreProgress['recovery']> };
 
 export function diffProgress(previous: RestoreProgress | undefined, next: RestoreProgress): ProgressEvent[] {
   const events: ProgressEvent[] = [];
@@ -237,6 +239,12 @@ export function diffProgress(previous: RestoreProgress | undefined, next: Restor
       events.push({ kind: 'step-ended', step });
     }
   });
+  if (next.approval?.pending && !previous?.approval?.pending) {
+    events.push({ kind: 'approval-pending', approval: next.approval, workflowId: next.workflowId });
+  }
+  if (next.recovery?.breachedAt && !previous?.recovery?.breachedAt) {
+    events.push({ kind: 'rto-breached', recovery: next.recovery });
+  }
   const seen = next.lastObservation;
   const prior = previous?.lastObservation;
   if (

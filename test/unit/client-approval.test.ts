@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 
 import { TemporalConnectionError } from '../../src/client/connection';
-import { formatApproval, formatRecovery } from '../../src/client/format';
+import { formatApproval, formatProgressEvent, formatRecovery } from '../../src/client/format';
 import { EXIT, main, USAGE } from '../../src/client/main';
-import type { ApprovalState } from '../../src/workflows/messages';
+import { diffProgress } from '../../src/client/restore-client';
+import type { ApprovalState, RestoreProgress } from '../../src/workflows/messages';
 
 async function run(argv: string[]) {
   let stdout = '';
@@ -88,5 +89,33 @@ describe('client CLI: approve and reject (no server needed)', () => {
     })[0];
     assert.match(missed, /MISSED, passed at 2026-03-15T10:30:00.000Z during wait-for-cluster\)$/);
     assert.doesNotMatch(formatRecovery({ totalMs: 60_000, steps: [] })[0], /RTO/);
+  });
+
+  it('tells a follower once when an approval becomes pending and when the RTO passes', () => {
+    const base: RestoreProgress = {
+      workflowId: 'aurora-restore/us-west-2/orders-staging',
+      status: 'running',
+      steps: [],
+      resources: { instances: [] },
+    };
+    const waiting = { ...base, approval: PENDING };
+    const events = diffProgress(base, waiting);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ['approval-pending']
+    );
+    assert.match(formatProgressEvent(events[0]) ?? '', /PENDING to replace cluster orders-staging[\s\S]*approve/);
+    assert.deepEqual(diffProgress(waiting, waiting), []);
+    const breached = {
+      ...waiting,
+      recovery: { totalMs: 1_900_000, steps: [], rtoMs: 1_800_000, rtoMet: false, breachedAt: '2026-03-15T10:30:00Z' },
+    };
+    const next = diffProgress(waiting, breached);
+    assert.deepEqual(
+      next.map((e) => e.kind),
+      ['rto-breached']
+    );
+    assert.match(formatProgressEvent(next[0]) ?? '', /RTO 30m: MISSED/);
+    assert.deepEqual(diffProgress(breached, breached), []);
   });
 });
