@@ -27,6 +27,8 @@ const SUBJECT_PREFIX: Record<NotificationKind, string> = {
   'expiry-reminder': 'Aurora cluster expires soon',
   expired: 'Aurora cluster deleted (expired)',
   'expiry-failed': 'Aurora cluster expiry FAILED',
+  'approval-required': 'Aurora restore awaits APPROVAL',
+  'rto-breached': 'Aurora restore RTO BREACHED',
 };
 
 export interface TopicArn {

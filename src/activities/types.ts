@@ -216,7 +216,15 @@ export interface AwsObservation {
   observedAt: string;
 }
 
-export type NotificationKind = 'started' | 'succeeded' | 'failed' | 'expiry-reminder' | 'expired' | 'expiry-failed';
+export type NotificationKind =
+  | 'started'
+  | 'succeeded'
+  | 'failed'
+  | 'expiry-reminder'
+  | 'expired'
+  | 'expiry-failed'
+  | 'approval-required'
+  | 'rto-breached';
 
 export interface StepTiming {
   name: string;
@@ -251,6 +259,22 @@ export interface RestoreEvent {
     /** The commands that keep the cluster longer or keep it for good. */
     extendWith?: string;
     cancelWith?: string;
+  };
+  /** approval-required: what will be replaced and until when the approval is awaited; later events: the decision. */
+  approval?: {
+    replaces: { clusterId: string; region: string; accountId?: string; status?: string };
+    since: string;
+    deadline: string;
+    decision?: { decision: string; by?: string; at: string; reason?: string };
+  };
+  /** Measured recovery time and the RTO verdict (rto-breached, succeeded, failed). */
+  recovery?: {
+    rtoMs?: number;
+    totalMs: number;
+    steps: { name: string; durationMs: number }[];
+    rtoMet?: boolean;
+    breachedAt?: string;
+    breachedDuring?: string;
   };
   /** What the database steps did and found, summarized (the `progress` query has the full report). */
   database?: {

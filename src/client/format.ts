@@ -3,8 +3,9 @@
  * lines, so the CLI stays thin and the formats are unit-tested.
  */
 import type { AwsObservation, StepTiming } from '../activities/types';
+import { formatDuration } from '../domain/durations';
 import { TAG_OPERATION_ID } from '../domain/naming';
-import type { RestoreProgress, RestoreResult } from '../workflows/messages';
+import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreResult } from '../workflows/messages';
 
 import type { FailureSummary, ProgressEvent, RestoreStatusReport, RestoreSummary } from './restore-client';
 
@@ -67,6 +68,10 @@ export function formatProgressEvent(event: ProgressEvent): string | undefined {
       return formatObservation(event.observation);
     case 'status':
       return event.status === 'cleaning-up' ? '  Cleaning up what this run created...' : undefined;
+    case 'approval-pending':
+      return formatApproval(event.approval, event.workflowId).join('\n');
+    case 'rto-breached':
+      return formatRecovery(event.recovery).join('\n');
   }
 }
 
@@ -100,6 +105,7 @@ export function formatResult(result: RestoreResult, url?: string): string[] {
     );
   }
   lines.push(...formatDatabaseOutcome(result.database));
+  lines.push(...formatApproval(result.approval), ...formatRecovery(result.recovery));
   lines.push(`  Operation:  ${result.operationId}`);
   if (url) lines.push(`  Web UI:     ${url}`);
   return lines;
@@ -202,6 +208,8 @@ export function formatStatusReport(report: RestoreStatusReport, now: Date, url?:
       );
     }
     lines.push(`  Created by this run: ${formatResources(progress)}`);
+    const decided = [...formatApproval(progress.approval, report.workflowId), ...formatRecovery(progress.recovery)];
+    if (decided.length > 0) lines.push('', ...decided.map((l) => l.slice(2)));
     const database = formatDatabaseOutcome(progress.database);
     if (database.length > 0) lines.push('', 'Database:', ...database);
   } else if (report.progressError) {
@@ -220,6 +228,41 @@ export function formatStatusReport(report: RestoreStatusReport, now: Date, url?:
     lines.push('', ...formatFailure(report.outcome.failure));
   }
   return lines;
+}
+
+/** The approval before replacing the target: pending (with how to decide) or the decision. */
+export function formatApproval(approval: ApprovalState | undefined, workflowId?: string): string[] {
+  if (!approval) return [];
+  const r = approval.replaces;
+  const what = `cluster ${r.clusterId} in ${r.region}${r.accountId ? `, account ${r.accountId}` : ''}`;
+  const d = approval.decision;
+  if (approval.pending || !d) {
+    const ref = workflowId ?? `${r.region}/${r.clusterId}`;
+    return [
+      `  Approval:   PENDING to replace ${what}${r.status ? ` (${r.status})` : ''}, since ${approval.since}, ` +
+        `times out ${approval.deadline}`,
+      `              aurora-restore approve ${ref} --by <you> --reason <why>   (or reject)`,
+    ];
+  }
+  if (d.decision === 'timed-out') return [`  Approval:   timed out at ${d.at}: nobody decided to replace ${what}`];
+  return [`  Approval:   ${d.decision} by ${d.by} at ${d.at} to replace ${what}${d.reason ? `: ${d.reason}` : ''}`];
+}
+
+/** Measured recovery time and the RTO verdict. */
+export function formatRecovery(recovery: RecoveryReport | undefined): string[] {
+  if (!recovery) return [];
+  let verdict = '';
+  if (recovery.rtoMs !== undefined) {
+    const rto = formatDuration(recovery.rtoMs);
+    if (recovery.rtoMet === true) verdict = ` (RTO ${rto}: met)`;
+    else if (recovery.rtoMet === false) {
+      const when = recovery.breachedAt
+        ? `, passed at ${recovery.breachedAt}${recovery.breachedDuring ? ` during ${recovery.breachedDuring}` : ''}`
+        : '';
+      verdict = ` (RTO ${rto}: MISSED${when})`;
+    } else verdict = ` (RTO ${rto})`;
+  }
+  return [`  Recovery:   ${formatElapsed(recovery.totalMs)}${verdict}`];
 }
 
 /** `list` as a table. */

@@ -40,8 +40,10 @@ import {
 import { formatPlan, planInvalidRequest, runPlan } from './plan';
 import { loadRequestFile, RequestFileError } from './request-file';
 import {
+  ApprovalRefusedError,
   buildListQuery,
   cancelRestore,
+  decideApproval,
   describeFailure,
   getRestoreStatus,
   ListFilterError,
@@ -79,6 +81,12 @@ Commands:
   cancel <restore>      Cancel a running restore; it cleans up what it created
       --reason <text>       recorded in the workflow history
       --wait                wait until the cleanup has finished and show what it removed
+  approve <restore>     Approve the pending replacement of the existing target (request approval.required)
+      --by <identity>       who approves (default: the OS user name); recorded and notified
+      --reason <text>       why (e.g. a change ticket)
+  reject <restore>      Reject it: the restore cleans up what it created and fails with ApprovalRejected
+      --by <identity>       who rejects (default: the OS user name)
+      --reason <text>       why (required)
   schedule <command>    Restore schedules (nightly refresh): create, update, describe, list, pause, resume,
                         trigger, backfill, delete; see below
   expiry show <restore>             When the restored cluster expires, its reminder and the history of changes
@@ -184,6 +192,9 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         return await cancelCommand(rest, io, out, connect);
       case 'expiry':
         return await expiryCommand(rest, io, out, connect);
+      case 'approve':
+      case 'reject':
+        return await approvalCommand(command, rest, io, out, connect);
       case 'schedule':
         return await scheduleCommand(rest, { out, env: io.env, now: io.now, readStdin: io.readStdin, connect });
       case 'batch':
@@ -199,7 +210,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         });
       default:
         throw new UsageError(
-          `Unknown command "${command}". Commands: start, plan, status, list, cancel, expiry, schedule, batch, help.`
+          `Unknown command "${command}". Commands: start, plan, status, list, cancel, approve, reject, expiry, schedule, batch, help.`
         );
     }
   } catch (err) {
@@ -506,7 +517,7 @@ async function expiryCommand(
     command === 'extend' ? checkExtendDuration(given[1]) : command === 'set' ? checkSetDate(given[1]) : undefined;
   if (problem) throw new UsageError(`expiry ${command}: ${problem}.`);
   const opts = values as { by?: string; reason?: string };
-  const identity = opts.by?.trim() || io.env.USER || io.env.LOGNAME || osUser();
+  const identity = opts.by?.trim() || defaultIdentity(io);
   if (command !== 'show' && !identity) {
     throw new UsageError(`expiry ${command}: cannot tell who you are; pass --by <identity>.`);
   }
@@ -529,7 +540,54 @@ async function expiryCommand(
   return EXIT.OK;
 }
 
-function osUser(): string {
+async function approvalCommand(
+  kind: 'approve' | 'reject',
+  args: string[],
+  io: CliIo,
+  out: Output,
+  connect: () => Promise<ClientConnection>
+): Promise<number> {
+  const { values, positionals } = parse(
+    kind,
+    args,
+    { by: { type: 'string' }, reason: { type: 'string' } },
+    { min: 1, max: 1, names: 'the restore (region/cluster or workflow id)' }
+  );
+  const target = resolveTargetArgument(positionals[0]);
+  const by = (values.by ?? defaultIdentity(io)).trim();
+  if (!by) throw new UsageError(`${kind}: --by must name who decides (it is recorded and notified).`);
+  const reason = values.reason?.trim();
+  if (kind === 'reject' && !reason) {
+    throw new UsageError('reject: --reason is required: it goes into the failure and its notification.');
+  }
+  const { client, namespace, uiBaseUrl } = await connect();
+  const outcome = await decideApproval(client, target.workflowId, kind, { by, ...(reason ? { reason } : {}) });
+  const url = workflowUrl(uiBaseUrl, namespace, outcome.workflowId, outcome.runId);
+  if (out.json) {
+    out.document({ ...outcome, url });
+    return EXIT.OK;
+  }
+  const replaces = outcome.approval?.replaces;
+  const what = replaces ? `cluster ${replaces.clusterId} in ${replaces.region}` : `the target of ${target.short}`;
+  const why = outcome.decision.reason ? `: ${outcome.decision.reason}` : '';
+  if (kind === 'approve') {
+    out.line(`✓ Approved replacing ${what} (by ${outcome.decision.by} at ${outcome.decision.at})${why}`);
+    out.line('  The restore continues: it deletes the existing cluster and restores over it.');
+  } else {
+    out.line(`✗ Rejected replacing ${what} (by ${outcome.decision.by} at ${outcome.decision.at})${why}`);
+    out.line(
+      '  The restore cleans up what it created and ends failed (ApprovalRejected); the cluster is left as it is.'
+    );
+  }
+  out.line(`  Web UI: ${url}`);
+  out.line(`Follow it with: aurora-restore status ${target.short}`);
+  return EXIT.OK;
+}
+
+/** Who runs the CLI, for --by: $USER (or $USERNAME, $LOGNAME), else the OS account name. */
+function defaultIdentity(io: CliIo): string {
+  const fromEnv = io.env.USER ?? io.env.USERNAME ?? io.env.LOGNAME;
+  if (fromEnv) return fromEnv;
   try {
     return userInfo().username;
   } catch {
@@ -553,6 +611,7 @@ const USAGE_ERRORS = [
   RestoreAlreadyRunningError,
   RestoreNotFoundError,
   RestoreNotRunningError,
+  ApprovalRefusedError,
   ScheduleOptionsError,
   ScheduleNotFoundError,
   ScheduleExistsError,
@@ -589,6 +648,9 @@ function hintFor(err: unknown): string {
   }
   if (err instanceof RequestFileError) return 'Fix the request file and run the command again; nothing was started.';
   if (err instanceof RestoreNotFoundError || err instanceof RestoreNotRunningError) return 'Nothing was changed.';
+  if (err instanceof ApprovalRefusedError) {
+    return 'Nothing was recorded. `aurora-restore status` shows whether the restore waits in step await-approval.';
+  }
   if (err instanceof ScheduleOptionsError) {
     return 'Correct the command line or the request file (`aurora-restore schedule help`); nothing was created or changed.';
   }

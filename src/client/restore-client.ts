@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import {
   ApplicationFailure,
@@ -21,8 +21,17 @@ import { restoreWorkflowId, snapshotSourceLabel, TAG_OPERATION_ID, WORKFLOW_ID_P
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import type { auroraRestore } from '../workflows';
-import { progressQuery, SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET, TASK_QUEUE } from '../workflows/messages';
-import type { RestoreProgress, RestoreResult } from '../workflows/messages';
+import {
+  approveUpdate,
+  progressQuery,
+  rejectUpdate,
+  SA_SOURCE,
+  SA_STATUS,
+  SA_STEP,
+  SA_TARGET,
+  TASK_QUEUE,
+} from '../workflows/messages';
+import type { ApprovalDecision, ApprovalState, RestoreProgress, RestoreResult } from '../workflows/messages';
 
 import type { ResolvedTarget, RestoreTargetRef } from './targets';
 import { resolveTargetArgument, shortTargetName, TargetArgumentError } from './targets';
@@ -215,7 +224,9 @@ export type ProgressEvent =
   | { kind: 'step-started'; step: StepTiming }
   | { kind: 'step-ended'; step: StepTiming }
   | { kind: 'observation'; observation: AwsObservation }
-  | { kind: 'status'; status: RestoreProgress['status'] };
+  | { kind: 'status'; status: RestoreProgress['status'] }
+  | { kind: 'approval-pending'; approval: ApprovalState; workflowId: string }
+  | { kind: 'rto-breached'; recovery: NonNullable<RestoreProgress['recovery']> };
 
 export function diffProgress(previous: RestoreProgress | undefined, next: RestoreProgress): ProgressEvent[] {
   const events: ProgressEvent[] = [];
@@ -228,6 +239,12 @@ export function diffProgress(previous: RestoreProgress | undefined, next: Restor
       events.push({ kind: 'step-ended', step });
     }
   });
+  if (next.approval?.pending && !previous?.approval?.pending) {
+    events.push({ kind: 'approval-pending', approval: next.approval, workflowId: next.workflowId });
+  }
+  if (next.recovery?.breachedAt && !previous?.recovery?.breachedAt) {
+    events.push({ kind: 'rto-breached', recovery: next.recovery });
+  }
   const seen = next.lastObservation;
   const prior = previous?.lastObservation;
   if (
@@ -628,6 +645,72 @@ export async function cancelRestore(
     () => undefined
   );
   return { workflowId, runId, ...(progress ? { progress } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Approvals
+
+/** The restore refused an approve/reject (no approval pending, no identity, no reason): nothing was recorded. */
+export class ApprovalRefusedError extends Error {
+  readonly workflowId: string;
+
+  constructor(workflowId: string, kind: 'approve' | 'reject', reason: string) {
+    super(`The restore ${workflowId} refused to ${kind}: ${reason}`);
+    this.name = 'ApprovalRefusedError';
+    this.workflowId = workflowId;
+  }
+}
+
+export interface ApprovalOutcome {
+  workflowId: string;
+  runId: string;
+  decision: ApprovalDecision;
+  /** What was approved or rejected (the cluster to replace), when a worker answered the progress query. */
+  approval?: ApprovalState;
+}
+
+/**
+ * Approves or rejects the pending replacement of a restore's existing target (request `approval.required`), as the
+ * `approve` / `reject` Updates; the workflow's validators refuse when no approval is pending or `by` is empty.
+ */
+export async function decideApproval(
+  client: Client,
+  workflowIdOrTarget: string,
+  kind: 'approve' | 'reject',
+  input: { by: string; reason?: string },
+  options: QueryOptions = {}
+): Promise<ApprovalOutcome> {
+  const workflowId = toWorkflowId(workflowIdOrTarget);
+  let description;
+  try {
+    description = await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(workflowId, workflowIdOrTarget);
+    throw err;
+  }
+  if (description.status.name !== 'RUNNING') {
+    throw new ApprovalRefusedError(
+      workflowId,
+      kind,
+      `it is not running (it is ${description.status.name.toLowerCase()}), so no approval is pending.`
+    );
+  }
+  const runId = description.runId;
+  const handle = client.workflow.getHandle<typeof auroraRestore>(workflowId, runId);
+  let decision: ApprovalDecision;
+  try {
+    decision = await handle.executeUpdate(kind === 'approve' ? approveUpdate : rejectUpdate, { args: [input] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.message);
+      throw new ApprovalRefusedError(workflowId, kind, cause);
+    }
+    throw err;
+  }
+  const progress = await getProgress(client, workflowId, { runId, timeoutMs: options.timeoutMs }).catch(
+    () => undefined
+  );
+  return { workflowId, runId, decision, ...(progress?.approval ? { approval: progress.approval } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

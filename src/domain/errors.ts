@@ -40,6 +40,10 @@ export const Failures = {
   DeletionProtected: kind('DeletionProtected', 'ARP-DELETE-002'),
   NotManagedByPipeline: kind('ClusterNotManagedByPipeline', 'ARP-DELETE-003'),
   RefusedSourceCluster: kind('RefusedToTouchSourceCluster', 'ARP-DELETE-005'),
+  /** A person rejected the replacement of the existing target (approval.required). */
+  ApprovalRejected: kind('ApprovalRejected', 'ARP-APPROVAL-001'),
+  /** Nobody approved or rejected within approval.timeout. */
+  ApprovalTimedOut: kind('ApprovalTimedOut', 'ARP-APPROVAL-002'),
   // Restore and instances
   InvalidRestoreParameter: kind('InvalidRestoreParameter', 'ARP-RESTORE-003'),
   ClusterFailed: kind('ClusterRestoreFailed', 'ARP-RESTORE-STATUS-001'),

@@ -236,6 +236,16 @@ export interface SanitizeScriptSpec {
 
 export type VerificationCheckSpec = { name?: string; table: string; minRows: number } | { name?: string; sql: string };
 
+/** A human decision before destructive steps (replacing an existing target). */
+export interface ApprovalSpec {
+  /** Wait for an `approve` update before deleting the existing target. Default false. */
+  required?: boolean;
+  /** Longest wait for the decision; the restore then fails with ApprovalTimedOut. Default 24h (1m..7d). */
+  timeout?: string;
+  /** Send an `approval-required` notification when the wait starts (needs notifications.topicArn). Default true. */
+  notify?: boolean;
+}
+
 export interface RestoreRequest {
   /** Correlation id used in tags, notifications and logs; generated (`op-<epoch>-<hex8>`) when absent. */
   operationId?: string;
@@ -249,6 +259,13 @@ export interface RestoreRequest {
   /** Delete the restored cluster after a time to live. Default: the cluster is kept. */
   expiry?: ExpirySpec;
   database?: DatabaseSpec;
+  /** Human approval before the existing target is replaced. */
+  approval?: ApprovalSpec;
+  /**
+   * Recovery time objective for this restore (a restore test), e.g. `2h`: an `rto-breached` notification goes out
+   * as soon as it passes, and the result says whether it was met.
+   */
+  rto?: string;
 }
 
 /** Timing with every default applied, in milliseconds. */
@@ -273,6 +290,9 @@ export interface NormalizedRestoreRequest {
   notifications: NotificationSpec;
   expiry?: ResolvedExpiry;
   database?: NormalizedDatabaseSpec;
+  /** Present only when approval is required. */
+  approval?: { required: true; timeoutMs: number; notify: boolean };
+  rtoMs?: number;
 }
 
 /** The database section after validation: defaults applied, the script sources checked. */
@@ -314,6 +334,7 @@ export const DEFAULT_REMIND_BEFORE = '24h';
 /** Shortest and longest lifetime an expiry accepts (request, extend and set alike). */
 export const MIN_EXPIRY_MS = 5 * 60_000;
 export const MAX_EXPIRY_MS = 365 * 86_400_000;
+export const DEFAULT_APPROVAL_TIMEOUT = '24h';
 
 export const DEFAULT_TIMING: TimingSpec = {
   pollInterval: '30s',

@@ -10,6 +10,7 @@ import { Failures } from './errors';
 import { defaultRemindBefore, parseExpiryTime } from './expiry';
 import { TAG_MANAGED_BY, TAG_OPERATION_ID, TAG_ROLE, TAG_SOURCE_SNAPSHOT } from './naming';
 import {
+  DEFAULT_APPROVAL_TIMEOUT,
   DEFAULT_INSTANCE_CLASS,
   DEFAULT_TIMING,
   MAX_EXPIRY_MS,
@@ -61,6 +62,11 @@ export interface ValidateOptions {
   now: Date;
   /** Generates the operation id when the request has none (`op-<epoch>-<hex8>`). */
   newOperationId: () => string;
+  /**
+   * Validate as the workflow did before `approval` and `rto` existed, so both are unknown fields: only for replaying
+   * restores recorded by that version (see the `approvals-and-rto` patch in the restore workflow).
+   */
+  withoutApprovalAndRto?: boolean;
 }
 
 /** One error for a whole request: `problems` lists every problem found, the message numbers them. */
@@ -307,6 +313,8 @@ const TOP_KEYS = [
   'notifications',
   'expiry',
   'database',
+  'approval',
+  'rto',
 ];
 const SOURCE_KEYS = ['region', 'accountId', 'roleArn', 'snapshot', 'clusterId', 'selection'];
 const TARGET_KEYS = [
@@ -336,6 +344,9 @@ const COPY_KEYS = ['kmsKeyId', 'keep', 'force'];
 const REPLACE_KEYS = ['existing', 'disableDeletionProtection'];
 const PASSWORD_KEYS = ['secretArn', 'manage', 'kmsKeyId'];
 const NOTIFICATION_KEYS = ['topicArn'];
+const APPROVAL_KEYS = ['required', 'timeout', 'notify'];
+const APPROVAL_TIMEOUT_RANGE = { min: 60_000, max: 7 * 86_400_000, text: 'between 1m and 7d' };
+const RTO_RANGE = { min: 60_000, max: 30 * 86_400_000, text: 'between 1m and 30d' };
 const EXPIRY_KEYS = ['after', 'at', 'remindBefore', 'disableDeletionProtection'];
 const TIMING_KEYS = Object.keys(DEFAULT_TIMING) as (keyof TimingSpec)[];
 
@@ -1135,6 +1146,45 @@ function validateExpiry(
   });
 }
 
+/** A duration field within a range; undefined (and a problem) when it is not one. */
+function readDuration(
+  p: Problems,
+  value: unknown,
+  where: string,
+  range: { min: number; max: number; text: string },
+  example: string
+): number | undefined {
+  if (typeof value !== 'string') {
+    p.add(where, `must be a duration string such as "${example}" (number + ms/s/m/h/d), got ${typeOf(value)}`);
+    return undefined;
+  }
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch {
+    p.add(where, `${show(value)} is not a duration: use an integer and one unit, ms, s, m, h or d (e.g. "${example}")`);
+    return undefined;
+  }
+  if (ms < range.min || ms > range.max) {
+    p.add(where, `${show(value)} is out of range: it must be ${range.text}`);
+    return undefined;
+  }
+  return ms;
+}
+
+function validateApproval(p: Problems, value: unknown): NormalizedRestoreRequest['approval'] {
+  const a = readObject(p, value, 'approval', APPROVAL_KEYS, 'with required, timeout and notify');
+  if (!a) return undefined;
+  const required = readBoolean(p, a, 'required', 'approval') ?? false;
+  const notify = readBoolean(p, a, 'notify', 'approval') ?? true;
+  const timeoutMs =
+    a.timeout === undefined
+      ? parseDuration(DEFAULT_APPROVAL_TIMEOUT)
+      : readDuration(p, a.timeout, 'approval.timeout', APPROVAL_TIMEOUT_RANGE, '4h');
+  if (!required || timeoutMs === undefined) return undefined;
+  return { required: true, timeoutMs, notify };
+}
+
 /**
  * Validates a restore request and applies defaults. Throws `RequestValidationError` listing every problem.
  * `opts.now` resolves `yesterday`/`today`; `opts.newOperationId` runs only when the request has no operationId.
@@ -1148,7 +1198,13 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
     p.add('request', `must be a JSON object with "source" and "target", got ${typeOf(input)}`);
     throw new RequestValidationError(p.list);
   }
-  readObject(p, input, '', TOP_KEYS, '');
+  readObject(
+    p,
+    input,
+    '',
+    opts.withoutApprovalAndRto ? TOP_KEYS.filter((k) => k !== 'approval' && k !== 'rto') : TOP_KEYS,
+    ''
+  );
 
   let operationId = readString(p, input, 'operationId', '');
   if (operationId !== undefined && !OPERATION_ID_RE.test(operationId)) {
@@ -1225,7 +1281,17 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
         })
       : undefined;
 
+  const newFields = !opts.withoutApprovalAndRto;
+  const approval = newFields && input.approval !== undefined ? validateApproval(p, input.approval) : undefined;
+  const rtoMs = newFields && input.rto !== undefined ? readDuration(p, input.rto, 'rto', RTO_RANGE, '2h') : undefined;
+
   // ---- Rules across sections
+  if (approval && !replace.existing) {
+    p.add(
+      'approval.required',
+      'has nothing to guard without replace.existing: true (an existing target is refused before any change). Set replace.existing to true to replace the target after an approval, or remove approval'
+    );
+  }
   if (
     source.accountId !== undefined &&
     input.target !== undefined &&
@@ -1289,5 +1355,7 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
     notifications,
     expiry,
     database,
+    approval,
+    rtoMs,
   });
 }

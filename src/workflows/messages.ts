@@ -4,7 +4,7 @@
  * Imported by the workflow, the client and the activities (definitions only).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 import type {
   AwsObservation,
@@ -39,6 +39,50 @@ export interface RestoreProgress {
   database?: DatabaseOutcome;
   failure?: { step?: string; type: string; code: string; message: string };
   cleanup?: { removed: string[]; leftInPlace: string[] };
+  /** The approval before the existing target is replaced (approval.required): pending, then the decision. */
+  approval?: ApprovalState;
+  /** Measured recovery time against the request's RTO (if any), updated as steps end. */
+  recovery?: RecoveryReport;
+}
+
+export interface ApprovalState {
+  /** What the approval guards: the existing cluster the restore will delete and restore over. */
+  replaces: { clusterId: string; region: string; accountId?: string; status?: string };
+  /** When the wait started and when it times out (ISO 8601). */
+  since: string;
+  deadline: string;
+  pending: boolean;
+  decision?: ApprovalDecision;
+}
+
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected' | 'timed-out';
+  /** Who decided (absent when the wait timed out). */
+  by?: string;
+  at: string;
+  reason?: string;
+}
+
+/** What `approve` and `reject` carry: who decides (required) and why (required to reject). */
+export interface ApprovalInput {
+  by: string;
+  reason?: string;
+}
+
+/** Recovery time: from the start of the restore to its end (or to now while it runs). */
+export interface RecoveryReport {
+  /** The request's RTO, when given. */
+  rtoMs?: number;
+  /** Total measured so far; final once the restore has ended. */
+  totalMs: number;
+  /** Per step (each run of a step), in order. */
+  steps: { name: string; durationMs: number }[];
+  /** Whether the RTO was met (set when the restore ends or the RTO passes). */
+  rtoMet?: boolean;
+  /** When the RTO passed while the restore was still running. */
+  breachedAt?: string;
+  /** The step running when the RTO passed. */
+  breachedDuring?: string;
 }
 
 export interface DatabaseOutcome {
@@ -48,6 +92,11 @@ export interface DatabaseOutcome {
 }
 
 export const progressQuery = defineQuery<RestoreProgress>('progress');
+
+/** Approve the pending replacement of the existing target; refused when no approval is pending. */
+export const approveUpdate = defineUpdate<ApprovalDecision, [ApprovalInput]>('approve');
+/** Reject it: the restore cleans up what it created and fails with ApprovalRejected; the target is left as it is. */
+export const rejectUpdate = defineUpdate<ApprovalDecision, [ApprovalInput]>('reject');
 
 /** Sent by the wait activities when the observed AWS status (or progress) changes. */
 export const observationSignal = defineSignal<[AwsObservation]>('awsObservation');
@@ -94,4 +143,8 @@ export interface RestoreResult {
   database?: DatabaseOutcome;
   steps: StepTiming[];
   durationMs: number;
+  /** Measured recovery time, per step, and whether the request's RTO was met. */
+  recovery?: RecoveryReport;
+  /** The approval that allowed the existing target to be replaced (approval.required). */
+  approval?: ApprovalState;
 }

@@ -4,7 +4,7 @@
  */
 import type { AwsObservation, ClusterEndpoints, SnapshotInfo, StepTiming } from '../activities/types';
 
-import type { RestoreProgress, RestoreStatus } from './messages';
+import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreStatus } from './messages';
 
 export type StepName =
   | 'validate-request'
@@ -14,6 +14,7 @@ export type StepName =
   | 'copy-snapshot'
   | 'wait-for-copy'
   | 'unshare-snapshot'
+  | 'await-approval'
   | 'delete-target'
   | 'restore-cluster'
   | 'wait-for-cluster'
@@ -28,6 +29,9 @@ export type StepName =
 
 export class ProgressTracker {
   private readonly state: RestoreProgress;
+  private clock?: { startedAt: number; rtoMs?: number };
+  private breach?: { breachedAt: string; breachedDuring?: string };
+  private finalRecovery?: RecoveryReport;
 
   constructor(workflowId: string) {
     this.state = { workflowId, status: 'running', steps: [], resources: { instances: [] } };
@@ -35,6 +39,12 @@ export class ProgressTracker {
 
   view(): RestoreProgress {
     return this.state;
+  }
+
+  /** What the `progress` query returns: the state plus the recovery time measured up to `now` (read-only). */
+  queryView(now: number): RestoreProgress {
+    const recovery = this.recovery(now);
+    return recovery ? { ...this.state, recovery } : this.state;
   }
 
   get currentStep(): string | undefined {
@@ -114,6 +124,50 @@ export class ProgressTracker {
 
   setFailure(failure: NonNullable<RestoreProgress['failure']>): void {
     this.state.failure = failure;
+  }
+
+  setApproval(approval: ApprovalState): void {
+    this.state.approval = approval;
+  }
+
+  /** Measures recovery time from `startedAt` against `rtoMs` (if any); call once, right after validation. */
+  measureRecovery(startedAt: number, rtoMs: number | undefined): void {
+    this.clock = { startedAt, rtoMs };
+  }
+
+  /** Recovery time at `now`: total, each step's duration (running ones so far), and the RTO verdict when known. */
+  recovery(now: number): RecoveryReport | undefined {
+    if (this.finalRecovery) return this.finalRecovery;
+    if (!this.clock) return undefined;
+    const { startedAt, rtoMs } = this.clock;
+    const totalMs = now - startedAt;
+    const report: RecoveryReport = {
+      ...(rtoMs === undefined ? {} : { rtoMs }),
+      totalMs,
+      steps: this.state.steps
+        .filter((s) => s.status !== 'skipped')
+        .map((s) => ({ name: s.name, durationMs: s.durationMs ?? now - Date.parse(s.startedAt) })),
+    };
+    if (this.breach) Object.assign(report, { rtoMet: false }, this.breach);
+    else if (rtoMs !== undefined && totalMs > rtoMs) report.rtoMet = false;
+    return report;
+  }
+
+  /** The RTO passed while the restore runs: remembered (with the step running then) for every later report. */
+  rtoBreached(now: number): RecoveryReport | undefined {
+    this.breach = {
+      breachedAt: iso(now),
+      ...(this.state.currentStep ? { breachedDuring: this.state.currentStep } : {}),
+    };
+    return this.recovery(now);
+  }
+
+  /** The final report when the restore ends: rtoMet decided, and frozen for later queries. */
+  finishRecovery(now: number): RecoveryReport | undefined {
+    const report = this.recovery(now);
+    if (report && report.rtoMs !== undefined) report.rtoMet = !this.breach && report.totalMs <= report.rtoMs;
+    this.finalRecovery = report;
+    return report;
   }
 
   setCleanup(cleanup: NonNullable<RestoreProgress['cleanup']>): void {

@@ -5,6 +5,9 @@
  *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [delete the copy]
  *   -> [schedule the cluster's expiry] -> notify
  *
+ * With `approval.required`, a person approves (Update `approve`) or rejects (`reject`) before an existing target is
+ * deleted. With `rto`, a timer races the steps and raises `rto-breached` the moment the RTO passes.
+ *
  * Any failure or cancellation runs the cleanup (what this run created and no longer needs) in a scope that
  * cancellation cannot interrupt, sends the failure notification, and ends the workflow failed.
  */
@@ -12,6 +15,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
@@ -56,10 +60,28 @@ import type { ClusterExpiryInput } from './cluster-expiry';
 import { expirySupersededSignal } from './expiry-messages';
 import { reportFailure, refuse } from './failure-report';
 import type { FailureReport } from './failure-report';
-import { observationSignal, progressQuery, SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from './messages';
-import type { RestoreProgress, RestoreResult } from './messages';
+import {
+  approveUpdate,
+  observationSignal,
+  progressQuery,
+  rejectUpdate,
+  SA_SOURCE,
+  SA_STATUS,
+  SA_STEP,
+  SA_TARGET,
+} from './messages';
+import type { ApprovalDecision, ApprovalInput, ApprovalState, RestoreProgress, RestoreResult } from './messages';
 import { ProgressTracker } from './progress';
 import type { StepName } from './progress';
+
+/**
+ * Restores recorded before approvals and RTOs existed refused both fields as unknown; replaying them must do the
+ * same (see validate()). Every new command (the approval wait, the RTO timer) depends on one of the two fields.
+ */
+const APPROVALS_AND_RTO_PATCH = 'approvals-and-rto';
+
+const MAX_APPROVER_LENGTH = 200;
+const MAX_REASON_LENGTH = 1000;
 
 /** What this run has created (or may have created, when a call's outcome is unknown) and must clean up on failure. */
 interface Created {
@@ -72,12 +94,30 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   const startedAt = Date.now();
   const { workflowId } = workflowInfo();
   const progress = new ProgressTracker(workflowId);
-  setHandler(progressQuery, () => progress.view());
+  setHandler(progressQuery, () => progress.queryView(Date.now()));
   setHandler(observationSignal, (observation) => progress.observe(observation));
+  // Approve or reject the pending replacement; validators refuse when nothing is pending, before history records it.
+  let approval: ApprovalState | undefined;
+  let decision: ApprovalDecision | undefined;
+  const decide = (kind: 'approved' | 'rejected', input: ApprovalInput): ApprovalDecision => {
+    decision = {
+      decision: kind,
+      by: input.by.trim(),
+      at: new Date(Date.now()).toISOString(),
+      ...(input.reason?.trim() ? { reason: input.reason.trim() } : {}),
+    };
+    if (approval) approval.decision = decision;
+    return decision;
+  };
+  const validator = (kind: 'approve' | 'reject') => (input: ApprovalInput) =>
+    validateDecision(kind, input, approval?.pending && !decision ? approval : undefined, workflowInfo().workflowId);
+  setHandler(approveUpdate, (i) => decide('approved', i), { validator: validator('approve') });
+  setHandler(rejectUpdate, (i) => decide('rejected', i), { validator: validator('reject') });
 
   // Validation happens before any side effect and reports every problem at once.
   const request = validate(input, progress);
   progress.setOperationId(request.operationId);
+  progress.measureRecovery(startedAt, request.rtoMs);
   const { target, source } = request;
   const targetLoc = locationOf(target);
   const sourceLoc = locationOf(source);
@@ -109,6 +149,31 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       throw refuse('WaitTimedOut', `The restore's overall deadline (timing.deadline) passed before the next wait.`);
     }
     return waits(request.timing.pollIntervalMs, waitTimeoutMs);
+  };
+
+  // The RTO timer races the steps: a breach is announced while the restore still runs, once.
+  const rtoScope = new CancellationScope();
+  const rtoMs = request.rtoMs;
+  const rtoWatch =
+    rtoMs === undefined
+      ? undefined
+      : rtoScope
+          .run(() => sleep(Math.max(1, startedAt + rtoMs - Date.now())))
+          .then(
+            () =>
+              CancellationScope.nonCancellable(async () => {
+                const recovery = progress.rtoBreached(Date.now());
+                await notify(request, 'rto-breached', progress, { recovery });
+              }),
+            (err: unknown) => {
+              if (!isCancellation(err)) throw err;
+            }
+          );
+  /** Stops the RTO timer (if it has not fired) and waits for a breach notification in flight. */
+  const stopRtoWatch = async (): Promise<void> => {
+    if (!rtoWatch) return;
+    rtoScope.cancel();
+    await rtoWatch;
   };
 
   await notify(request, 'started', progress);
@@ -176,8 +241,38 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       progress.stepSkipped('copy-snapshot', Date.now(), transfer.reason);
     }
 
-    // 5. Replace the existing target: only ours, never the source, deletion protection as allowed.
+    // 5. Replace the existing target: only ours, never the source, deletion protection as allowed; and, when the
+    // request asks for it, only after a person approved.
     if (existing) {
+      const required = request.approval;
+      if (required) {
+        await step(
+          'await-approval',
+          async () => {
+            const since = Date.now();
+            const deadline = since + required.timeoutMs;
+            approval = {
+              replaces: {
+                clusterId: target.clusterId,
+                region: target.region,
+                ...(target.accountId ? { accountId: target.accountId } : {}),
+                status: existing.status,
+              },
+              since: new Date(since).toISOString(),
+              deadline: new Date(deadline).toISOString(),
+              pending: true,
+            };
+            progress.setApproval(approval);
+            if (required.notify) await notify(request, 'approval-required', progress);
+            const decided = await condition(() => decision !== undefined, Math.max(1, deadline - Date.now()));
+            approval.pending = false;
+            if (!decided || !decision) return timedOut(approval);
+            if (decision.decision === 'rejected') throw rejected(approval, decision);
+            return decision;
+          },
+          (d) => `approved by ${d.by}${d.reason ? `: ${d.reason}` : ''}`
+        );
+      }
       await step('delete-target', () =>
         wait(request.timing.deleteTimeoutMs).deleteCluster({
           target: targetLoc,
@@ -331,9 +426,11 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       );
     }
 
+    await stopRtoWatch();
+    const recovery = progress.finishRecovery(Date.now());
     progress.setStatus('succeeded');
     upsertSearchAttributes([{ key: SA_STATUS, value: 'succeeded' }]);
-    await notify(request, 'succeeded', progress, { endpoints });
+    await notify(request, 'succeeded', progress, { endpoints, recovery });
     return {
       operationId: request.operationId,
       workflowId,
@@ -355,6 +452,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       ...(expiry ? { expiry } : {}),
       steps: progress.steps,
       durationMs: Date.now() - startedAt,
+      recovery,
+      approval: progress.view().approval,
     };
   } catch (err) {
     const failure = reportFailure(err, progress.currentStep, {
@@ -367,9 +466,11 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       upsertSearchAttributes([{ key: SA_STATUS, value: 'cleaning-up' }]);
       const cleanup = await cleanUp(request, created, progress);
       progress.setCleanup(cleanup);
+      await stopRtoWatch();
+      const recovery = progress.finishRecovery(Date.now());
       progress.setStatus('failed');
       upsertSearchAttributes([{ key: SA_STATUS, value: 'failed' }]);
-      await notify(request, 'failed', progress, { failure, cleanup });
+      await notify(request, 'failed', progress, { failure, cleanup, recovery });
     });
     throw ApplicationFailure.create({
       type: failure.type,
@@ -466,6 +567,7 @@ function validate(input: RestoreRequest, progress: ProgressTracker): NormalizedR
   progress.stepStarted('validate-request', Date.now());
   try {
     const request = validateRestoreRequest(input, {
+      withoutApprovalAndRto: !patched(APPROVALS_AND_RTO_PATCH),
       now: new Date(Date.now()),
       newOperationId: () => `op-${Math.floor(Date.now() / 1000)}-${uuid4().replace(/-/g, '').slice(0, 8)}`,
     });
@@ -490,7 +592,60 @@ function validate(input: RestoreRequest, progress: ProgressTracker): NormalizedR
   }
 }
 
-/** Where calls for one side of the restore go: its region, and its account's role when one is given. */
+/**
+ * Refuses an approve/reject Update that cannot be applied: nothing pending, no identity, or (to reject) no reason.
+ * A refused Update is not recorded in the workflow history.
+ */
+function validateDecision(
+  kind: 'approve' | 'reject',
+  input: ApprovalInput,
+  pending: ApprovalState | undefined,
+  workflowId: string
+): void {
+  if (!pending) {
+    throw new Error(
+      `No approval is pending in ${workflowId}: a restore waits for one only in step await-approval, before it ` +
+        'replaces an existing target (approval.required). Check `aurora-restore status`.'
+    );
+  }
+  if (typeof input !== 'object' || input === null) {
+    throw new Error(`${kind} needs { by, reason }: who decides and why.`);
+  }
+  const by = typeof input.by === 'string' ? input.by.trim() : '';
+  if (!by) throw new Error(`${kind} needs the approver's identity in "by" (e.g. --by jane.doe): it is recorded.`);
+  if (by.length > MAX_APPROVER_LENGTH) throw new Error(`"by" is longer than ${MAX_APPROVER_LENGTH} characters.`);
+  if (input.reason !== undefined && typeof input.reason !== 'string') throw new Error('"reason" must be text.');
+  if ((input.reason ?? '').length > MAX_REASON_LENGTH) {
+    throw new Error(`"reason" is longer than ${MAX_REASON_LENGTH} characters.`);
+  }
+  if (kind === 'reject' && !input.reason?.trim()) {
+    throw new Error('reject needs a reason (--reason): it is sent in the failure notification and recorded.');
+  }
+}
+
+/** Ends the approval wait as the decision or the timeout demands: a rejection or timeout fails the restore. */
+function timedOut(approval: ApprovalState): never {
+  approval.decision = { decision: 'timed-out', at: new Date(Date.now()).toISOString() };
+  const { clusterId, region } = approval.replaces;
+  throw refuse(
+    'ApprovalTimedOut',
+    `Nobody approved or rejected replacing cluster ${clusterId} in ${region} between ${approval.since} and ` +
+      `${approval.deadline} (approval.timeout). The cluster was left as it was and what this run created was ` +
+      `cleaned up. Start the restore again and approve it with \`aurora-restore approve ${region}/${clusterId} ` +
+      '--by <you>`, or lengthen approval.timeout.'
+  );
+}
+
+function rejected(approval: ApprovalState, decision: ApprovalDecision): ApplicationFailure {
+  const { clusterId, region } = approval.replaces;
+  return refuse(
+    'ApprovalRejected',
+    `${decision.by ?? 'Someone'} rejected replacing cluster ${clusterId} in ${region} at ${decision.at}: ` +
+      `"${decision.reason ?? ''}". The cluster was left as it was and what this run created was cleaned up. ` +
+      'Start the restore again once the replacement is agreed.'
+  );
+}
+
 /** Where and as whom the database steps connect; only ARNs, never a secret value. */
 function databaseConnection(
   request: NormalizedRestoreRequest,
@@ -640,11 +795,22 @@ function databaseSummary(outcome: RestoreProgress['database']): RestoreEvent['da
   };
 }
 
+function approvalSummary(state: ApprovalState | undefined): RestoreEvent['approval'] {
+  if (!state) return undefined;
+  const { replaces, since, deadline, decision } = state;
+  return { replaces, since, deadline, ...(decision ? { decision } : {}) };
+}
+
 async function notify(
   request: NormalizedRestoreRequest,
   kind: NotificationKind,
   progress: ProgressTracker,
-  extra: { endpoints?: ClusterEndpoints; failure?: FailureReport; cleanup?: RestoreProgress['cleanup'] } = {}
+  extra: {
+    endpoints?: ClusterEndpoints;
+    failure?: FailureReport;
+    cleanup?: RestoreProgress['cleanup'];
+    recovery?: RestoreProgress['recovery'];
+  } = {}
 ): Promise<void> {
   const topicArn = request.notifications.topicArn;
   if (!topicArn) return;
@@ -666,6 +832,8 @@ async function notify(
     failure: extra.failure,
     cleanup: extra.cleanup,
     database: databaseSummary(progress.view().database),
+    approval: progress.view().approval && approvalSummary(progress.view().approval),
+    recovery: extra.recovery,
   };
   try {
     await notifications.publishNotification({ topicArn, event });

@@ -1,0 +1,118 @@
+/**
+ * End to end: the production worker process on the dev server approves through the README's
+ * `temporal workflow update execute --name approve` command, and the restore then replaces the target in moto.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { Client, Connection } from '@temporalio/client';
+
+import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import type { RestoreRequest } from '../../src/domain/request';
+import { auroraRestore } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
+import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { cliPath, temporalAddress } from '../support/servers';
+
+const ROOT = path.resolve(__dirname, '../..');
+const run = promisify(execFile);
+
+describe('end to end: approval with the Temporal CLI (dev server + worker process + moto)', function () {
+  this.timeout(180_000);
+  // Its own task queue: workers of other branches on the shared dev server must not pick these restores up.
+  const taskQueue = uniqueName('approval-e2e');
+  let worker: ChildProcess;
+  let workerLog = '';
+  let client: Client;
+  let connection: Connection;
+
+  before(async () => {
+    await assertMotoReachable();
+    connection = await Connection.connect({ address: temporalAddress() });
+    client = new Client({ connection });
+    worker = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'WARN',
+        TEMPORAL_ADDRESS: temporalAddress(),
+        AURORA_RESTORE_TASK_QUEUE: taskQueue,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
+    worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+  });
+
+  after(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await connection?.close();
+  });
+
+  it('waits in await-approval until `temporal workflow update execute --name approve`, then replaces', async () => {
+    const sourceId = uniqueName('e2e-appr-src');
+    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const targetId = uniqueName('e2e-appr');
+    await seedSourceCluster({
+      region: 'us-west-2',
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    const request: RestoreRequest = {
+      source: { region: 'us-east-1', clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      target: { region: 'us-west-2', clusterId: targetId },
+      copy: { kmsKeyId: 'alias/aws/rds' },
+      replace: { existing: true },
+      approval: { required: true, timeout: '1h' },
+      timing: { pollInterval: '5s' },
+    };
+    const workflowId = restoreWorkflowId(request.target);
+    const handle = await client.workflow.start(auroraRestore, { taskQueue, workflowId, args: [request] });
+
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress?.approval?.pending) break;
+      assert.ok(Date.now() < deadline, `no approval became pending\nworker:\n${workerLog}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const describe = await handle.describe();
+    assert.equal(describe.status.name, 'RUNNING');
+
+    // The command as the README shows it.
+    const { stdout } = await run(cliPath(), [
+      'workflow',
+      'update',
+      'execute',
+      '--address',
+      temporalAddress(),
+      '--workflow-id',
+      workflowId,
+      '--name',
+      'approve',
+      '--input',
+      '{"by": "jane.doe", "reason": "CHG-1234 staging refresh"}',
+    ]);
+    assert.match(stdout, /approved/);
+
+    const result = await handle.result();
+    assert.equal(result.replacedExistingCluster, true);
+    assert.equal(result.approval?.decision?.by, 'jane.doe');
+    assert.equal(result.approval?.decision?.reason, 'CHG-1234 staging refresh');
+    const { rds } = motoClients('us-west-2');
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: targetId }))).DBClusters?.[0];
+    assert.equal(cluster?.Status, 'available');
+    assert.ok(
+      cluster?.TagList?.some((t) => t.Key === TAG_OPERATION_ID && t.Value === result.operationId),
+      'the target is the one this restore created'
+    );
+  });
+});
