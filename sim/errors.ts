@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import * as ec2Module from '@aws-sdk/client-ec2';
+import * as kmsModule from '@aws-sdk/client-kms';
 import * as rdsModule from '@aws-sdk/client-rds';
 import * as secretsManagerModule from '@aws-sdk/client-secrets-manager';
 import * as snsModule from '@aws-sdk/client-sns';
@@ -52,6 +54,9 @@ const SERVICE_MODULES: Record<
   { module: Record<string, unknown>; base: unknown; protocol: 'query' | 'json' }
 > = {
   rds: { module: rdsModule, base: rdsModule.RDSServiceException, protocol: 'query' },
+  // EC2's own protocol is a query dialect; it models almost no errors, so faults are mostly unmodeled codes.
+  ec2: { module: ec2Module, base: ec2Module.EC2ServiceException, protocol: 'query' },
+  kms: { module: kmsModule, base: kmsModule.KMSServiceException, protocol: 'json' },
   sns: { module: snsModule, base: snsModule.SNSServiceException, protocol: 'query' },
   secretsmanager: {
     module: secretsManagerModule,

@@ -5,6 +5,8 @@
  * or from `clientConfig` injected by the process that builds the factory; there is no endpoint logic here.
  * Tests and the bench attach their middleware (simulation, moto account header) through `decorate`.
  */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
@@ -14,8 +16,8 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
 import type { AwsLocation } from './types';
 
-export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3';
-export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client;
+export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3' | 'ec2' | 'kms';
+export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client | EC2Client | KMSClient;
 
 /** Session name of every role assumed by the pipeline: lets CloudTrail readers find our calls. */
 export const ROLE_SESSION_NAME = 'aurora-restore';
@@ -26,6 +28,10 @@ export interface AwsClientFactory {
   secretsManager(loc: AwsLocation): SecretsManagerClient;
   /** S3, for sanitization scripts stored there (path-style addressing also works with emulators). */
   s3(loc: AwsLocation): S3Client;
+  /** EC2, read-only: the plan checks that the target's VPC security groups exist. */
+  ec2(loc: AwsLocation): EC2Client;
+  /** KMS, read-only: the plan checks that the target can use the copy and cluster keys. */
+  kms(loc: AwsLocation): KMSClient;
   /** Closes every cached client (sockets); the factory must not be used afterwards. */
   destroy(): void;
 }
@@ -83,6 +89,8 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
         const custom = Boolean(config.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
         return new S3Client({ ...config, forcePathStyle: config.forcePathStyle ?? custom });
       }),
+    ec2: (loc) => get('ec2', loc, (config) => new EC2Client(config)),
+    kms: (loc) => get('kms', loc, (config) => new KMSClient(config)),
     destroy() {
       destroyed = true;
       for (const client of cache.values()) client.destroy();

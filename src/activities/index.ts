@@ -8,6 +8,7 @@ import { createInstanceActivities } from './instances';
 import { createMasterPasswordActivities } from './master-password';
 import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
+import { createPreflightActivities } from './preflight';
 import { createSnapshotActivities } from './snapshots';
 
 export interface ActivityDeps {
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInstanceActivities(deps),
     ...createMasterPasswordActivities(deps),
     ...createNotificationActivities(deps),
+    ...createPreflightActivities(deps),
   };
 }
 

@@ -2,6 +2,7 @@
  * The contract between the restore workflow and its activities: inputs and outputs of every activity.
  * Workflow code imports this file with `import type` only. Nothing here may carry a secret value.
  */
+import type { PlanProblem } from '../domain/plan';
 import type {
   DatabaseUserSpec,
   MasterPasswordSpec,
@@ -369,4 +370,32 @@ export interface VerificationReport {
   /** More tables exist than were listed. */
   tablesTruncated: boolean;
   checks: VerificationCheckResult[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plan (dry run): read-only checks of what the restore would need in the target (and, for keys, the source).
+
+/** A KMS key the restore would use in the target region and account, and the request field that names it. */
+export interface PreflightKmsKey {
+  field: string;
+  keyId: string;
+  /** What the key is for, in words (e.g. "encrypt the snapshot copy"). */
+  purpose: string;
+  /** Must be a customer-managed key of the target account (a cross-account copy re-encrypts under it). */
+  customerManagedInAccount?: string;
+}
+
+export interface PreflightInput {
+  target: AwsLocation;
+  dbSubnetGroupName?: string;
+  vpcSecurityGroupIds?: string[];
+  dbClusterParameterGroupName?: string;
+  dbParameterGroupName?: string;
+  kmsKeys: PreflightKmsKey[];
+  /** A cross-account snapshot's key, checked in the source account: the default aws/rds key cannot be shared. */
+  sourceSnapshotKey?: { source: AwsLocation; snapshotIdentifier: string; kmsKeyId: string; targetAccountId: string };
+}
+
+export interface PreflightOutput {
+  problems: PlanProblem[];
 }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { WorkflowFailedError } from '@temporalio/client';
 
+import type { RestoreRequest } from '../domain/request';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import { TASK_QUEUE } from '../workflows/messages';
 
@@ -36,6 +37,7 @@ import {
   formatResult,
   formatStatusReport,
 } from './format';
+import { formatPlan, planInvalidRequest, runPlan } from './plan';
 import { loadRequestFile, RequestFileError } from './request-file';
 import {
   ApprovalRefusedError,
@@ -61,7 +63,7 @@ import { scheduleCommand, SCHEDULE_USAGE } from './schedule-command';
 import { ScheduleExistsError, ScheduleNotFoundError, ScheduleOptionsError } from './schedules';
 import { resolveTargetArgument, TargetArgumentError } from './targets';
 
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, PROBLEMS: 3, INTERRUPTED: 130 } as const;
 
 export const USAGE = `Usage: aurora-restore <command> [options]
 
@@ -69,6 +71,8 @@ Commands:
   start <file|->        Start a restore from a JSON or YAML request file (- reads stdin) and follow it
       --detach              print the workflow id, run id and Web UI link, and return at once
       --task-queue <name>   task queue of the workers (default: $AURORA_RESTORE_TASK_QUEUE or ${TASK_QUEUE})
+  plan <file|->         Dry run: what the restore would do and every problem found, reading AWS only
+      --task-queue <name>   task queue of the workers (as for start)
   status <restore>      Steps, current AWS status, pending activity and outcome of a restore
   list                  Recent restores, newest first
       --status <s>          ${LIST_STATUSES.join(' | ')} (succeeded = completed)
@@ -110,6 +114,7 @@ Exit codes:
   0    success
   1    the restore failed (start, or status of a failed restore), or Temporal could not be reached
   2    usage or validation error: bad arguments, invalid request, restore already running, unknown restore
+  3    plan: problems found (the plan lists them; nothing was changed)
   130  interrupted while following (the restore keeps running)
 
 Connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and
@@ -177,6 +182,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         return EXIT.OK;
       case 'start':
         return await startCommand(rest, io, out, connect);
+      case 'plan':
+        return await planCommand(rest, io, out, connect);
       case 'status':
         return await statusCommand(rest, io, out, connect);
       case 'list':
@@ -203,7 +210,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         });
       default:
         throw new UsageError(
-          `Unknown command "${command}". Commands: start, status, list, cancel, approve, reject, expiry, schedule, batch, help.`
+          `Unknown command "${command}". Commands: start, plan, status, list, cancel, approve, reject, expiry, schedule, batch, help.`
         );
     }
   } catch (err) {
@@ -349,6 +356,35 @@ async function startCommand(
     }
     throw err;
   }
+}
+
+async function planCommand(
+  args: string[],
+  io: CliIo,
+  out: Output,
+  connect: () => Promise<ClientConnection>
+): Promise<number> {
+  const { values, positionals } = parse(
+    'plan',
+    args,
+    { 'task-queue': { type: 'string' } },
+    { min: 1, max: 1, names: 'the request file (a .json/.yaml file, or - for stdin)' }
+  );
+  const taskQueue = values['task-queue'] ?? io.env.AURORA_RESTORE_TASK_QUEUE ?? TASK_QUEUE;
+  if (taskQueue.trim() === '') throw new UsageError('plan: --task-queue must not be empty.');
+  const file = positionals[0];
+  const loaded = await loadRequestFile(file, { readStdin: io.readStdin });
+  const now = io.now();
+  // An invalid request is planned here: the workflow would report exactly these problems.
+  let plan = planInvalidRequest(loaded.request, now);
+  let workflowId: string | undefined;
+  if (!plan) {
+    const { client } = await connect();
+    ({ plan, workflowId } = await runPlan(client, loaded.request as RestoreRequest, { taskQueue, now }));
+  }
+  if (out.json) out.document({ ...(workflowId ? { workflowId } : {}), ...plan });
+  else formatPlan(plan, file === '-' ? undefined : file).forEach((l) => out.line(l));
+  return plan.ok ? EXIT.OK : EXIT.PROBLEMS;
 }
 
 async function statusCommand(

@@ -85,39 +85,50 @@ export function resolveEngine(request: NormalizedRestoreRequest, snapshot: Snaps
  * pipeline's managed-by tag, it is not the source cluster, and deletion protection is off or may be turned off.
  */
 export function checkReplaceAllowed(request: NormalizedRestoreRequest, existing: ClusterInfo): Refusal | null {
+  return replaceRefusals(request, existing)[0] ?? null;
+}
+
+/**
+ * Every reason the existing target may not be replaced, most fundamental first (the restore refuses with the first;
+ * the plan reports them all, so one run of the plan lists everything to fix).
+ */
+export function replaceRefusals(request: NormalizedRestoreRequest, existing: ClusterInfo): Refusal[] {
   const { clusterId, region } = request.target;
   const source = request.source;
   const sameAccount = (source.accountId ?? request.target.accountId) === request.target.accountId;
   if (source.clusterId === clusterId && source.region === region && sameAccount) {
-    return {
-      failure: 'RefusedSourceCluster',
-      message: `Cluster ${clusterId} in ${region} is the source cluster of this restore; it is never replaced.`,
-    };
+    return [
+      {
+        failure: 'RefusedSourceCluster',
+        message: `Cluster ${clusterId} in ${region} is the source cluster of this restore; it is never replaced.`,
+      },
+    ];
   }
+  const refusals: Refusal[] = [];
   if (!request.replace.existing) {
-    return {
+    refusals.push({
       failure: 'TargetExists',
       message:
         `Cluster ${clusterId} already exists in ${region} (status ${existing.status}). Nothing was changed. To replace ` +
         `it, set replace.existing: true (only clusters created by aurora-restore can be replaced), or choose another ` +
         `target.clusterId.`,
-    };
+    });
   }
   if (!isManagedByPipeline(existing.tags)) {
-    return {
+    refusals.push({
       failure: 'NotManagedByPipeline',
       message:
         `Cluster ${clusterId} in ${region} was not created by aurora-restore (it has no aurora-restore:managed-by tag), ` +
         `so it is never deleted. Nothing was changed. Delete or rename it yourself, or choose another target.clusterId.`,
-    };
+    });
   }
   if (existing.deletionProtection && !request.replace.disableDeletionProtection) {
-    return {
+    refusals.push({
       failure: 'DeletionProtected',
       message:
         `Cluster ${clusterId} in ${region} has deletion protection on. Nothing was changed. To replace it anyway, set ` +
         `replace.disableDeletionProtection: true.`,
-    };
+    });
   }
-  return null;
+  return refusals;
 }

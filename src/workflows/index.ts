@@ -3,3 +3,4 @@ export { auroraRestore } from './restore';
 export { batchRestore } from './batch-restore';
 export { clusterExpiry } from './cluster-expiry';
 export { scheduledRestore } from './scheduled-restore';
+export { planRestore } from './plan-restore';

@@ -1,0 +1,95 @@
+/**
+ * The plan (dry run) of a restore: what the same request would do and every problem found up front, from read-only
+ * AWS calls. Problems are data, not errors: a plan with problems is still a successful plan.
+ *
+ * Pure types and helpers: imported by the planRestore workflow, its activities and the CLI.
+ */
+import type { FailureName } from './errors';
+import type { AuroraEngine } from './request';
+
+/** Problem codes: the failure the restore would end with (catalogue name), or a missing target resource. */
+export type PlanProblemCode =
+  | FailureName
+  | 'SubnetGroupNotFound'
+  | 'SecurityGroupNotFound'
+  | 'SecurityGroupInOtherVpc'
+  | 'ClusterParameterGroupNotFound'
+  | 'ParameterGroupNotFound'
+  | 'KmsKeyNotUsable'
+  | 'DefaultKmsKeyNotShareable';
+
+export interface PlanProblem {
+  code: PlanProblemCode;
+  /** The request field to change (dotted path), e.g. `target.dbSubnetGroupName`. */
+  field: string;
+  /** What is wrong, with which resource, and what to do. */
+  message: string;
+}
+
+export interface PlannedSnapshot {
+  identifier: string;
+  arn: string;
+  region: string;
+  accountId: string;
+  engine: string;
+  engineVersion?: string;
+  status: string;
+  snapshotType: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  createdAt?: string;
+}
+
+export interface RestorePlan {
+  /** True when no problem was found: the restore would start its first change with nothing known against it. */
+  ok: boolean;
+  /** Every problem found, in request order (validation first, then snapshot, target, network, keys). */
+  problems: PlanProblem[];
+  /** The operation id the plan used (the request's, or one generated for the plan only). */
+  operationId?: string;
+  target?: { clusterId: string; region: string; accountId?: string };
+  /** The snapshot the restore would use; absent when it could not be found. */
+  snapshot?: PlannedSnapshot;
+  /** The engine the cluster would be restored with. */
+  engine?: string;
+  /** Sharing from the source account with the target account (cross-account restores). */
+  share?: { needed: boolean; withAccount?: string };
+  copy?: { needed: boolean; reason: string; identifier?: string; kmsKeyId?: string; keep: boolean };
+  /** The existing target cluster that would be replaced (null: none exists, a new cluster is created). */
+  replace?: {
+    existing: { identifier: string; status: string; deletionProtection: boolean; managedByPipeline: boolean } | null;
+    /** Whether replacing it is allowed by the request and the guards (true when nothing exists). */
+    allowed: boolean;
+    disablesDeletionProtection: boolean;
+  };
+  restore?: {
+    engineVersion?: string;
+    port?: number;
+    dbSubnetGroupName?: string;
+    vpcSecurityGroupIds?: string[];
+    dbClusterParameterGroupName?: string;
+    kmsKeyId?: string;
+    deletionProtection: boolean;
+  };
+  instances?: { ids: string[]; instanceClass: string; dbParameterGroupName?: string };
+  /** `snapshot`: the restored cluster keeps the snapshot's master password. */
+  masterPassword?: { mode: 'snapshot' | 'secret' | 'managed'; secretArn?: string; kmsKeyId?: string };
+  /** The database steps the request asks for, listed (a plan never connects to a database). */
+  database?: { taskQueue: string; steps: { step: string; detail: string }[] };
+}
+
+/** Workflow id of a plan: never the restore's per-target id, so a plan never waits for or blocks a restore. */
+export function planWorkflowId(target: { region: string; clusterId: string }, suffix: string): string {
+  return `aurora-restore-plan/${target.region}/${target.clusterId}/${suffix}`;
+}
+
+/** Validation problems (`path: text`, as RequestValidationError lists them) as plan problems. */
+export function validationProblems(problems: readonly string[]): PlanProblem[] {
+  return problems.map((text) => {
+    const at = text.indexOf(': ');
+    const field = at > 0 ? text.slice(0, at) : 'request';
+    return { code: 'InvalidRequest', field, message: at > 0 ? text.slice(at + 2) : text };
+  });
+}
+
+export type { AuroraEngine };

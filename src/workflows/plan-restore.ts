@@ -1,0 +1,236 @@
+/**
+ * planRestore: the restore request in plan (dry run) mode. It validates the request exactly like the restore, then
+ * only reads AWS (find the snapshot, describe the target, preflight the target's resources and keys) and returns
+ * what the restore would do and every problem it found, applying the restore's own decision rules
+ * (restore-plan.ts). Nothing is shared, copied, deleted or created.
+ *
+ * A found problem is data in the plan, never an error; the workflow fails only when AWS cannot be read at all.
+ * It takes no per-target lock, so a plan may run while a restore of the same target is in progress.
+ */
+import { ActivityFailure, ApplicationFailure, uuid4 } from '@temporalio/workflow';
+
+import type { ClusterInfo, PreflightKmsKey, SnapshotInfo } from '../activities/types';
+import { Failures } from '../domain/errors';
+import { instanceIds, isManagedByPipeline, snapshotCopyId } from '../domain/naming';
+import { validationProblems } from '../domain/plan';
+import type { PlanProblem, RestorePlan } from '../domain/plan';
+import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
+import { isRefusal, planSnapshotTransfer, replaceRefusals, resolveEngine } from '../domain/restore-plan';
+import type { Refusal } from '../domain/restore-plan';
+import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
+
+import { calls } from './activity-options';
+
+/** Failures of findSnapshot that are findings about the request's snapshot (or access to it), by failure type. */
+const SNAPSHOT_FINDINGS = new Map(
+  (['SnapshotNotFound', 'SnapshotNotAvailable', 'SnapshotNotShareable', 'AccessDenied', 'InvalidRequest'] as const).map(
+    (name) => [Failures[name].type, name]
+  )
+);
+
+/** Which request field each refusal of the restore's rules points at. */
+const REFUSAL_FIELDS: Partial<Record<Refusal['failure'], string>> = {
+  InvalidRestoreParameter: 'target.engine',
+  SnapshotNotShareable: 'source.snapshot',
+  KmsKeyNotAccessible: 'copy.kmsKeyId',
+  RefusedSourceCluster: 'target.clusterId',
+  TargetExists: 'replace.existing',
+  NotManagedByPipeline: 'target.clusterId',
+  DeletionProtected: 'replace.disableDeletionProtection',
+};
+
+function fromRefusal(refusal: Refusal, field?: string): PlanProblem {
+  return {
+    code: refusal.failure,
+    field: field ?? REFUSAL_FIELDS[refusal.failure] ?? 'request',
+    message: refusal.message,
+  };
+}
+
+export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
+  let request: NormalizedRestoreRequest;
+  try {
+    request = validateRestoreRequest(input, {
+      now: new Date(Date.now()),
+      newOperationId: () => `plan-${Math.floor(Date.now() / 1000)}-${uuid4().replace(/-/g, '').slice(0, 8)}`,
+    });
+  } catch (err) {
+    if (err instanceof RequestValidationError) {
+      return { ok: false, problems: validationProblems(err.problems) };
+    }
+    throw err;
+  }
+
+  const { source, target } = request;
+  const targetLoc = { region: target.region, accountId: target.accountId, roleArn: target.roleArn };
+  const sourceLoc = { region: source.region, accountId: source.accountId, roleArn: source.roleArn };
+  const problems: PlanProblem[] = [];
+  const plan: RestorePlan = {
+    ok: false,
+    problems,
+    operationId: request.operationId,
+    target: { clusterId: target.clusterId, region: target.region, accountId: target.accountId },
+  };
+
+  // 1. The snapshot, as the restore would find it. Not found / not available are findings.
+  let snapshot: SnapshotInfo | undefined;
+  try {
+    snapshot = await calls.findSnapshot({
+      source: sourceLoc,
+      ref: source.snapshotRef,
+      targetAccountId: target.accountId,
+    });
+  } catch (err) {
+    const finding = snapshotFinding(err);
+    if (!finding) throw err;
+    problems.push({
+      code: finding.code,
+      field: source.snapshot !== undefined ? 'source.snapshot' : 'source.selection',
+      message: finding.message,
+    });
+  }
+
+  // 2. Engine and transfer, by the restore's own rules.
+  let transfer: ReturnType<typeof planSnapshotTransfer> | undefined;
+  if (snapshot) {
+    plan.snapshot = {
+      identifier: snapshot.identifier,
+      arn: snapshot.arn,
+      region: snapshot.region,
+      accountId: snapshot.accountId,
+      engine: snapshot.engine,
+      ...(snapshot.engineVersion ? { engineVersion: snapshot.engineVersion } : {}),
+      status: snapshot.status,
+      snapshotType: snapshot.snapshotType,
+      encrypted: snapshot.encrypted,
+      ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
+      ...(snapshot.createdAt ? { createdAt: snapshot.createdAt } : {}),
+    };
+    const engine = resolveEngine(request, snapshot);
+    if (isRefusal(engine)) problems.push(fromRefusal(engine));
+    else plan.engine = engine;
+    transfer = planSnapshotTransfer(request, snapshot);
+    if (isRefusal(transfer)) {
+      problems.push(fromRefusal(transfer));
+    } else {
+      plan.share = { needed: transfer.share, ...(transfer.share ? { withAccount: target.accountId } : {}) };
+      plan.copy = {
+        needed: transfer.copy,
+        reason: transfer.reason,
+        keep: request.copy.keep,
+        ...(transfer.copy ? { identifier: snapshotCopyId(target.clusterId, request.operationId) } : {}),
+        ...(transfer.copy && request.copy.kmsKeyId ? { kmsKeyId: request.copy.kmsKeyId } : {}),
+      };
+    }
+  } else if (target.engine) {
+    plan.engine = target.engine;
+  }
+
+  // 3. The existing target, and whether the restore may replace it (every refusal, not only the first).
+  const existing: ClusterInfo | null = await calls.describeCluster({ target: targetLoc, clusterId: target.clusterId });
+  const refusals = existing ? replaceRefusals(request, existing) : [];
+  problems.push(...refusals.map((r) => fromRefusal(r)));
+  plan.replace = {
+    existing: existing && {
+      identifier: existing.identifier,
+      status: existing.status,
+      deletionProtection: existing.deletionProtection,
+      managedByPipeline: isManagedByPipeline(existing.tags),
+    },
+    allowed: refusals.length === 0,
+    disablesDeletionProtection: !!existing?.deletionProtection && request.replace.disableDeletionProtection,
+  };
+
+  // 4. The target's network, parameter groups and keys; a cross-account snapshot's key.
+  const crossAccount = !!transfer && !isRefusal(transfer) && transfer.share && !!target.accountId;
+  const kmsKeys: PreflightKmsKey[] = [];
+  if (request.copy.kmsKeyId && (!transfer || isRefusal(transfer) || transfer.copy)) {
+    kmsKeys.push({
+      field: 'copy.kmsKeyId',
+      keyId: request.copy.kmsKeyId,
+      purpose: 'encrypt the snapshot copy',
+      ...(crossAccount ? { customerManagedInAccount: target.accountId } : {}),
+    });
+  }
+  if (target.kmsKeyId) {
+    kmsKeys.push({ field: 'target.kmsKeyId', keyId: target.kmsKeyId, purpose: 'encrypt the restored cluster' });
+  }
+  const mp = request.masterPassword;
+  if (mp && 'manage' in mp && mp.kmsKeyId) {
+    kmsKeys.push({ field: 'masterPassword.kmsKeyId', keyId: mp.kmsKeyId, purpose: 'encrypt the managed secret' });
+  }
+  const preflight = await calls.preflightTarget({
+    target: targetLoc,
+    dbSubnetGroupName: target.dbSubnetGroupName,
+    vpcSecurityGroupIds: target.vpcSecurityGroupIds,
+    dbClusterParameterGroupName: target.dbClusterParameterGroupName,
+    dbParameterGroupName: target.dbParameterGroupName,
+    kmsKeys,
+    ...(crossAccount && snapshot?.encrypted && snapshot.kmsKeyId && target.accountId
+      ? {
+          sourceSnapshotKey: {
+            source: { ...sourceLoc, accountId: snapshot.accountId },
+            snapshotIdentifier: snapshot.identifier,
+            kmsKeyId: snapshot.kmsKeyId,
+            targetAccountId: target.accountId,
+          },
+        }
+      : {}),
+  });
+  problems.push(...preflight.problems);
+
+  // 5. What would be created.
+  plan.restore = {
+    ...(target.engineVersion ? { engineVersion: target.engineVersion } : {}),
+    ...(target.port !== undefined ? { port: target.port } : {}),
+    ...(target.dbSubnetGroupName ? { dbSubnetGroupName: target.dbSubnetGroupName } : {}),
+    ...(target.vpcSecurityGroupIds?.length ? { vpcSecurityGroupIds: target.vpcSecurityGroupIds } : {}),
+    ...(target.dbClusterParameterGroupName ? { dbClusterParameterGroupName: target.dbClusterParameterGroupName } : {}),
+    ...(target.kmsKeyId ? { kmsKeyId: target.kmsKeyId } : {}),
+    deletionProtection: target.deletionProtection,
+  };
+  plan.instances = {
+    ids: instanceIds(target.clusterId, target.instanceCount),
+    instanceClass: target.instanceClass,
+    ...(target.dbParameterGroupName ? { dbParameterGroupName: target.dbParameterGroupName } : {}),
+  };
+  plan.masterPassword = !mp
+    ? { mode: 'snapshot' }
+    : 'secretArn' in mp
+      ? { mode: 'secret', secretArn: mp.secretArn }
+      : { mode: 'managed', ...(mp.kmsKeyId ? { kmsKeyId: mp.kmsKeyId } : {}) };
+  if (request.database) plan.database = databaseSteps(request.database);
+
+  plan.ok = problems.length === 0;
+  return plan;
+}
+
+function snapshotFinding(err: unknown): { code: PlanProblem['code']; message: string } | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const code = SNAPSHOT_FINDINGS.get(err.cause.type ?? '');
+  return code ? { code, message: err.cause.message } : undefined;
+}
+
+function databaseSteps(db: NonNullable<NormalizedRestoreRequest['database']>): NonNullable<RestorePlan['database']> {
+  const steps: { step: string; detail: string }[] = [];
+  if (db.users.length > 0 || db.usersSecretArn) {
+    const users = db.users.map(
+      (u) => `${u.name ?? '(name from its secret)'} (${u.privileges?.join(', ') ?? u.role ?? 'read-write'})`
+    );
+    if (db.usersSecretArn) users.push('the application and read-only users of the users secret');
+    steps.push({ step: 'setup-users', detail: users.join('; ') });
+  }
+  if (db.sanitize.length > 0) {
+    steps.push({
+      step: 'sanitize-data',
+      detail: `${db.sanitize.length} script(s): ${db.sanitize.map((s) => s.name).join(', ')}`,
+    });
+  }
+  if (db.verify) {
+    steps.push({
+      step: 'verify-database',
+      detail: `built-in checks and ${db.verify.checks.length} check(s) of the request`,
+    });
+  }
+  return { taskQueue: db.taskQueue, steps };
+}

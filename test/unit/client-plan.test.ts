@@ -1,0 +1,230 @@
+/**
+ * `aurora-restore plan`: the human-readable plan (problems first), --json, exit codes, and how the command starts
+ * the planRestore workflow. The Temporal client is a recording double; the workflow itself is tested in
+ * test/workflow/plan-restore.test.ts.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { ClientConnection } from '../../src/client/connection';
+import { EXIT, main, USAGE } from '../../src/client/main';
+import { formatPlan, PLAN_WORKFLOW_TYPE } from '../../src/client/plan';
+import type { RestorePlan } from '../../src/domain/plan';
+
+const CLEAN: RestorePlan = {
+  ok: true,
+  problems: [],
+  operationId: 'plan-1',
+  target: { clusterId: 'orders-staging', region: 'us-west-2' },
+  snapshot: {
+    identifier: 'orders-prod-manual',
+    arn: 'arn:aws:rds:us-east-1:123456789012:cluster-snapshot:orders-prod-manual',
+    region: 'us-east-1',
+    accountId: '123456789012',
+    engine: 'aurora-postgresql',
+    engineVersion: '15.4',
+    status: 'available',
+    snapshotType: 'manual',
+    encrypted: true,
+    kmsKeyId: 'alias/aws/rds',
+  },
+  engine: 'aurora-postgresql',
+  share: { needed: false },
+  copy: {
+    needed: true,
+    reason: 'snapshot is in us-east-1, target in us-west-2',
+    identifier: 'orders-staging-copy-abc',
+    kmsKeyId: 'alias/aws/rds',
+    keep: false,
+  },
+  replace: {
+    existing: { identifier: 'orders-staging', status: 'available', deletionProtection: false, managedByPipeline: true },
+    allowed: true,
+    disablesDeletionProtection: false,
+  },
+  restore: { deletionProtection: false },
+  instances: { ids: ['orders-staging-1', 'orders-staging-2'], instanceClass: 'db.r6g.large' },
+  masterPassword: { mode: 'snapshot' },
+  database: { taskQueue: 'aurora-restore-db', steps: [{ step: 'sanitize-data', detail: '1 script(s): mask-emails' }] },
+};
+
+const WITH_PROBLEMS: RestorePlan = {
+  ...CLEAN,
+  ok: false,
+  problems: [
+    {
+      code: 'SubnetGroupNotFound',
+      field: 'target.dbSubnetGroupName',
+      message: 'DB subnet group "nope" does not exist in us-west-2: the restore would fail.',
+    },
+    { code: 'DeletionProtected', field: 'replace.disableDeletionProtection', message: 'Cluster has protection on.' },
+  ],
+  replace: {
+    existing: { identifier: 'orders-staging', status: 'available', deletionProtection: true, managedByPipeline: true },
+    allowed: false,
+    disablesDeletionProtection: false,
+  },
+};
+
+interface Started {
+  type: string;
+  options: { args: unknown[]; taskQueue: string; workflowId: string };
+}
+
+/** A connection whose client records the workflow it is asked to execute and answers with `plan`. */
+function fakeConnection(plan: RestorePlan, started: Started[]): ClientConnection {
+  const client = {
+    workflow: {
+      execute: async (type: string, options: Started['options']) => {
+        started.push({ type, options });
+        return plan;
+      },
+    },
+  };
+  return {
+    client,
+    namespace: 'default',
+    address: 'localhost:7233',
+    uiBaseUrl: 'http://localhost:8233',
+    close: async () => undefined,
+  } as unknown as ClientConnection;
+}
+
+async function run(argv: string[], connection?: ClientConnection) {
+  let stdout = '';
+  let stderr = '';
+  let connects = 0;
+  const code = await main(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: {},
+    now: () => new Date('2026-03-15T10:00:00.000Z'),
+    connect: async () => {
+      connects++;
+      if (!connection) throw new Error('this case must not connect');
+      return connection;
+    },
+  });
+  return { code, stdout, stderr, connects };
+}
+
+describe('aurora-restore plan (CLI)', () => {
+  let dir: string;
+  let validFile: string;
+  let invalidFile: string;
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'aurora-restore-plan-'));
+    validFile = path.join(dir, 'request.json');
+    await fs.writeFile(
+      validFile,
+      JSON.stringify({
+        source: { region: 'us-east-1', clusterId: 'orders-prod', selection: { strategy: 'latest' } },
+        target: { region: 'us-west-2', clusterId: 'orders-staging' },
+        copy: { kmsKeyId: 'alias/aws/rds' },
+      })
+    );
+    invalidFile = path.join(dir, 'invalid.yaml');
+    await fs.writeFile(invalidFile, 'source:\n  region: nowhere\n  snapshot: s1\ntarget:\n  region: us-west-2\n');
+  });
+
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the problems first, numbered with their field, then what the restore would do', () => {
+    const lines = formatPlan(WITH_PROBLEMS, 'request.json');
+    assert.equal(
+      lines[0],
+      'Plan for us-west-2/orders-staging: 2 problems found; the restore would fail. Nothing was changed.'
+    );
+    const problems = lines.indexOf('Problems:');
+    const would = lines.indexOf('What the restore would do:');
+    assert.ok(problems > 0 && would > problems, lines.join('\n'));
+    assert.equal(lines[problems + 1], '  1. target.dbSubnetGroupName [SubnetGroupNotFound]');
+    assert.match(lines[problems + 2], /^ {5}DB subnet group "nope" does not exist/);
+    assert.equal(lines[problems + 3], '  2. replace.disableDeletionProtection [DeletionProtected]');
+    const text = lines.join('\n');
+    assert.match(text, /deletion protection on, created by aurora-restore: yes\)\n\s+it would NOT be replaced/);
+    assert.doesNotMatch(text, /Start it with/);
+  });
+
+  it('prints a clean plan: snapshot, copy, replacement, instances, password, database steps and how to start', () => {
+    const text = formatPlan(CLEAN, 'request.json').join('\n');
+    assert.match(text, /^Plan for us-west-2\/orders-staging: no problems found\. Nothing was changed\./);
+    assert.doesNotMatch(text, /Problems:/);
+    assert.match(text, /Snapshot: +orders-prod-manual \(manual, available\), us-east-1, account 123456789012/);
+    assert.match(text, /aurora-postgresql 15\.4, encrypted with alias\/aws\/rds/);
+    assert.match(text, /Share: +not needed/);
+    assert.match(
+      text,
+      /Copy: +orders-staging-copy-abc in us-west-2 under KMS key alias\/aws\/rds \(snapshot is in us-east-1, target in us-west-2\); deleted after the restore/
+    );
+    assert.match(text, /Target: +orders-staging exists .*\n\s+it would be deleted and restored/);
+    assert.match(text, /Instances: +2 x db\.r6g\.large: orders-staging-1, orders-staging-2/);
+    assert.match(text, /Master password: kept from the snapshot/);
+    assert.match(
+      text,
+      /Database steps \(worker queue aurora-restore-db\):\n\s+- sanitize-data: 1 script\(s\): mask-emails/
+    );
+    assert.match(text, /Start it with: aurora-restore start request\.json$/);
+  });
+
+  it('runs planRestore under a plan id (not the restore lock) and exits 0 for a clean plan', async () => {
+    const started: Started[] = [];
+    const out = await run(['plan', validFile, '--task-queue', 'q1'], fakeConnection(CLEAN, started));
+    assert.equal(out.code, EXIT.OK, out.stderr);
+    assert.equal(started.length, 1);
+    assert.equal(started[0].type, PLAN_WORKFLOW_TYPE);
+    assert.equal(started[0].options.taskQueue, 'q1');
+    assert.match(started[0].options.workflowId, /^aurora-restore-plan\/us-west-2\/orders-staging\/\d+-[0-9a-f]{8}$/);
+    assert.deepEqual((started[0].options.args[0] as { target: unknown }).target, {
+      region: 'us-west-2',
+      clusterId: 'orders-staging',
+    });
+    assert.match(out.stdout, /no problems found/);
+  });
+
+  it('exits 3 when problems are found; --json prints the plan as one document', async () => {
+    const human = await run(['plan', validFile], fakeConnection(WITH_PROBLEMS, []));
+    assert.equal(human.code, EXIT.PROBLEMS);
+    assert.equal(EXIT.PROBLEMS, 3);
+    assert.match(human.stdout, /^Plan for us-west-2\/orders-staging: 2 problems found/);
+
+    const json = await run(['plan', validFile, '--json'], fakeConnection(WITH_PROBLEMS, []));
+    assert.equal(json.code, EXIT.PROBLEMS);
+    const doc = JSON.parse(json.stdout) as RestorePlan & { workflowId: string };
+    assert.equal(doc.ok, false);
+    assert.deepEqual(
+      doc.problems.map((p) => p.code),
+      ['SubnetGroupNotFound', 'DeletionProtected']
+    );
+    assert.match(doc.workflowId, /^aurora-restore-plan\//);
+  });
+
+  it('plans an invalid request without connecting: every validation problem, with its field', async () => {
+    const out = await run(['plan', invalidFile]);
+    assert.equal(out.code, EXIT.PROBLEMS);
+    assert.equal(out.connects, 0);
+    assert.match(out.stdout, /^Plan for the request: 2 problems found/);
+    assert.match(out.stdout, /1\. source\.region \[InvalidRequest\]\n\s+"nowhere" is not an AWS region code/);
+    assert.match(out.stdout, /2\. target\.clusterId \[InvalidRequest\]\n\s+is required/);
+
+    const json = await run(['plan', invalidFile, '--json']);
+    const doc = JSON.parse(json.stdout) as RestorePlan;
+    assert.deepEqual(
+      doc.problems.map((p) => p.field),
+      ['source.region', 'target.clusterId']
+    );
+  });
+
+  it('is listed in the usage, and refuses a missing file argument with exit 2', async () => {
+    assert.match(USAGE, /plan <file\|->/);
+    assert.match(USAGE, /3 +plan: problems found/);
+    const missing = await run(['plan']);
+    assert.equal(missing.code, EXIT.USAGE);
+    assert.match(missing.stderr, /plan: missing the request file/);
+  });
+});
