@@ -15,7 +15,13 @@ import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  assertMotoReachable,
+  dropAutomatedSnapshots,
+  motoClients,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 import { cliPath, temporalAddress } from '../support/servers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -66,6 +72,8 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
       clusterId: targetId,
       tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
     });
+    // Otherwise the restore over it collides with moto's leftover automated snapshot when run in the same minute.
+    await dropAutomatedSnapshots('us-west-2', targetId);
     const request: RestoreRequest = {
       source: { region: 'us-east-1', clusterId: sourceId, snapshot: `${sourceId}-snap` },
       target: { region: 'us-west-2', clusterId: targetId },

@@ -9,7 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { CreateDBClusterCommand, CreateDBClusterSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBClusterCommand,
+  CreateDBClusterSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -199,5 +205,20 @@ export async function seedSourceCluster(options: SeedSourceClusterOptions): Prom
     return seeded;
   } finally {
     rds.destroy();
+  }
+}
+
+/**
+ * Removes a cluster's automated snapshots from moto. Moto keeps `rds:<id>-<UTC minute>` after the cluster is
+ * deleted, so restoring the same id within that minute collides with it (AWS does not); tests that replace a
+ * cluster they seeded, with the production worker and no simulator, drop them as AWS would (sim/ does the same).
+ */
+export async function dropAutomatedSnapshots(region: string, clusterId: string): Promise<void> {
+  const { rds } = motoClients(region);
+  const out = await rds.send(
+    new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: clusterId, SnapshotType: 'automated' })
+  );
+  for (const s of out.DBClusterSnapshots ?? []) {
+    await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.DBClusterSnapshotIdentifier }));
   }
 }
