@@ -3,8 +3,6 @@
  * target's status as it changes and the final report. The batch is validated here first (every target's request,
  * names, order), so a bad file starts nothing.
  */
-import { parseArgs } from 'node:util';
-
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
@@ -69,26 +67,14 @@ export function formatBatchReport(report: BatchReport): string[] {
   ];
 }
 
-export async function batchCommand(args: string[], ctx: BatchCommandContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        detach: { type: 'boolean' },
-        'task-queue': { type: 'string' },
-        json: { type: 'boolean' },
-        debug: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new BatchFileError(`batch: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new BatchFileError('batch: give exactly one batch file (or - for stdin).');
+/** Starts the batch in `file` and follows it (options parsed by the CLI: `--detach`, `--task-queue`). */
+export async function batchCommand(
+  file: string,
+  values: { detach?: boolean; 'task-queue'?: string },
+  ctx: BatchCommandContext
+): Promise<number> {
   const taskQueue = values['task-queue'] ?? ctx.env.AURORA_RESTORE_TASK_QUEUE ?? TASK_QUEUE;
-  const loaded = await loadRequestFile(positionals[0], { readStdin: ctx.readStdin });
+  const loaded = await loadRequestFile(file, { readStdin: ctx.readStdin });
   const batch = loaded.request as BatchRestoreRequest;
   const now = ctx.now();
   try {

@@ -197,8 +197,14 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
         return await approvalCommand(command, rest, io, out, connect);
       case 'schedule':
         return await scheduleCommand(rest, { out, env: io.env, now: io.now, readStdin: io.readStdin, connect });
-      case 'batch':
-        return await batchCommand(rest, {
+      case 'batch': {
+        const { values, positionals } = parse(
+          'batch',
+          rest,
+          { detach: { type: 'boolean' }, 'task-queue': { type: 'string' } },
+          { min: 1, max: 1, names: 'the batch file (a .json/.yaml file, or - for stdin)' }
+        );
+        return await batchCommand(positionals[0], values, {
           out,
           progress: out.progress,
           env: io.env,
@@ -208,6 +214,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIo> = {}): Pr
           watchIntervalMs: io.watchIntervalMs,
           signal: io.signal,
         });
+      }
       default:
         throw new UsageError(
           `Unknown command "${command}". Commands: start, plan, status, list, cancel, approve, reject, expiry, schedule, batch, help.`

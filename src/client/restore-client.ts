@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import {
   ApplicationFailure,
   CancelledFailure,
@@ -392,13 +392,7 @@ export async function getRestoreStatus(
 ): Promise<RestoreStatusReport> {
   const workflowId = toWorkflowId(workflowIdOrTarget);
   const handle = client.workflow.getHandle<typeof auroraRestore>(workflowId, options.runId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(workflowId, workflowIdOrTarget);
-    throw err;
-  }
+  const description = await describeRestore(handle, workflowIdOrTarget);
   const report: RestoreStatusReport = {
     workflowId,
     runId: description.runId,
@@ -613,6 +607,16 @@ export interface CancelledRestore {
   progress?: RestoreProgress;
 }
 
+/** The restore's description; a restore that does not exist is a RestoreNotFoundError naming what was given. */
+async function describeRestore(handle: WorkflowHandle, asGiven: string): Promise<WorkflowExecutionDescription> {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(handle.workflowId, asGiven);
+    throw err;
+  }
+}
+
 /**
  * Requests cancellation of a running restore, with the reason recorded in the workflow history. The workflow stops
  * its current step and removes what this run created; it never touches what it did not create.
@@ -624,13 +628,7 @@ export async function cancelRestore(
   options: QueryOptions = {}
 ): Promise<CancelledRestore> {
   const workflowId = toWorkflowId(workflowIdOrTarget);
-  let description;
-  try {
-    description = await client.workflow.getHandle(workflowId).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(workflowId, workflowIdOrTarget);
-    throw err;
-  }
+  const description = await describeRestore(client.workflow.getHandle(workflowId), workflowIdOrTarget);
   if (description.status.name !== 'RUNNING') throw new RestoreNotRunningError(workflowId, description.status.name);
   const runId = description.runId;
   // The handle's cancel() has no reason; the service call records it in WorkflowExecutionCancelRequested.
@@ -681,13 +679,7 @@ export async function decideApproval(
   options: QueryOptions = {}
 ): Promise<ApprovalOutcome> {
   const workflowId = toWorkflowId(workflowIdOrTarget);
-  let description;
-  try {
-    description = await client.workflow.getHandle(workflowId).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(workflowId, workflowIdOrTarget);
-    throw err;
-  }
+  const description = await describeRestore(client.workflow.getHandle(workflowId), workflowIdOrTarget);
   if (description.status.name !== 'RUNNING') {
     throw new ApprovalRefusedError(
       workflowId,
