@@ -3,9 +3,7 @@
  * `temporal workflow update execute --name approve` command, and the restore then replaces the target in moto.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
@@ -23,16 +21,16 @@ import {
   uniqueName,
 } from '../support/moto';
 import { cliPath, temporalAddress } from '../support/servers';
+import { startWorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
 
-const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
 
 describe('end to end: approval with the Temporal CLI (dev server + worker process + moto)', function () {
   this.timeout(180_000);
   // Its own task queue: workers of other branches on the shared dev server must not pick these restores up.
   const taskQueue = uniqueName('approval-e2e');
-  let worker: ChildProcess;
-  let workerLog = '';
+  let worker: WorkerProcess;
   let client: Client;
   let connection: Connection;
 
@@ -40,26 +38,11 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
     await assertMotoReachable();
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
-    worker = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'WARN',
-        TEMPORAL_ADDRESS: temporalAddress(),
-        AURORA_RESTORE_TASK_QUEUE: taskQueue,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
-    worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
   });
 
   after(async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await worker?.stop();
     await connection?.close();
   });
 
@@ -89,7 +72,7 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
     for (;;) {
       const progress = await handle.query(progressQuery).catch(() => undefined);
       if (progress?.approval?.pending) break;
-      assert.ok(Date.now() < deadline, `no approval became pending\nworker:\n${workerLog}`);
+      assert.ok(Date.now() < deadline, `no approval became pending\nworker:\n${worker.log()}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const describe = await handle.describe();

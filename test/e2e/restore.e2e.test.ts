@@ -4,8 +4,7 @@
  * started the two documented ways: with our CLI, and with `temporal workflow start` and the README's JSON file.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +27,8 @@ import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFi
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { cliPath, temporalAddress } from '../support/servers';
+import { startWorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/nightly-staging-refresh.json');
@@ -36,8 +37,7 @@ const run = promisify(execFile);
 describe('end to end: dev server + worker process + moto', function () {
   this.timeout(180_000);
   const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as RestoreRequest;
-  let worker: ChildProcess;
-  let workerLog = '';
+  let worker: WorkerProcess;
   let client: Client;
   let connection: Connection;
 
@@ -46,21 +46,11 @@ describe('end to end: dev server + worker process + moto', function () {
     await seedExampleSource(example);
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
-    worker = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'WARN', TEMPORAL_ADDRESS: temporalAddress() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
-    worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+    worker = startWorkerProcess();
   });
 
   after(async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM'); // graceful shutdown path of the production worker
-      await exited;
-    }
+    await worker?.stop();
     await connection?.close();
   });
 
@@ -115,7 +105,7 @@ describe('end to end: dev server + worker process + moto', function () {
       stderr: (text) => (err += text),
       watchIntervalMs: 500,
     });
-    assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${workerLog}`);
+    assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${worker.log()}`);
     const all = out + err;
     assert.match(all, /wait-for-copy/);
     assert.match(all, /wait-for-instances/);
@@ -178,7 +168,7 @@ describe('end to end: dev server + worker process + moto', function () {
       stderr: (text) => (out += text),
       watchIntervalMs: 300,
     });
-    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${workerLog}`);
+    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
     assert.match(out, new RegExp(`Batch ${name} succeeded: 2 of 2 target\\(s\\) succeeded`));
     const report = await client.workflow.getHandle(`aurora-restore-batch/${name}`).result();
     const [app, auth] = (report as { targets: { name: string; startedAt: string; endedAt: string }[] }).targets;
@@ -238,7 +228,7 @@ describe('end to end: dev server + worker process + moto', function () {
       stderr: (text) => (out += text),
       watchIntervalMs: 500,
     });
-    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${workerLog}`);
+    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
     assert.match(out, new RegExp(`Users: +${reader} created \\(read-only\\)`));
     assert.match(out, /Sanitized: +mask: 1 statement\(s\), 2 row\(s\) changed/);
     assert.match(out, /✓ customers has at least 2 rows: 2 rows/);

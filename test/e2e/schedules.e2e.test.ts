@@ -5,8 +5,7 @@
  * `temporal schedule create` command is run as written.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,8 @@ import type { RestoreResult } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { cliPath, temporalAddress } from '../support/servers';
+import { startWorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/scheduled-staging-refresh.json');
@@ -34,8 +35,7 @@ const run = promisify(execFile);
 describe('schedules end to end: dev server + worker process + moto', function () {
   this.timeout(120_000);
   const taskQueue = uniqueName('schedules-e2e');
-  let worker: ChildProcess;
-  let workerLog = '';
+  let worker: WorkerProcess;
   let client: Client;
   let connection: Connection;
 
@@ -43,26 +43,11 @@ describe('schedules end to end: dev server + worker process + moto', function ()
     await assertMotoReachable();
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
-    worker = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'WARN',
-        TEMPORAL_ADDRESS: temporalAddress(),
-        AURORA_RESTORE_TASK_QUEUE: taskQueue,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (d: Buffer) => (workerLog += d.toString()));
-    worker.stderr?.on('data', (d: Buffer) => (workerLog += d.toString()));
+    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
   });
 
   after(async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await worker?.stop();
     await connection?.close();
   });
 
@@ -202,7 +187,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       assert.equal(entry?.lastRun?.workflowId, runId);
     } finally {
       const deleted = await cliJson(['schedule', 'delete', scheduleId]);
-      assert.equal(deleted.code, 0, `${deleted.stderr}\nworker:\n${workerLog}`);
+      assert.equal(deleted.code, 0, `${deleted.stderr}\nworker:\n${worker.log()}`);
     }
     const gone = await cliJson<{ error: { type: string; message: string } }>(['schedule', 'describe', scheduleId]);
     assert.equal(gone.code, 2);
