@@ -2,7 +2,7 @@
  * Reading SNS notifications in tests: an SQS queue subscribed to the topic receives the standard SNS envelope
  * (moto delivers synchronously inside Publish), which the helpers below receive and parse.
  */
-import { SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -11,6 +11,10 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+
+import type { RestoreEvent } from '../../src/activities/types';
+
+import { motoClients, uniqueName } from './moto';
 
 export interface TestQueue {
   url: string;
@@ -99,4 +103,26 @@ export async function receiveNotifications(
     }
   }
   return received;
+}
+
+/** An SNS topic for restore notifications, with an SQS queue subscribed to it that `read` drains and parses. */
+export interface RestoreEventTopic {
+  topicArn: string;
+  read: (waitSeconds?: number) => Promise<RestoreEvent[]>;
+}
+
+/** Creates a fresh topic and subscribed queue in `region` of moto (names made unique from `prefix`). */
+export async function restoreEventTopic(region: string, prefix = 'aurora-restore-events'): Promise<RestoreEventTopic> {
+  const { sns, sqs } = motoClients(region);
+  const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName(prefix) }));
+  const queue = await createQueue(sqs, uniqueName(prefix));
+  const topicArn = topic.TopicArn ?? '';
+  await subscribeQueue(sns, topicArn, queue);
+  return {
+    topicArn,
+    read: async (waitSeconds = 1) =>
+      (await receiveNotifications(sqs, queue, { max: 10, waitSeconds })).map(
+        (n) => JSON.parse(n.envelope.Message) as RestoreEvent
+      ),
+  };
 }

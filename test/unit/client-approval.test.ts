@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 
-import { TemporalConnectionError } from '../../src/client/connection';
 import { formatApproval, formatProgressEvent, formatRecovery } from '../../src/client/format';
-import { EXIT, main, USAGE } from '../../src/client/main';
+import { EXIT, USAGE } from '../../src/client/main';
 import { diffProgress } from '../../src/client/restore-client';
 import type { ApprovalState, RestoreProgress } from '../../src/workflows/messages';
+import { runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let connects = 0;
-  const code = await main(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { USER: 'ops' },
-    now: () => new Date('2026-03-15T10:00:00.000Z'),
-    connect: async () => {
-      connects++;
-      throw new TemporalConnectionError('Could not connect to Temporal at localhost:1 (namespace "default"): refused.');
-    },
-  });
-  return { code, stdout, stderr, connects };
-}
+const run = (argv: string[]) => runCli(argv, { env: { USER: 'ops' }, now: () => new Date('2026-03-15T10:00:00.000Z') });
 
 const PENDING: ApprovalState = {
   replaces: { clusterId: 'orders-staging', region: 'us-west-2', status: 'available' },

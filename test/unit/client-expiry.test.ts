@@ -4,27 +4,13 @@
  */
 import assert from 'node:assert/strict';
 
-import { TemporalConnectionError } from '../../src/client/connection';
 import { formatExpiry, resolveExpiryTarget } from '../../src/client/expiry-client';
-import { EXIT, main } from '../../src/client/main';
+import { EXIT } from '../../src/client/main';
 import type { ExpiryView } from '../../src/domain/expiry';
+import { runCli } from '../support/cli';
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let connects = 0;
-  const code = await main(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { USER: 'alice' },
-    now: () => new Date('2026-11-27T00:00:00.000Z'),
-    connect: async () => {
-      connects++;
-      throw new TemporalConnectionError('Could not connect to Temporal at localhost:1 (namespace "default"): refused.');
-    },
-  });
-  return { code, stdout, stderr, connects };
-}
+const run = (argv: string[]) =>
+  runCli(argv, { env: { USER: 'alice' }, now: () => new Date('2026-11-27T00:00:00.000Z') });
 
 describe('client CLI: expiry commands (no server needed)', () => {
   it('refuses bad subcommands, arguments and values before connecting', async () => {

@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand } from '@aws-sdk/client-rds';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -25,7 +24,7 @@ import { approveUpdate, progressQuery, rejectUpdate, SA_STEP } from '../../src/w
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
-import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
+import { restoreEventTopic } from '../support/sqs';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -77,23 +76,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     };
   }
 
-  async function notificationTopic(): Promise<{
-    topicArn: string;
-    read: (waitSeconds?: number) => Promise<RestoreEvent[]>;
-  }> {
-    const { sns, sqs } = motoClients(TARGET_REGION);
-    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('aurora-restore-events') }));
-    const queue = await createQueue(sqs, uniqueName('events'));
-    const topicArn = topic.TopicArn ?? '';
-    await subscribeQueue(sns, topicArn, queue);
-    return {
-      topicArn,
-      read: async (waitSeconds = 1) =>
-        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds })).map(
-          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
-        ),
-    };
-  }
+  const notificationTopic = () => restoreEventTopic(TARGET_REGION);
 
   async function clusterStatus(clusterId: string): Promise<string | undefined> {
     try {

@@ -7,14 +7,12 @@ import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 
-import type { RestoreEvent } from '../../src/activities/types';
 import { restoreWorkflowId } from '../../src/domain/naming';
 import type { DatabaseSpec, RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
@@ -24,7 +22,7 @@ import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFi
 import type { TestEngine } from '../support/databases';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
-import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
+import { restoreEventTopic } from '../support/sqs';
 import { createDatabaseWorker, createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -114,20 +112,7 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
     );
   }
 
-  /** An SNS topic in the restore's region, subscribed by an SQS queue the test reads. */
-  async function notificationTopic(): Promise<{ topicArn: string; read: () => Promise<RestoreEvent[]> }> {
-    const { sns, sqs } = motoClients(REGION);
-    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('aurora-restore-db-events') }));
-    const queue = await createQueue(sqs, uniqueName('db-events'));
-    await subscribeQueue(sns, topic.TopicArn ?? '', queue);
-    return {
-      topicArn: topic.TopicArn ?? '',
-      read: async () =>
-        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds: 1 })).map(
-          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
-        ),
-    };
-  }
+  const notificationTopic = () => restoreEventTopic(REGION, 'aurora-restore-db-events');
 
   it('sets up users, sanitizes and verifies a restored Aurora PostgreSQL cluster', async () => {
     const { request, database } = await seed('aurora-postgresql');

@@ -7,13 +7,11 @@
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import type { RestoreEvent } from '../../src/activities/types';
 import { main } from '../../src/client/main';
 import type { ExpiryView } from '../../src/domain/expiry';
 import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
@@ -32,7 +30,7 @@ import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { cliPath } from '../support/servers';
-import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
+import { restoreEventTopic } from '../support/sqs';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -127,20 +125,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     await recordHistory(name, handle);
   }
 
-  async function notificationTopic(): Promise<{ topicArn: string; read: () => Promise<RestoreEvent[]> }> {
-    const { sns, sqs } = motoClients(REGION);
-    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('expiry-events') }));
-    const queue = await createQueue(sqs, uniqueName('expiry-events'));
-    const topicArn = topic.TopicArn ?? '';
-    await subscribeQueue(sns, topicArn, queue);
-    return {
-      topicArn,
-      read: async () =>
-        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds: 1 })).map(
-          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
-        ),
-    };
-  }
+  const notificationTopic = () => restoreEventTopic(REGION, 'expiry-events');
 
   /** The update's rejection: an InvalidExpiryChange failure whose message matches `pattern`. */
   async function rejected(update: Promise<unknown>, pattern: RegExp): Promise<void> {

@@ -11,14 +11,12 @@ import {
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterCommand,
 } from '@aws-sdk/client-rds';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import type { RestoreEvent } from '../../src/activities/types';
 import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
@@ -34,7 +32,7 @@ import {
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
-import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
+import { restoreEventTopic } from '../support/sqs';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -367,20 +365,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.deepEqual(await snapshotsNamed(targetId), []);
   });
 
-  async function notificationTopic(): Promise<{ topicArn: string; read: () => Promise<RestoreEvent[]> }> {
-    const { sns, sqs } = motoClients(TARGET_REGION);
-    const topic = await sns.send(new CreateTopicCommand({ Name: uniqueName('aurora-restore-events') }));
-    const queue = await createQueue(sqs, uniqueName('events'));
-    const topicArn = topic.TopicArn ?? '';
-    await subscribeQueue(sns, topicArn, queue);
-    return {
-      topicArn,
-      read: async () =>
-        (await receiveNotifications(sqs, queue, { max: 10, waitSeconds: 1 })).map(
-          (n) => JSON.parse(n.envelope.Message) as RestoreEvent
-        ),
-    };
-  }
+  const notificationTopic = () => restoreEventTopic(TARGET_REGION);
 
   it('notifies start and success with endpoints and per-step timings, and failure with the failed step', async () => {
     const topic = await notificationTopic();
