@@ -34,6 +34,12 @@ PG_BIN=""
 for dir in /usr/lib/postgresql/*/bin; do [[ -x "$dir/postgres" ]] && PG_BIN="$dir"; done
 TLS_DIR="$RUN/db-tls"
 DB_MASTER_USER=dbmaster
+# PostgreSQL runs as the `postgres` user when we are root; a checkout it cannot enter (e.g. under a 0700 mktemp
+# directory) gets its data directory under /tmp instead, one per checkout.
+PG_DATA="$RUN/postgres"
+if [[ $EUID -eq 0 ]] && ! runuser -u postgres -- test -x "$RUN" 2>/dev/null; then
+  PG_DATA="/tmp/aurora-restore-postgres-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+fi
 # Name=Type; must match RESTORE_SEARCH_ATTRIBUTES in src/workflows/messages.ts.
 SEARCH_ATTRIBUTES=(AuroraRestoreTarget=Keyword AuroraRestoreSource=Keyword AuroraRestoreStep=Keyword
   AuroraRestoreStatus=Keyword AuroraRestoreExpiresAt=Datetime)
@@ -128,6 +134,8 @@ as_db_user() {
 make_db_tls() {
   [[ -s "$TLS_DIR/server.pem" && -s "$TLS_DIR/master-password" ]] && return
   command -v openssl >/dev/null || die "openssl not found (Debian: apt-get install openssl)"
+  # New credentials: a PostgreSQL data directory left from earlier ones (possibly under /tmp) is stale.
+  rm -rf "$PG_DATA"
   mkdir -p "$TLS_DIR"
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=aurora-restore local test CA" \
     -keyout "$TLS_DIR/ca-key.pem" -out "$TLS_DIR/ca.pem" 2>/dev/null
@@ -141,7 +149,7 @@ make_db_tls() {
 }
 
 init_postgres() {
-  local data="$RUN/postgres"
+  local data="$PG_DATA"
   [[ -n "$PG_BIN" ]] || die "PostgreSQL server not found in /usr/lib/postgresql/*/bin; run scripts/install.sh"
   make_db_tls
   [[ -s "$data/PG_VERSION" ]] && return
@@ -205,8 +213,8 @@ launch() {
       init_postgres
       local runas=()
       [[ $EUID -eq 0 ]] && runas=(runuser -u postgres --)
-      cmd=("${runas[@]}" "$PG_BIN/postgres" -D "$RUN/postgres" -p "$PG_PORT" -c listen_addresses=127.0.0.1
-        -c unix_socket_directories="$RUN/postgres" -c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server-key.pem
+      cmd=("${runas[@]}" "$PG_BIN/postgres" -D "$PG_DATA" -p "$PG_PORT" -c listen_addresses=127.0.0.1
+        -c unix_socket_directories="$PG_DATA" -c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server-key.pem
         -c fsync=off -c max_connections=50)
       ;;
     mariadb)
