@@ -39,14 +39,14 @@ import type { Credentials } from './moto-clients';
 import { RdsBehaviour } from './rds-behaviour';
 import type { HandlerResult, RdsCall } from './rds-behaviour';
 import { Timeline } from './timeline';
-import type { ForcedStatus } from './timeline';
+import type { Activity, ForcedStatus, Operation, ResourceKind } from './timeline';
 import { resolveTimings } from './timings';
 import type { SimTimings } from './timings';
 
 export { DEFAULT_SIM_TIMINGS, scaled } from './timings';
 export type { SimTimings } from './timings';
 export type { FaultHandle, FaultSpec } from './faults';
-export type { ForcedStatus, ResourceKind } from './timeline';
+export type { Activity, ForcedStatus, Operation, ResourceKind } from './timeline';
 
 export interface AwsSimulatorOptions {
   /** AWS time in ms; may be async (the Temporal test server's clock is). */
@@ -121,6 +121,22 @@ export class AwsSimulator {
    */
   async forceStatus(spec: ForcedStatus): Promise<void> {
     this.timeline.force(spec, await this.now());
+  }
+
+  /**
+   * The simulated operations started so far (copies, restores, creates, deletes), with their AWS-time start and
+   * planned end: lets a test check, e.g., that copies into one Region never overlapped.
+   */
+  operations(filter: { kind?: ResourceKind; op?: Operation; region?: string } = {}): Activity[] {
+    return this.timeline
+      .started()
+      .filter(
+        (a) =>
+          (!filter.kind || a.kind === filter.kind) &&
+          (!filter.op || a.op === filter.op) &&
+          (!filter.region || a.region === filter.region)
+      )
+      .map((a) => ({ ...a }));
   }
 
   /** Attempts that reached the simulator (faulted ones included, the simulator's own calls excluded). */

@@ -16,7 +16,8 @@
  *  - forceStatus: terminal or odd statuses moto never produces, reported in place of the simulated one.
  * State rules AWS enforces and moto cannot (it never sees a resource in progress), raised as the SDK's own
  * exception classes: restoring from or copying a snapshot that is not `available`
- * (InvalidDBClusterSnapshotStateFault); restoring or creating a cluster whose identifier exists or is still being
+ * (InvalidDBClusterSnapshotStateFault); a sixth concurrent copy into one account and Region
+ * (SnapshotQuotaExceededFault); restoring or creating a cluster whose identifier exists or is still being
  * deleted (DBClusterAlreadyExistsFault, which moto never raises: it silently replaces the cluster); adding an
  * instance to, modifying or deleting a cluster that is being deleted, or modifying one that is still `creating`
  * (InvalidDBClusterStateFault); deleting an instance twice (InvalidDBInstanceStateFault); ModifyDBCluster of an
@@ -58,6 +59,9 @@ import type { InternalClients } from './moto-clients';
 import { copyPercent, progressOf } from './timeline';
 import type { Activity, ResourceKind, ResourceRef, Timeline } from './timeline';
 import type { SimTimings } from './timings';
+
+/** Concurrent snapshot copies RDS runs per destination account and Region; one more is refused (peers.md). */
+export const SNAPSHOT_COPY_QUOTA = 5;
 
 /** The members of RDS command inputs the simulator reads (inputs arrive untyped from the middleware). */
 export interface RdsInput {
@@ -168,6 +172,12 @@ export class RdsBehaviour {
         message: `Snapshot ${source.id} is in ${sourceStatus} state; only an available snapshot can be copied.`,
       });
     }
+    const copying = this.timeline.inProgress('snapshot', 'copy', account, call.region, call.now).length;
+    if (copying >= SNAPSHOT_COPY_QUOTA) {
+      throw simError('rds', 'SnapshotQuotaExceededFault', {
+        message: `${copying} snapshot copies are already in progress in ${call.region}; the quota is ${SNAPSHOT_COPY_QUOTA} concurrent copies per Region.`,
+      });
+    }
     const sourceArn = arn ? sourceParam : `arn:aws:rds:${call.region}:${account}:cluster-snapshot:${sourceParam}`;
     let result: HandlerResult;
     let overrides: Record<string, unknown> = { SourceDBClusterSnapshotArn: sourceArn };
@@ -235,7 +245,7 @@ export class RdsBehaviour {
     const result = await next();
     const id = identifierOf(call.input.DBClusterSnapshotIdentifier ?? '');
     // Deleting a snapshot that is still being copied is how AWS cancels a copy: its simulated copy ends here.
-    this.timeline.remove({ kind: 'snapshot', account: await call.account(), region: call.region, id });
+    this.timeline.remove({ kind: 'snapshot', account: await call.account(), region: call.region, id }, call.now);
     return result;
   }
 

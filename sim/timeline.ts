@@ -97,18 +97,28 @@ export function keyOf(ref: ResourceRef): string {
 export class Timeline {
   private activities = new Map<string, Activity>();
   private forced: (ForcedStatus & { registeredAt: number })[] = [];
+  private log: Activity[] = [];
 
   /** Starts (or replaces) the simulated operation of a resource. */
   start(activity: Activity): Activity {
     this.activities.set(keyOf(activity), activity);
+    this.log.push(activity);
     return activity;
+  }
+
+  /** Every operation started so far, in order, with its end (planned, or when it was cut short by `remove`). */
+  started(): readonly Activity[] {
+    return this.log;
   }
 
   get(ref: ResourceRef): Activity | undefined {
     return this.activities.get(keyOf(ref));
   }
 
-  remove(ref: ResourceRef): void {
+  /** Forgets the resource's operation; given `now`, an operation still running then is logged as ended there. */
+  remove(ref: ResourceRef, now?: number): void {
+    const activity = this.get(ref);
+    if (activity && now !== undefined && now < activity.endMs) activity.endMs = Math.max(activity.startMs, now);
     this.activities.delete(keyOf(ref));
   }
 
@@ -120,10 +130,15 @@ export class Timeline {
 
   /** Every deletion of `kind` in progress at `now` in an account and region. */
   allDeleting(kind: ResourceKind, account: string, region: string, now: number): Activity[] {
+    return this.inProgress(kind, 'delete', account, region, now);
+  }
+
+  /** Every operation `op` on resources of `kind` still in progress at `now` in an account and region. */
+  inProgress(kind: ResourceKind, op: Operation, account: string, region: string, now: number): Activity[] {
     const out: Activity[] = [];
     for (const activity of this.activities.values()) {
       if (activity.kind !== kind || activity.account !== account || activity.region !== region) continue;
-      if (activity.op === 'delete' && !progressOf(activity, now).done) out.push(activity);
+      if (activity.op === op && !progressOf(activity, now).done) out.push(activity);
     }
     return out;
   }
@@ -152,5 +167,6 @@ export class Timeline {
   clear(): void {
     this.activities.clear();
     this.forced = [];
+    this.log = [];
   }
 }

@@ -14,6 +14,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
+import { applyCallBudget } from './call-budget';
+import type { CallBudget } from './call-budget';
 import type { AwsLocation } from './types';
 
 export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3' | 'ec2' | 'kms';
@@ -43,12 +45,14 @@ export interface AwsClientFactoryOptions {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   clientConfig?: Record<string, any>;
+  /** The fleet-wide RDS call budget (call-budget.ts): every RDS request attempt waits for a token of it. */
+  rdsCallBudget?: CallBudget;
   /** Called once for every new client, before first use: the hook for middleware (simulation, tracing). */
   decorate?: (client: AwsClient, loc: AwsLocation, service: AwsServiceName) => void;
 }
 
 export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): AwsClientFactory {
-  const { clientConfig = {}, decorate } = options;
+  const { clientConfig = {}, decorate, rdsCallBudget } = options;
   const cache = new Map<string, AwsClient>();
   let destroyed = false;
 
@@ -74,6 +78,8 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
     if (cached) return cached as C;
     const credentials = credentialsFor(loc);
     const client = build({ ...clientConfig, region: loc.region, ...(credentials ? { credentials } : {}) });
+    // The budget first: added before `decorate`, it also paces attempts that a simulator later fails.
+    if (service === 'rds' && rdsCallBudget) applyCallBudget(client, rdsCallBudget, loc);
     decorate?.(client, loc, service);
     cache.set(key, client);
     return client;

@@ -15,6 +15,8 @@ export interface ActivityDeps {
   clients: AwsClientFactory;
   /** How wait activities report status changes; default: signal the activity's own workflow (`getClient()`). */
   reportObservation?: ObservationReporter;
+  /** Snapshot copies allowed at once per destination account and region (default: the RDS quota, 5). */
+  maxConcurrentCopies?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {

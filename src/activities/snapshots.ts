@@ -19,7 +19,7 @@ import type { DBClusterSnapshot, DescribeDBClusterSnapshotsCommandInput, RDSClie
 import { cancellationSignal, log } from '@temporalio/activity';
 
 import { classifySnapshotStatus, statusHint } from '../domain/aws-status';
-import { isCreatedByOperation, TAG_OPERATION_ID } from '../domain/naming';
+import { isCreatedByOperation, TAG_COPY_REQUESTED_AT, TAG_OPERATION_ID } from '../domain/naming';
 import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '../domain/snapshot-selection';
 
 import type { AwsClientFactory } from './aws-clients';
@@ -41,7 +41,15 @@ import type {
 export interface SnapshotActivityDeps {
   clients: AwsClientFactory;
   reportObservation?: ObservationReporter;
+  /** Snapshot copies allowed at once per destination account and region; default DEFAULT_COPY_SLOTS. */
+  maxConcurrentCopies?: number;
 }
+
+/** RDS runs at most 5 snapshot copies at once per destination region (peers.md, "Quotas"). */
+export const DEFAULT_COPY_SLOTS = 5;
+
+/** Statuses of a snapshot that is still being made; for a copy (it names its source), a copy slot in use. */
+const IN_PROGRESS = new Set(['creating', 'copying', 'pending']);
 
 /**
  * How long a copy we started may stay invisible to DescribeDBClusterSnapshots before we call it lost. RDS is
@@ -153,6 +161,23 @@ async function listSnapshots(
     throw toActivityFailure(err, context);
   }
   return all;
+}
+
+/**
+ * The copies in progress in the caller's account and region, in the order they hold the copy slots: manual
+ * snapshots being copied (status `copying`, or still `creating` while naming a source snapshot). Every copy counts,
+ * ours or not, since the RDS quota is per account. Copies without our request time (someone else's) come first:
+ * they were running before we looked. Ours follow by request time, then identifier, so racing workers agree.
+ */
+async function copiesInProgress(rds: RDSClient, context: string): Promise<string[]> {
+  const manual = await listSnapshots(rds, { SnapshotType: 'manual' }, context);
+  const requestedAt = (s: DBClusterSnapshot) =>
+    Date.parse(tagsOf(s.TagList).find((t) => t.Key === TAG_COPY_REQUESTED_AT)?.Value ?? '') || 0;
+  return manual
+    .filter((s) => s.Status === 'copying' || (IN_PROGRESS.has(s.Status ?? '') && !!s.SourceDBClusterSnapshotArn))
+    .map((s) => ({ id: s.DBClusterSnapshotIdentifier ?? '', at: requestedAt(s) }))
+    .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((c) => c.id);
 }
 
 /** Snapshots other accounts shared with the caller in this region (manual only: automated ones cannot be shared). */
@@ -433,26 +458,64 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
 
       const existing = await describeSnapshot(rds, id, context);
       if (existing) return adoptOrRefuse(existing);
+      // Wait for a copy slot rather than ask RDS for a copy it would refuse (the workflow polls this activity).
+      const slots = deps.maxConcurrentCopies ?? DEFAULT_COPY_SLOTS;
+      const running = await copiesInProgress(rds, context);
+      if (running.length >= slots)
+        await waitForCopySlot(id, loc, running, `the limit is ${slots}`, deps.reportObservation);
+      let arn: string;
       try {
+        const requestedAt = { Key: TAG_COPY_REQUESTED_AT, Value: new Date().toISOString() };
         const out = await rds.send(
           new CopyDBClusterSnapshotCommand({
             SourceDBClusterSnapshotIdentifier: sourceSnapshotArn,
             TargetDBClusterSnapshotIdentifier: id,
             ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
-            Tags: input.tags,
+            Tags: [...input.tags.filter((t) => t.Key !== TAG_COPY_REQUESTED_AT), requestedAt],
             CopyTags: false,
           })
         );
-        log.info('Started the snapshot copy', { copy: id, region: loc.region, source: sourceSnapshotArn, operationId });
-        return { identifier: id, arn: out.DBClusterSnapshot?.DBClusterSnapshotArn ?? '', adopted: false };
+        arn = out.DBClusterSnapshot?.DBClusterSnapshotArn ?? '';
       } catch (err) {
         if (isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault')) {
           // Lost a race with an earlier attempt (or another actor): adopt only if it is ours.
           const raced = await describeSnapshot(rds, id, context);
           if (raced) return adoptOrRefuse(raced);
         }
+        if (isAwsError(err, 'SnapshotQuotaExceededFault')) {
+          // Another worker (or someone else) took the last slot since we counted: wait like for any slot. With no
+          // copy in progress the account is out of manual snapshots, which waiting cannot fix.
+          const busy = await copiesInProgress(rds, context);
+          if (busy.length > 0)
+            await waitForCopySlot(id, loc, busy, 'RDS refused one more copy', deps.reportObservation);
+        }
         throw toActivityFailure(err, context);
       }
+      // Another worker may have counted the same free slot at the same time. Every racer sees the same order of the
+      // copies in progress; those past the limit cancel their own copy (deleting a copy in progress cancels it) and
+      // wait like anyone else.
+      const after = await copiesInProgress(rds, context);
+      if (after.indexOf(id) >= slots) {
+        try {
+          await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
+        } catch (err) {
+          if (!isAwsError(err, 'DBClusterSnapshotNotFoundFault')) throw toActivityFailure(err, context);
+        }
+        log.info('Cancelled a snapshot copy started in the same moment as others: over the copy slot limit', {
+          copy: id,
+          region: loc.region,
+          operationId,
+        });
+        await waitForCopySlot(
+          id,
+          loc,
+          after.filter((c) => c !== id),
+          `the limit is ${slots} (another copy took the last slot at the same moment)`,
+          deps.reportObservation
+        );
+      }
+      log.info('Started the snapshot copy', { copy: id, region: loc.region, source: sourceSnapshotArn, operationId });
+      return { identifier: id, arn, adopted: false };
     },
 
     /** One status check of the copy per attempt (infrequent polling); returns it once `available`. */
@@ -520,6 +583,28 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
       return { deleted: true };
     },
   };
+}
+
+/**
+ * Ends this attempt of `startSnapshotCopy` as "not ready": the workflow retries it every poll interval until a slot
+ * frees up or the copy timeout passes. The progress query shows `waiting-for-copy-slot`.
+ */
+async function waitForCopySlot(
+  id: string,
+  loc: AwsLocation,
+  running: string[],
+  why: string,
+  report?: ObservationReporter
+): Promise<never> {
+  const obs = observation('snapshot-copy', id, 'waiting-for-copy-slot');
+  await reportObservation(obs, report);
+  const shown = running.slice(0, 5).join(', ') + (running.length > 5 ? ', ...' : '');
+  return notReady(
+    obs,
+    `Waiting for a snapshot copy slot in ${loc.region}${loc.accountId ? ` of account ${loc.accountId}` : ''}: ` +
+      `${running.length} cop${running.length === 1 ? 'y is' : 'ies are'} in progress (${shown}) and ${why}. ` +
+      `The copy ${id} starts when one finishes.`
+  );
 }
 
 /**

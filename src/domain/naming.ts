@@ -11,6 +11,8 @@ export const TAG_MANAGED_BY_VALUE = 'aurora-restore';
 export const TAG_OPERATION_ID = 'aurora-restore:operation-id';
 export const TAG_SOURCE_SNAPSHOT = 'aurora-restore:source-snapshot';
 export const TAG_ROLE = 'aurora-restore:role';
+/** On snapshot copies: when the copy was requested (ISO 8601), which orders racing copies for the copy slots. */
+export const TAG_COPY_REQUESTED_AT = 'aurora-restore:copy-requested-at';
 
 export const WORKFLOW_ID_PREFIX = 'aurora-restore';
 export const EXPIRY_WORKFLOW_ID_PREFIX = 'aurora-restore-expiry';

@@ -13,6 +13,10 @@ export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN'
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 20;
 /** Upper bound for concurrent activities: far above what one worker's RDS API budget allows. */
 export const MAX_CONCURRENT_ACTIVITIES_LIMIT = 1000;
+/** Fleet-wide RDS calls per second per account and region when AURORA_RESTORE_RDS_CALLS_PER_SECOND is unset. */
+export const DEFAULT_RDS_CALLS_PER_SECOND = 10;
+/** Concurrent snapshot copies per destination account and region: the RDS quota (peers.md, "Quotas"). */
+export const DEFAULT_MAX_CONCURRENT_COPIES = 5;
 /** Running activities get this long to finish when the worker stops (the SDK default, 0, cancels them at once). */
 export const SHUTDOWN_GRACE_TIME = '30s';
 
@@ -28,6 +32,8 @@ export const WORKER_ENV = {
   roles: 'AURORA_RESTORE_WORKER_ROLES',
   maxConcurrentActivities: 'AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES',
   maxActivitiesPerSecond: 'AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND',
+  rdsCallsPerSecond: 'AURORA_RESTORE_RDS_CALLS_PER_SECOND',
+  maxConcurrentCopies: 'AURORA_RESTORE_MAX_CONCURRENT_COPIES',
   skipSearchAttributeCheck: 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK',
   logLevel: 'LOG_LEVEL',
 } as const;
@@ -46,6 +52,10 @@ export interface WorkerConfig {
   maxConcurrentActivityTaskExecutions: number;
   /** Server-side limit for the whole task queue (all workers); undefined = no limit. */
   maxTaskQueueActivitiesPerSecond?: number;
+  /** RDS calls per second per account and region for all restore workers together (their shares add up to it). */
+  rdsCallsPerSecond: number;
+  /** Snapshot copies this pipeline lets run at once per destination account and region (all copies count). */
+  maxConcurrentCopies: number;
   skipSearchAttributeCheck: boolean;
   shutdownGraceTime: string;
 }
@@ -96,6 +106,20 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     hint: 'a positive number of activities per second for the whole task queue, e.g. 5 or 0.5 (unset = no limit)',
   });
 
+  const rdsCallsPerSecond = readNumber(env, WORKER_ENV.rdsCallsPerSecond, problems, {
+    integer: false,
+    min: Number.MIN_VALUE,
+    max: 10_000,
+    hint: `a positive number of RDS calls per second per account and region, shared by all restore workers (default ${DEFAULT_RDS_CALLS_PER_SECOND})`,
+  });
+
+  const maxConcurrentCopies = readNumber(env, WORKER_ENV.maxConcurrentCopies, problems, {
+    integer: true,
+    min: 1,
+    max: 100,
+    hint: `a whole number of snapshot copies per destination region from 1 to 100 (default ${DEFAULT_MAX_CONCURRENT_COPIES}, the RDS quota; raise it only with the quota)`,
+  });
+
   const skipSearchAttributeCheck = readFlag(env, WORKER_ENV.skipSearchAttributeCheck, problems);
   const roles = readRoles(env, problems);
 
@@ -106,6 +130,8 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     logLevel,
     maxConcurrentActivityTaskExecutions: maxConcurrent ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxTaskQueueActivitiesPerSecond: perSecond,
+    rdsCallsPerSecond: rdsCallsPerSecond ?? DEFAULT_RDS_CALLS_PER_SECOND,
+    maxConcurrentCopies: maxConcurrentCopies ?? DEFAULT_MAX_CONCURRENT_COPIES,
     skipSearchAttributeCheck,
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
   };

@@ -14,11 +14,14 @@ import type { Logger, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createAwsClientFactory } from '../activities';
 import type { AwsClientFactoryOptions } from '../activities/aws-clients';
+import { CallBudget } from '../activities/call-budget';
 import { createDatabaseActivities } from '../activities/database';
 import { DB_TASK_QUEUE } from '../workflows/messages';
 
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
 import type { WorkerConfig } from './config';
+import { countActivityWorkers, watchFleet } from './fleet';
+import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
 
 /** gRPC status codes the startup checks explain. */
@@ -114,7 +117,9 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
     );
   }
 
-  const clients = createAwsClientFactory(options.awsClients);
+  const rdsCallBudget = new CallBudget(config.rdsCallsPerSecond);
+  const clients = createAwsClientFactory({ ...options.awsClients, rdsCallBudget });
+  let fleet: FleetWatch | undefined;
   try {
     const workers: Worker[] = [];
     if (config.roles.includes('restore')) {
@@ -124,20 +129,19 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
         await verifySearchAttributes(connection, namespace);
       }
       const source = workflowSource();
-      workers.push(
-        await Worker.create({
-          connection,
-          namespace,
-          taskQueue: config.taskQueue,
-          ...source,
-          activities: createActivities({ clients }),
-          shutdownGraceTime: config.shutdownGraceTime,
-          maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
-          ...(config.maxTaskQueueActivitiesPerSecond !== undefined
-            ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
-            : {}),
-        })
-      );
+      const restoreWorker = await Worker.create({
+        connection,
+        namespace,
+        taskQueue: config.taskQueue,
+        ...source,
+        activities: createActivities({ clients, maxConcurrentCopies: config.maxConcurrentCopies }),
+        shutdownGraceTime: config.shutdownGraceTime,
+        maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+        ...(config.maxTaskQueueActivitiesPerSecond !== undefined
+          ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
+          : {}),
+      });
+      workers.push(restoreWorker);
       logger.info('Restore worker started', {
         address,
         namespace,
@@ -145,6 +149,22 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
         workflowCode: source.workflowBundle ? 'prebuilt bundle' : 'bundled at startup (development)',
         maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
         maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond ?? 'unlimited',
+        rdsCallsPerSecond: config.rdsCallsPerSecond,
+        maxConcurrentCopies: config.maxConcurrentCopies,
+      });
+      // The RDS call budget is shared by every worker polling this task queue: recount them now and then.
+      const self = restoreWorker.options.identity;
+      fleet = watchFleet(rdsCallBudget, () => countActivityWorkers(connection, namespace, config.taskQueue, self), {
+        onChange: (restoreWorkers) =>
+          logger.info('RDS call budget shared anew', {
+            restoreWorkers,
+            fleetCallsPerSecond: config.rdsCallsPerSecond,
+            thisWorkerCallsPerSecond: rdsCallBudget.share(),
+          }),
+        onError: (err) =>
+          logger.warn('Could not count the restore workers sharing the RDS call budget; keeping the last count', {
+            error: errorMessage(err),
+          }),
       });
     }
     if (config.roles.includes('database')) {
@@ -174,6 +194,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   } finally {
+    fleet?.stop();
     clients.destroy();
     await connection.close();
   }

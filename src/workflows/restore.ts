@@ -220,8 +220,10 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       progress.resources().snapshotCopy = copyId;
       await step(
         'copy-snapshot',
+        // Polled like a wait: when the destination region has no free copy slot, the activity says so and is
+        // retried every poll interval, up to the copy timeout.
         () =>
-          calls.startSnapshotCopy({
+          wait(request.timing.copyTimeoutMs).startSnapshotCopy({
             target: targetLoc,
             sourceSnapshotArn: snapshot.arn,
             copyIdentifier: copyId,

@@ -31,11 +31,15 @@ import {
   RDSClient,
   RDSServiceException,
   RestoreDBClusterFromSnapshotCommand,
+  SnapshotQuotaExceededFault,
 } from '@aws-sdk/client-rds';
 import { ListTopicsCommand, SNSServiceException } from '@aws-sdk/client-sns';
 
 import { AwsSimulator } from '../../sim/aws-simulator';
+import { SNAPSHOT_COPY_QUOTA } from '../../sim/rds-behaviour';
 import type { AwsClientFactory } from '../../src/activities/aws-clients';
+import { CallBudget } from '../../src/activities/call-budget';
+import type { AwsLocation } from '../../src/activities/types';
 import {
   assertMotoReachable,
   motoClientConfig,
@@ -459,6 +463,52 @@ describe('AwsSimulator on moto', function () {
         rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: copyId })),
         DBClusterSnapshotNotFoundFault
       );
+    });
+    it('refuses a sixth concurrent copy into one account and Region, as the RDS quota does', async () => {
+      const rds = simRds(ACCOUNT);
+      const { snapshot } = await seed(ACCOUNT);
+      const copy = (id: string) =>
+        rds.send(
+          new CopyDBClusterSnapshotCommand({
+            SourceDBClusterSnapshotIdentifier: snapshot.identifier,
+            TargetDBClusterSnapshotIdentifier: id,
+          })
+        );
+      for (let i = 0; i < SNAPSHOT_COPY_QUOTA; i += 1) await copy(uniqueName(`sim-quota-${i}`));
+      const refused = await rejection(copy(uniqueName('sim-quota-extra')), SnapshotQuotaExceededFault);
+      assert.match(refused.message, /5 snapshot copies are already in progress in us-east-1/);
+      // Another Region has its own quota, and a finished copy frees its slot.
+      await simRds(ACCOUNT, OTHER_REGION).send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: snapshot.arn,
+          TargetDBClusterSnapshotIdentifier: uniqueName('sim-quota-west'),
+        })
+      );
+      clock += sim.timings.snapshotCopy;
+      await copy(uniqueName('sim-quota-later'));
+    });
+  });
+
+  describe('call budget', () => {
+    it('makes every RDS attempt, SDK retries included, take a token of its account and Region', async () => {
+      const taken: string[] = [];
+      const budget = new (class extends CallBudget {
+        override take(loc: AwsLocation): Promise<number> {
+          taken.push(`${loc.accountId ?? '-'}|${loc.region}`);
+          return super.take(loc);
+        }
+      })(1000);
+      const factory = motoClientFactory({ decorate: sim.decorate, rdsCallBudget: budget });
+      factories.push(factory);
+      sim.injectFault({ command: 'DescribeDBClustersCommand', error: 'Throttling', times: 1 }); // the test clients make 2 attempts
+      const out = await factory.rds({ region: REGION, accountId: ACCOUNT }).send(new DescribeDBClustersCommand({}));
+      assert.equal(out.$metadata.attempts, 2);
+      assert.equal(sim.callCount(), 2);
+      assert.deepEqual(taken, Array(2).fill(`${ACCOUNT}|${REGION}`), 'one token per attempt');
+
+      await factory.rds({ region: 'eu-west-1', accountId: ACCOUNT }).send(new DescribeDBClustersCommand({}));
+      await factory.sns({ region: REGION }).send(new ListTopicsCommand({}));
+      assert.deepEqual(taken.slice(2), [`${ACCOUNT}|eu-west-1`], 'RDS calls only, per Region');
     });
   });
 

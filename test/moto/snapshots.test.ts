@@ -9,12 +9,14 @@ import {
   DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
 } from '@aws-sdk/client-rds';
-import type { DBClusterSnapshot } from '@aws-sdk/client-rds';
+import type { DBClusterSnapshot, RDSClient } from '@aws-sdk/client-rds';
 import type { Info } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 
+import { AwsSimulator } from '../../sim/aws-simulator';
 import { createSnapshotActivities } from '../../src/activities/snapshots';
 import type { AwsObservation, SnapshotInfo, StartSnapshotCopyInput } from '../../src/activities/types';
 import { Failures } from '../../src/domain/errors';
@@ -406,6 +408,136 @@ describe('snapshot activities (moto)', function () {
         awsError: 'KMSKeyNotAccessibleFault',
       });
       assert.equal(await describeIn(DST, copyId), undefined);
+    });
+
+    describe('copy slots (simulated AWS time)', function () {
+      let clock = Date.UTC(2030, 0, 1);
+      const sim = new AwsSimulator({ clock: () => clock, timings: { snapshotCopy: 10 * 60_000 } });
+      const simClients = motoClientFactory({ decorate: sim.decorate });
+      const slotReports: AwsObservation[] = [];
+      const withSlots = (maxConcurrentCopies: number) =>
+        createSnapshotActivities({
+          clients: simClients,
+          maxConcurrentCopies,
+          reportObservation: async (obs) => {
+            slotReports.push(obs);
+          },
+        });
+      const newCopy = () => {
+        const operationId = uniqueName('op');
+        return { operationId, copyId: snapshotCopyId(uniqueName('target'), operationId) };
+      };
+
+      after(() => {
+        simClients.destroy();
+        sim.destroy();
+      });
+
+      it('waits for a free slot when the limit is reached, reports it, then copies', async function () {
+        const acts1 = withSlots(1);
+        const first = newCopy();
+        await inActivity(() => acts1.startSnapshotCopy(copyInput(first.operationId, first.copyId)));
+
+        const second = newCopy();
+        const waiting = await expectFailure(
+          inActivity(() => acts1.startSnapshotCopy(copyInput(second.operationId, second.copyId))),
+          Failures.NotReady
+        );
+        assert.equal(waiting.nonRetryable, false);
+        assert.match(
+          waiting.message,
+          new RegExp(
+            `Waiting for a snapshot copy slot in ${DST}: 1 copy is in progress \\(${first.copyId}\\) and the limit is 1`
+          )
+        );
+        assert.deepEqual(
+          slotReports.filter((o) => o.id === second.copyId).map((o) => o.status),
+          ['waiting-for-copy-slot']
+        );
+        assert.equal(await describeIn(DST, second.copyId), undefined, 'nothing was copied while waiting');
+
+        clock += sim.timings.snapshotCopy; // the first copy finishes
+        const started = await inActivity(() => acts1.startSnapshotCopy(copyInput(second.operationId, second.copyId)));
+        assert.equal(started.adopted, false);
+        assert.ok(await describeIn(DST, second.copyId));
+      });
+
+      it('lets exactly one of two workers racing for the last slot keep its copy', async function () {
+        clock += sim.timings.snapshotCopy; // earlier tests' copies are done
+        const before = sim.calls();
+        // Two workers (separate activity instances) that both count the free slot before either copies: their
+        // first listings of the copies in progress wait for each other.
+        let arrived = 0;
+        let release: () => void = () => undefined;
+        const bothCounted = new Promise<void>((resolve) => (release = resolve));
+        const racingClients = motoClientFactory({
+          decorate: (client, loc, service) => {
+            sim.decorate(client, loc, service);
+            (client as RDSClient).middlewareStack.add(
+              (next, context) => async (args) => {
+                const input = args.input as { SnapshotType?: string; DBClusterSnapshotIdentifier?: string };
+                const listing = context.commandName === 'DescribeDBClusterSnapshotsCommand' && input.SnapshotType;
+                if (listing && arrived < 2) {
+                  arrived += 1;
+                  if (arrived === 2) release();
+                  await bothCounted;
+                }
+                return next(args);
+              },
+              { step: 'initialize', name: 'raceBarrier' }
+            );
+          },
+        });
+        const worker = () => createSnapshotActivities({ clients: racingClients, maxConcurrentCopies: 1 });
+        const [a, b] = [newCopy(), newCopy()];
+        const results = await Promise.allSettled([
+          inActivity(() => worker().startSnapshotCopy(copyInput(a.operationId, a.copyId))),
+          inActivity(() => worker().startSnapshotCopy(copyInput(b.operationId, b.copyId))),
+        ]).finally(() => racingClients.destroy());
+        assert.equal(arrived, 2);
+        const kept = results.filter((r) => r.status === 'fulfilled');
+        const waiting = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        assert.equal(kept.length, 1, 'one copy keeps the slot');
+        assert.equal(waiting.length, 1);
+        const failure = waiting[0].reason as ApplicationFailure;
+        assert.equal(failure.type, Failures.NotReady.type);
+        assert.match(failure.message, /Waiting for a snapshot copy slot/);
+        const loser = results[0] === waiting[0] ? a : b;
+        const winner = loser === a ? b : a;
+        assert.equal(await describeIn(DST, loser.copyId), undefined, 'the copy past the limit was cancelled');
+        assert.ok(await describeIn(DST, winner.copyId));
+        const delta = (command: string) => (sim.calls()[command] ?? 0) - (before[command] ?? 0);
+        assert.deepEqual(
+          [delta('CopyDBClusterSnapshotCommand'), delta('DeleteDBClusterSnapshotCommand')],
+          [2, 1],
+          'both copies were started, and one of them deleted again'
+        );
+      });
+
+      it('waits when RDS refuses one more copy, and fails for good when no copy is running', async function () {
+        clock += sim.timings.snapshotCopy; // earlier tests' copies are done
+        const acts10 = withSlots(10); // above the RDS quota of 5: RDS itself refuses the sixth
+        for (let i = 0; i < 5; i += 1) {
+          const c = newCopy();
+          await inActivity(() => acts10.startSnapshotCopy(copyInput(c.operationId, c.copyId)));
+        }
+        const sixth = newCopy();
+        const refused = await expectFailure(
+          inActivity(() => acts10.startSnapshotCopy(copyInput(sixth.operationId, sixth.copyId))),
+          Failures.NotReady
+        );
+        assert.match(refused.message, /5 copies are in progress .* and RDS refused one more copy/);
+
+        clock += sim.timings.snapshotCopy;
+        // The manual snapshot quota (not a busy slot): waiting would not help, so the failure is final.
+        sim.injectFault({ command: 'CopyDBClusterSnapshotCommand', error: 'SnapshotQuotaExceededFault' });
+        const quota = await expectFailure(
+          inActivity(() => acts10.startSnapshotCopy(copyInput(sixth.operationId, sixth.copyId))),
+          Failures.QuotaExceeded
+        );
+        assert.equal(quota.nonRetryable, true);
+        assert.equal(await describeIn(DST, sixth.copyId), undefined);
+      });
     });
 
     it('waits for a copy that is not visible yet, then gives up after the grace period', async function () {

@@ -79,7 +79,7 @@ export function motoRoleArn(accountId: string, name = 'aurora-restore'): string 
   return `arn:aws:iam::${accountId}:role/${name}`;
 }
 
-export interface MotoClientFactoryOptions extends Pick<AwsClientFactoryOptions, 'decorate'> {
+export interface MotoClientFactoryOptions extends Pick<AwsClientFactoryOptions, 'decorate' | 'rdsCallBudget'> {
   /**
    * Account of the worker's own credentials: where calls without a role act (default moto's default account).
    * Locations with a `roleArn` go through the production assume-role path (moto STS), which selects the role's
@@ -93,6 +93,7 @@ export function motoClientFactory(options: MotoClientFactoryOptions = {}): AwsCl
   const { workerAccountId } = options;
   return createAwsClientFactory({
     clientConfig: motoClientConfig(),
+    rdsCallBudget: options.rdsCallBudget,
     decorate: (client, loc, service) => {
       if (workerAccountId && !loc.roleArn) useMotoAccount(client, workerAccountId);
       options.decorate?.(client, loc, service);

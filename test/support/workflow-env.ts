@@ -5,11 +5,13 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 
 import { AwsSimulator } from '../../sim/aws-simulator';
 import type { SimTimings } from '../../sim/aws-simulator';
 import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities';
+import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
@@ -30,18 +32,38 @@ export interface SimulatedWorker {
 
 let queueCounter = 0;
 
+/** Options of `createSimulatedWorker`. */
+export interface SimulatedWorkerOptions {
+  timings?: Partial<SimTimings>;
+  workerAccountId?: string;
+  maxConcurrentCopies?: number;
+  /**
+   * A fleet of workers: later workers join the first one's task queue and share its simulator (one AWS). Each
+   * needs its own `connection`: the SDK refuses two workers for one task queue on one connection.
+   */
+  joining?: Pick<SimulatedWorker, 'sim' | 'taskQueue'>;
+  connection?: NativeConnection;
+  /** This worker's share of the RDS call budget. */
+  rdsCallBudget?: CallBudget;
+}
+
 /** A worker with the production activities, against moto with simulated AWS timing in the env's clock. */
 export async function createSimulatedWorker(
   env: TestWorkflowEnvironment,
-  options: { timings?: Partial<SimTimings>; workerAccountId?: string } = {}
+  options: SimulatedWorkerOptions = {}
 ): Promise<SimulatedWorker> {
-  const sim = new AwsSimulator({ clock: () => env.currentTimeMs(), timings: options.timings });
+  const sim = options.joining?.sim ?? new AwsSimulator({ clock: () => env.currentTimeMs(), timings: options.timings });
   const deps: ActivityDeps = {
-    clients: motoClientFactory({ decorate: sim.decorate, workerAccountId: options.workerAccountId }),
+    clients: motoClientFactory({
+      decorate: sim.decorate,
+      workerAccountId: options.workerAccountId,
+      rdsCallBudget: options.rdsCallBudget,
+    }),
+    ...(options.maxConcurrentCopies ? { maxConcurrentCopies: options.maxConcurrentCopies } : {}),
   };
-  const taskQueue = `restore-test-${process.pid}-${++queueCounter}`;
+  const taskQueue = options.joining?.taskQueue ?? `restore-test-${process.pid}-${++queueCounter}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: options.connection ?? env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),

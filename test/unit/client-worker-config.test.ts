@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 
 import {
   DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_MAX_CONCURRENT_COPIES,
+  DEFAULT_RDS_CALLS_PER_SECOND,
   parseWorkerConfig,
   SHUTDOWN_GRACE_TIME,
   WorkerConfigError,
@@ -17,10 +19,14 @@ describe('client worker configuration', () => {
       logLevel: 'INFO',
       maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
       maxTaskQueueActivitiesPerSecond: undefined,
+      rdsCallsPerSecond: DEFAULT_RDS_CALLS_PER_SECOND,
+      maxConcurrentCopies: DEFAULT_MAX_CONCURRENT_COPIES,
       skipSearchAttributeCheck: false,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     });
     assert.equal(DEFAULT_MAX_CONCURRENT_ACTIVITIES, 20);
+    assert.equal(DEFAULT_RDS_CALLS_PER_SECOND, 10);
+    assert.equal(DEFAULT_MAX_CONCURRENT_COPIES, 5);
     assert.equal(SHUTDOWN_GRACE_TIME, '30s');
   });
 
@@ -30,8 +36,12 @@ describe('client worker configuration', () => {
       AURORA_RESTORE_TASK_QUEUE: 'restores-eu',
       AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES: '50',
       AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '2.5',
+      AURORA_RESTORE_RDS_CALLS_PER_SECOND: '0.5',
+      AURORA_RESTORE_MAX_CONCURRENT_COPIES: '2',
       AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK: '1',
     });
+    assert.equal(config.rdsCallsPerSecond, 0.5);
+    assert.equal(config.maxConcurrentCopies, 2);
     assert.equal(config.logLevel, 'DEBUG');
     assert.equal(config.taskQueue, 'restores-eu');
     assert.equal(config.maxConcurrentActivityTaskExecutions, 50);
@@ -71,11 +81,13 @@ describe('client worker configuration', () => {
           AURORA_RESTORE_TASK_QUEUE: 'two words',
           AURORA_RESTORE_MAX_CONCURRENT_ACTIVITIES: '0',
           AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '-1',
+          AURORA_RESTORE_RDS_CALLS_PER_SECOND: '0',
+          AURORA_RESTORE_MAX_CONCURRENT_COPIES: '101',
           AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK: 'maybe',
         }),
       (err: unknown) => {
         assert.ok(err instanceof WorkerConfigError);
-        assert.equal(err.problems.length, 5);
+        assert.equal(err.problems.length, 7);
         assert.match(
           err.problems[0],
           /LOG_LEVEL="verbose" is not a log level: use one of TRACE, DEBUG, INFO, WARN, ERROR/
@@ -89,7 +101,15 @@ describe('client worker configuration', () => {
           err.problems[3],
           /AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND="-1" is invalid: use a positive number/
         );
-        assert.match(err.problems[4], /AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK="maybe" is not a flag/);
+        assert.match(
+          err.problems[4],
+          /AURORA_RESTORE_RDS_CALLS_PER_SECOND="0" is invalid: use a positive number of RDS calls per second/
+        );
+        assert.match(
+          err.problems[5],
+          /AURORA_RESTORE_MAX_CONCURRENT_COPIES="101" is invalid: use a whole number of snapshot copies .* 1 to 100/
+        );
+        assert.match(err.problems[6], /AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK="maybe" is not a flag/);
         assert.match(err.message, /^Invalid worker configuration:\n {2}- LOG_LEVEL/);
         return true;
       }

@@ -19,6 +19,8 @@ import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from 
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 
 const REGION = 'eu-central-1';
+/** Destination of the cross-Region targets. */
+const COPY_REGION = 'eu-west-1';
 const TIMINGS = { clusterRestore: 20 * 60_000, instanceCreate: 10 * 60_000 };
 
 describe('batchRestore (time-skipping server, real restore worker, simulated AWS timing)', function () {
@@ -131,6 +133,48 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
     assert.equal(await exists(`${prefix}-broken`), false);
     assert.equal(await exists(`${prefix}-broken-child`), false);
     await recordHistory('batch-restore-partial', handle);
+  });
+
+  it('shares the copy slots of the destination Region: three cross-Region targets copy one at a time', async () => {
+    const sourceId = uniqueName('batch-xr');
+    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    // One slot, as if four of the five RDS allows were taken by other copies in that Region.
+    const w = await createSimulatedWorker(env, { timings: TIMINGS, maxConcurrentCopies: 1 });
+    const prefix = uniqueName('xr');
+    const targets = ['orders', 'billing', 'users'].map((name) => ({
+      name,
+      request: {
+        source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+        target: { region: COPY_REGION, clusterId: `${prefix}-${name}` },
+        timing: { pollInterval: '30s' },
+      } satisfies RestoreRequest,
+    }));
+    const report = await w.worker.runUntil(
+      env.client.workflow.execute(batchRestore, {
+        taskQueue: w.taskQueue,
+        workflowId: `aurora-restore-batch/${prefix}`,
+        args: [{ name: prefix, concurrency: 3, targets }],
+      })
+    );
+    assert.deepEqual(
+      report.targets.map((t) => t.status),
+      ['succeeded', 'succeeded', 'succeeded']
+    );
+    assert.equal(maxOverlap(report), 3, 'the three restores ran at the same time');
+    const started = w.sim.operations({ kind: 'snapshot', op: 'copy', region: COPY_REGION });
+    // Restores that polled for a slot at the same moment may both start; the one past the limit cancels its copy.
+    const copies = started.filter((c) => c.endMs - c.startMs >= w.sim.timings.snapshotCopy);
+    const cancelled = started.length - copies.length;
+    assert.equal(copies.length, 3, 'three copies ran to the end');
+    copies.sort((a, b) => a.startMs - b.startMs);
+    for (let i = 1; i < copies.length; i += 1) {
+      assert.ok(
+        copies[i].startMs >= copies[i - 1].endMs,
+        `copy ${copies[i].id} started before ${copies[i - 1].id} had finished`
+      );
+    }
+    assert.equal(w.sim.calls().CopyDBClusterSnapshotCommand, 3 + cancelled);
+    assert.equal(w.sim.calls().DeleteDBClusterSnapshotCommand, 3 + cancelled, 'each cancelled copy was deleted');
   });
 
   it('refuses a batch with a bad target, a cycle and a duplicate before starting anything', async () => {

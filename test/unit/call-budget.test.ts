@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+
+import { CallBudget, TokenBucket } from '../../src/activities/call-budget';
+import type { BudgetClock } from '../../src/activities/call-budget';
+import { watchFleet } from '../../src/worker/fleet';
+
+/** A clock whose sleeps advance it at once: the buckets' arithmetic without waiting. */
+function fakeClock(): BudgetClock & { t: number } {
+  const clock = {
+    t: 0,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms;
+      await Promise.resolve();
+    },
+  };
+  return clock;
+}
+
+/** The largest number of grants inside any window of `windowMs` (grant times in ms). */
+function peakInWindow(grants: number[], windowMs: number): number {
+  let peak = 0;
+  for (let i = 0, j = 0; j < grants.length; j += 1) {
+    while (grants[j] - grants[i] >= windowMs) i += 1;
+    peak = Math.max(peak, j - i + 1);
+  }
+  return peak;
+}
+
+describe('RDS call budget', () => {
+  it('grants a burst of one second, then one token per 1/rate seconds', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(2, clock);
+    const grants: number[] = [];
+    for (let i = 0; i < 21; i += 1) {
+      await bucket.take();
+      grants.push(clock.now());
+    }
+    assert.deepEqual(grants.slice(0, 4), [0, 0, 500, 1000]);
+    assert.equal(clock.now(), 9500, '21 calls at 2/s with a burst of 2 take 9.5 s');
+    assert.ok(peakInWindow(grants, 1000) <= 2 + 1, 'never more than the rate plus the burst in any second');
+  });
+
+  it('serves waiting calls in arrival order and tells each how long it waited', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(1, clock);
+    const order: number[] = [];
+    const waits = await Promise.all([0, 1, 2, 3].map((i) => bucket.take().then((w) => (order.push(i), w))));
+    assert.deepEqual(order, [0, 1, 2, 3]);
+    assert.deepEqual(waits, [0, 1000, 2000, 3000]);
+  });
+
+  it('refills after a quiet period, but never beyond one second of calls', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(3, clock);
+    for (let i = 0; i < 3; i += 1) await bucket.take();
+    clock.t += 60_000;
+    const start = clock.now();
+    for (let i = 0; i < 4; i += 1) await bucket.take();
+    assert.equal(clock.now() - start, 334, 'three tokens saved up, the fourth waits a third of a second');
+  });
+
+  it('slows down at once when the rate is lowered', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(10, clock);
+    for (let i = 0; i < 10; i += 1) await bucket.take();
+    bucket.setRate(0.5);
+    assert.equal(await bucket.take(), 2000);
+    assert.throws(() => bucket.setRate(0), /a call rate must be a positive number, got 0/);
+    assert.throws(() => new TokenBucket(Number.NaN, clock), RangeError);
+  });
+
+  it('splits the fleet-wide budget across the restore workers, one bucket per account and region', () => {
+    const budget = new CallBudget(12, fakeClock());
+    const east = budget.bucketFor({ region: 'us-east-1', accountId: '111111111111' });
+    assert.equal(budget.bucketFor({ region: 'us-east-1', accountId: '111111111111' }), east);
+    const west = budget.bucketFor({ region: 'us-west-2', accountId: '111111111111' });
+    const otherAccount = budget.bucketFor({ region: 'us-east-1', accountId: '222222222222' });
+    assert.notEqual(west, east);
+    assert.notEqual(otherAccount, east);
+    assert.equal(east.currentRate(), 12);
+
+    budget.setWorkers(3);
+    assert.equal(budget.share(), 4);
+    for (const bucket of [east, west, otherAccount]) assert.equal(bucket.currentRate(), 4);
+    assert.equal(budget.bucketFor({ region: 'eu-west-1' }).currentRate(), 4, 'new buckets get the current share');
+
+    for (const nonsense of [0, -2, 1.5, Number.NaN]) {
+      budget.setWorkers(nonsense);
+      assert.equal(budget.workerCount(), 1, `${nonsense} workers counts as this one worker`);
+    }
+    assert.throws(() => new CallBudget(0), /a call rate must be a positive number/);
+  });
+
+  it('follows the worker count and keeps the last one when counting fails', async () => {
+    const budget = new CallBudget(10, fakeClock());
+    const changes: number[] = [];
+    const errors: string[] = [];
+    const answers: (number | Error)[] = [4, new Error('describeTaskQueue: permission denied')];
+    const watch = watchFleet(
+      budget,
+      async () => {
+        const next = answers.shift() ?? 2;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      {
+        refreshMs: 5,
+        onChange: (n) => changes.push(n),
+        onError: (err) => errors.push((err as Error).message),
+      }
+    );
+    try {
+      const until = Date.now() + 5000;
+      while (changes.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      watch.stop();
+    }
+    assert.deepEqual(changes, [4, 2]);
+    assert.deepEqual(errors, ['describeTaskQueue: permission denied']);
+    assert.equal(budget.share(), 5);
+  });
+});
