@@ -8,16 +8,18 @@ import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { main } from '../../src/client/main';
+import { Failures } from '../../src/domain/errors';
 import type { ExpiryView } from '../../src/domain/expiry';
 import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore, clusterExpiry } from '../../src/workflows';
-import type { ClusterExpiryResult } from '../../src/workflows/cluster-expiry';
+import { MIN_HISTORY_EVENTS } from '../../src/workflows/cluster-expiry';
+import type { ClusterExpiryInput, ClusterExpiryResult } from '../../src/workflows/cluster-expiry';
 import {
   cancelExpiryUpdate,
   expireNowUpdate,
@@ -27,6 +29,7 @@ import {
 } from '../../src/workflows/expiry-messages';
 import type { RestoreResult } from '../../src/workflows/messages';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
+import { expectFailure } from '../support/assertions';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { cliPath } from '../support/servers';
@@ -126,6 +129,30 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
   }
 
   const notificationTopic = () => restoreEventTopic(REGION, 'expiry-events');
+
+  /** Starts an expiry directly (as the restore would) under the target's expiry id, with a 1h reminder by default. */
+  async function startExpiry(
+    w: SimulatedWorker,
+    input: Pick<ClusterExpiryInput, 'operationId' | 'target' | 'expiresAt'> & Partial<ClusterExpiryInput>
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof clusterExpiry>> {
+    const workflowId = expiryWorkflowId(input.target);
+    started.push(workflowId);
+    return env.client.workflow.start(clusterExpiry, {
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [
+        {
+          restoreWorkflowId: restoreWorkflowId(input.target),
+          source: { region: REGION },
+          remindBeforeMs: HOUR,
+          disableDeletionProtection: false,
+          pollIntervalMs: 30_000,
+          deleteTimeoutMs: 2 * HOUR,
+          ...input,
+        },
+      ],
+    });
+  }
 
   /** The update's rejection: an InvalidExpiryChange failure whose message matches `pattern`. */
   async function rejected(update: Promise<unknown>, pattern: RegExp): Promise<void> {
@@ -310,29 +337,36 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     const w = await createSimulatedWorker(env, { timings: FAST });
     await w.worker.runUntil(async () => {
       const now = await env.currentTimeMs();
-      started.push(expiryWorkflowId({ region: REGION, clusterId: targetId }));
-      const expiry = await env.client.workflow.start(clusterExpiry, {
-        taskQueue: w.taskQueue,
-        workflowId: `${expiryWorkflowId({ region: REGION, clusterId: targetId })}`,
-        args: [
-          {
-            operationId: 'op-older',
-            restoreWorkflowId: restoreWorkflowId({ region: REGION, clusterId: targetId }),
-            target: { region: REGION, clusterId: targetId },
-            source: { region: REGION },
-            expiresAt: new Date(now + DAY).toISOString(),
-            remindBeforeMs: HOUR,
-            disableDeletionProtection: false,
-            pollIntervalMs: 30_000,
-            deleteTimeoutMs: 2 * HOUR,
-          },
-        ],
+      const expiry = await startExpiry(w, {
+        operationId: 'op-older',
+        target: { region: REGION, clusterId: targetId },
+        expiresAt: new Date(now + DAY).toISOString(),
       });
       const ended = await expiry.result();
       assert.equal(ended.status, 'superseded', ended.message);
       assert.match(ended.message, /op-newer/);
       assert.equal(await clusterExists(targetId), true);
       assert.equal(w.sim.calls()['DeleteDBClusterCommand'] ?? 0, 0, 'no deletion may be attempted');
+    });
+  });
+
+  it('refuses a continue-as-new limit below the minimum before doing anything', async () => {
+    const targetId = uniqueName('canbad');
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    await w.worker.runUntil(async () => {
+      const expiry = await startExpiry(w, {
+        operationId: 'op-bad',
+        target: { region: REGION, clusterId: targetId },
+        expiresAt: new Date((await env.currentTimeMs()) + DAY).toISOString(),
+        continueAsNewAfterEvents: MIN_HISTORY_EVENTS - 1,
+      });
+      const failure = await expectFailure(
+        expiry.result().catch((err: unknown) => Promise.reject((err as { cause?: unknown }).cause ?? err)),
+        Failures.InvalidExpiryInput,
+        true
+      );
+      assert.match(failure.message, /continueAsNewAfterEvents must be an integer from 5 to 2000, got 4/);
+      assert.deepEqual(w.sim.calls(), {}, 'no AWS call');
     });
   });
 });
