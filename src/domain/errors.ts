@@ -66,6 +66,8 @@ export const Failures = {
   // Expiring clusters
   InvalidExpiryChange: kind('InvalidExpiryChange', 'ARP-EXPIRY-001'),
   ExpiryDeletionFailed: kind('ExpiryDeletionFailed', 'ARP-EXPIRY-002'),
+  /** A `clusterExpiry` input the restore never produces (a hand-started or test run with a bad setting). */
+  InvalidExpiryInput: kind('InvalidExpiryInput', 'ARP-EXPIRY-003'),
   // Waiting and generic
   WaitTimedOut: kind('WaitTimedOut', 'ARP-GENERAL-005'),
   Throttled: kind('Throttled', 'ARP-GENERAL-006', true),

@@ -55,6 +55,12 @@ export interface ClusterExpiryInput {
   deleteTimeoutMs: number;
   /** State carried over continue-as-new; absent on the first run. */
   carried?: { changes: ExpiryChange[]; reminderSentFor?: string; reminderSentAt?: string };
+  /**
+   * Tests only (the restore never sets it): continue-as-new past this many history events instead of
+   * MAX_HISTORY_EVENTS, so a test reaches the carried-state path with a few changes. An integer from
+   * MIN_HISTORY_EVENTS to MAX_HISTORY_EVENTS: it can only make continue-as-new come sooner.
+   */
+  continueAsNewAfterEvents?: number;
 }
 
 export interface ClusterExpiryResult {
@@ -68,11 +74,17 @@ export interface ClusterExpiryResult {
 
 /** Continue-as-new well before the history limits; updates and re-armed timers are what makes the history grow. */
 const MAX_HISTORY_EVENTS = 2_000;
+/**
+ * The lowest `continueAsNewAfterEvents`: above the 3 events of a run's first workflow task, so every run waits at
+ * least once before it may continue as new (a lower limit would continue as new forever without waiting).
+ */
+export const MIN_HISTORY_EVENTS = 5;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export async function clusterExpiry(input: ClusterExpiryInput): Promise<ClusterExpiryResult> {
   const { workflowId } = workflowInfo();
+  const historyLimit = continueAsNewLimit(input.continueAsNewAfterEvents);
   const { target } = input;
   const short = `${target.accountId ? `${target.accountId}/` : ''}${target.region}/${target.clusterId}`;
   let expiresAtMs = Date.parse(input.expiresAt);
@@ -214,7 +226,7 @@ export async function clusterExpiry(input: ClusterExpiryInput): Promise<ClusterE
       continue;
     }
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (info.continueAsNewSuggested || info.historyLength > historyLimit) {
       await condition(allHandlersFinished);
       if (current() !== 'waiting') break;
       return await continueAsNew<typeof clusterExpiry>({
@@ -371,6 +383,22 @@ export async function clusterExpiry(input: ClusterExpiryInput): Promise<ClusterE
       log.warn('Expiry notification could not be sent', { kind, error: failureMessage(err) });
     }
   }
+}
+
+/** The history length that triggers continue-as-new; refuses a bad test setting before the run does anything. */
+function continueAsNewLimit(requested: number | undefined): number {
+  if (requested === undefined) return MAX_HISTORY_EVENTS;
+  if (!Number.isInteger(requested) || requested < MIN_HISTORY_EVENTS || requested > MAX_HISTORY_EVENTS) {
+    throw ApplicationFailure.create({
+      type: Failures.InvalidExpiryInput.type,
+      message:
+        `continueAsNewAfterEvents must be an integer from ${MIN_HISTORY_EVENTS} to ${MAX_HISTORY_EVENTS}, got ` +
+        `${JSON.stringify(requested)}; leave it out outside tests.`,
+      nonRetryable: true,
+      details: [{ code: Failures.InvalidExpiryInput.code }],
+    });
+  }
+  return requested;
 }
 
 function failureType(err: unknown): string | undefined {

@@ -2,7 +2,7 @@
  * Restore schedules end to end on real parts: the Temporal dev server, the production worker process (on its own
  * task queue, so runs never land on another worker sharing the server) and moto. A schedule is created, triggered,
  * described, paused and deleted with our CLI; the triggered run restores yesterday's snapshot. The README's
- * `temporal schedule create` command is run as written.
+ * `temporal schedule create` command is read from README.md and run as written.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,6 +22,7 @@ import { utcDate } from '../../src/domain/snapshot-selection';
 import type { RestoreResult } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { readmeSection, shellCommands } from '../support/readme';
 import { cliPath, temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
@@ -203,30 +204,12 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       .getHandle(scheduleId)
       .delete()
       .catch(() => undefined);
-    await run(cliPath(), [
-      'schedule',
-      'create',
-      '--address',
-      temporalAddress(),
-      '--schedule-id',
-      scheduleId,
-      '--cron',
-      '0 3 * * *',
-      '--time-zone',
-      'Europe/Berlin',
-      '--overlap-policy',
-      'Skip',
-      '--run-timeout',
-      '12h',
-      '--task-queue',
-      'aurora-restore',
-      '--type',
-      'scheduledRestore',
-      '--workflow-id',
-      scheduleId,
-      '--input-file',
-      EXAMPLE,
-    ]);
+    // The command read from the README (relative paths resolve from the repository root, as in a checkout).
+    const command = shellCommands(readmeSection('Schedules')).find(
+      (argv) => argv.slice(0, 3).join(' ') === 'temporal schedule create'
+    );
+    assert.ok(command, 'the README shows `temporal schedule create`');
+    await run(cliPath(), [...command.slice(1), '--address', temporalAddress()], { cwd: ROOT });
     try {
       const described = await cliJson<ScheduleReport>(['schedule', 'describe', 'us-west-2/orders-staging']);
       assert.equal(described.code, 0, described.stderr);

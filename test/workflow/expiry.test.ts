@@ -2,22 +2,31 @@
  * Expiring clusters on the time-skipping server, with the real worker and activities against moto (simulated AWS
  * timing): a restore with a time to live starts the `clusterExpiry` child, which reminds, can be extended, set,
  * cancelled or expired at once, deletes the cluster at the (extended) time, and never deletes a cluster that a later
- * restore of the same target created. Weeks of expiry pass in seconds of wall time.
+ * restore of the same target created; over continue-as-new it keeps its expiry time, change log and sent reminder.
+ * Weeks of expiry pass in seconds of wall time.
  */
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { main } from '../../src/client/main';
+import { Failures } from '../../src/domain/errors';
 import type { ExpiryView } from '../../src/domain/expiry';
-import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import {
+  expiryWorkflowId,
+  restoreWorkflowId,
+  TAG_MANAGED_BY,
+  TAG_MANAGED_BY_VALUE,
+  TAG_OPERATION_ID,
+} from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore, clusterExpiry } from '../../src/workflows';
-import type { ClusterExpiryResult } from '../../src/workflows/cluster-expiry';
+import { MIN_HISTORY_EVENTS } from '../../src/workflows/cluster-expiry';
+import type { ClusterExpiryInput, ClusterExpiryResult } from '../../src/workflows/cluster-expiry';
 import {
   cancelExpiryUpdate,
   expireNowUpdate,
@@ -26,7 +35,8 @@ import {
   setExpiryUpdate,
 } from '../../src/workflows/expiry-messages';
 import type { RestoreResult } from '../../src/workflows/messages';
-import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
+import { RESTORE_SEARCH_ATTRIBUTES, SA_EXPIRES_AT } from '../../src/workflows/messages';
+import { expectFailure } from '../support/assertions';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { cliPath } from '../support/servers';
@@ -127,6 +137,30 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
 
   const notificationTopic = () => restoreEventTopic(REGION, 'expiry-events');
 
+  /** Starts an expiry directly (as the restore would) under the target's expiry id, with a 1h reminder by default. */
+  async function startExpiry(
+    w: SimulatedWorker,
+    input: Pick<ClusterExpiryInput, 'operationId' | 'target' | 'expiresAt'> & Partial<ClusterExpiryInput>
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof clusterExpiry>> {
+    const workflowId = expiryWorkflowId(input.target);
+    started.push(workflowId);
+    return env.client.workflow.start(clusterExpiry, {
+      taskQueue: w.taskQueue,
+      workflowId,
+      args: [
+        {
+          restoreWorkflowId: restoreWorkflowId(input.target),
+          source: { region: REGION },
+          remindBeforeMs: HOUR,
+          disableDeletionProtection: false,
+          pollIntervalMs: 30_000,
+          deleteTimeoutMs: 2 * HOUR,
+          ...input,
+        },
+      ],
+    });
+  }
+
   /** The update's rejection: an InvalidExpiryChange failure whose message matches `pattern`. */
   async function rejected(update: Promise<unknown>, pattern: RegExp): Promise<void> {
     await assert.rejects(update, (err: unknown) => {
@@ -138,16 +172,19 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     });
   }
 
-  /** Polls the query until `check` holds (the worker runs activities in real time while the server skips ahead). */
-  async function eventually(handle: WorkflowHandle, check: (v: ExpiryView) => boolean): Promise<ExpiryView> {
-    let view = await handle.query(expiryQuery);
-    for (let i = 0; i < 100 && !check(view); i++) {
+  /** Polls `read` until `check` holds (the worker runs workflows and activities in real time while the server skips). */
+  async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
+    let value = await read();
+    for (let i = 0; i < 100 && !check(value); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      view = await handle.query(expiryQuery);
+      value = await read();
     }
-    assert.ok(check(view), JSON.stringify(view));
-    return view;
+    assert.ok(check(value), JSON.stringify(value));
+    return value;
   }
+
+  const eventually = (handle: WorkflowHandle, check: (v: ExpiryView) => boolean): Promise<ExpiryView> =>
+    until(() => handle.query(expiryQuery), check);
 
   it('deletes the cluster at the extended time, after a reminder, and rejects bad changes', async () => {
     const topic = await notificationTopic();
@@ -310,29 +347,153 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     const w = await createSimulatedWorker(env, { timings: FAST });
     await w.worker.runUntil(async () => {
       const now = await env.currentTimeMs();
-      started.push(expiryWorkflowId({ region: REGION, clusterId: targetId }));
-      const expiry = await env.client.workflow.start(clusterExpiry, {
-        taskQueue: w.taskQueue,
-        workflowId: `${expiryWorkflowId({ region: REGION, clusterId: targetId })}`,
-        args: [
-          {
-            operationId: 'op-older',
-            restoreWorkflowId: restoreWorkflowId({ region: REGION, clusterId: targetId }),
-            target: { region: REGION, clusterId: targetId },
-            source: { region: REGION },
-            expiresAt: new Date(now + DAY).toISOString(),
-            remindBeforeMs: HOUR,
-            disableDeletionProtection: false,
-            pollIntervalMs: 30_000,
-            deleteTimeoutMs: 2 * HOUR,
-          },
-        ],
+      const expiry = await startExpiry(w, {
+        operationId: 'op-older',
+        target: { region: REGION, clusterId: targetId },
+        expiresAt: new Date(now + DAY).toISOString(),
       });
       const ended = await expiry.result();
       assert.equal(ended.status, 'superseded', ended.message);
       assert.match(ended.message, /op-newer/);
       assert.equal(await clusterExists(targetId), true);
       assert.equal(w.sim.calls()['DeleteDBClusterCommand'] ?? 0, 0, 'no deletion may be attempted');
+    });
+  });
+
+  /** The run ids of `workflowId` in order, from its first run along the continue-as-new chain in the histories. */
+  async function runChain(workflowId: string, firstRunId: string): Promise<string[]> {
+    const runs = [firstRunId];
+    for (;;) {
+      const history = await plain.workflow.getHandle(workflowId, runs[runs.length - 1]).fetchHistory();
+      const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      if (!next) return runs;
+      runs.push(next);
+    }
+  }
+
+  /** The workflow id's current run once it is another than `runId` (continue-as-new happened). */
+  const nextRun = (handle: WorkflowHandle, runId: string): Promise<string> =>
+    until(
+      async () => (await handle.describe()).runId,
+      (current) => current !== runId
+    );
+
+  async function expiresAtAttribute(handle: WorkflowHandle): Promise<string | undefined> {
+    return (await handle.describe()).typedSearchAttributes.get(SA_EXPIRES_AT)?.toISOString();
+  }
+
+  it('keeps the expiry time, change log and sent reminder over continue-as-new, and deletes on time', async () => {
+    const topic = await notificationTopic();
+    const targetId = uniqueName('can');
+    const operationId = uniqueName('op-can');
+    await seedSourceCluster({
+      region: REGION,
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, [TAG_OPERATION_ID]: operationId },
+    });
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    await w.worker.runUntil(async () => {
+      const t0 = await env.currentTimeMs();
+      const iso = (ms: number) => new Date(t0 + ms).toISOString();
+      // The lowest limit: each change and the reminder push the run past it, so each ends its run.
+      const expiry = await startExpiry(w, {
+        operationId,
+        target: { region: REGION, clusterId: targetId },
+        expiresAt: iso(3 * DAY),
+        remindBeforeMs: DAY,
+        topicArn: topic.topicArn,
+        continueAsNewAfterEvents: MIN_HISTORY_EVENTS,
+      });
+      const firstRun = expiry.firstExecutionRunId;
+      const handle = plain.workflow.getHandle<typeof clusterExpiry>(expiry.workflowId);
+      // Set by the first workflow task, which the worker runs in real time.
+      await until(
+        () => expiresAtAttribute(handle),
+        (at) => at === iso(3 * DAY)
+      );
+
+      const extended = await handle.executeUpdate(extendExpiryUpdate, {
+        args: [{ duration: '1d', identity: 'alice', reason: 'demo moved' }],
+      });
+      assert.equal(extended.expiresAt, iso(4 * DAY));
+      const secondRun = await nextRun(handle, firstRun);
+
+      // The new run answers the query with the carried expiry and change log, and has the search attribute.
+      const carried = await handle.query(expiryQuery);
+      assert.equal(carried.status, 'waiting');
+      assert.equal(carried.expiresAt, iso(4 * DAY));
+      assert.deepEqual(carried.changes, extended.changes);
+      assert.equal(carried.reminder.state, 'pending');
+      assert.equal(await expiresAtAttribute(handle), iso(4 * DAY));
+
+      // An update by workflow id reaches the new run.
+      const set = await handle.executeUpdate(setExpiryUpdate, {
+        args: [{ expiresAt: iso(5 * DAY), identity: 'bob', reason: 'release slipped' }],
+      });
+      assert.deepEqual(set.changes.slice(0, 2), extended.changes, 'the earlier changes are kept as they were');
+      assert.deepEqual(set.changes[2], {
+        action: 'set',
+        at: set.changes[2].at,
+        by: 'bob',
+        reason: 'release slipped',
+        from: iso(4 * DAY),
+        to: iso(5 * DAY),
+      });
+      const thirdRun = await nextRun(handle, secondRun);
+      assert.equal(await expiresAtAttribute(handle), iso(5 * DAY));
+
+      // Past the reminder time (5d - 1d): the reminder goes out, then the run continues as new.
+      await env.sleep(4 * DAY + HOUR);
+      const fourthRun = await nextRun(handle, thirdRun);
+      const reminded = await handle.query(expiryQuery);
+      assert.equal(reminded.reminder.state, 'sent');
+      assert.equal(reminded.reminder.sentFor, iso(5 * DAY));
+      assert.deepEqual(reminded.changes, set.changes);
+      assert.deepEqual(
+        (await topic.read()).map((e) => [e.kind, e.expiry?.expiresAt]),
+        [['expiry-reminder', iso(5 * DAY)]]
+      );
+      assert.equal(await expiresAtAttribute(handle), iso(5 * DAY));
+      assert.equal(await clusterExists(targetId), true);
+
+      const ended: ClusterExpiryResult = await env.client.workflow
+        .getHandle<typeof clusterExpiry>(handle.workflowId)
+        .result();
+      assert.equal(ended.status, 'deleted', ended.message);
+      assert.equal(ended.expiresAt, iso(5 * DAY));
+      assert.ok(Date.parse(ended.endedAt) >= t0 + 5 * DAY, `${ended.endedAt} before expiry`);
+      assert.ok(Date.parse(ended.endedAt) < t0 + 5 * DAY + HOUR, `${ended.endedAt} too late`);
+      assert.deepEqual(ended.changes, set.changes);
+      assert.equal(await clusterExists(targetId), false, 'the expired cluster must be gone');
+      // The carried "reminder sent" state: the last run deleted without a second reminder.
+      assert.deepEqual(
+        (await topic.read()).map((e) => e.kind),
+        ['expired']
+      );
+      assert.deepEqual(await runChain(handle.workflowId, firstRun), [firstRun, secondRun, thirdRun, fourthRun]);
+      // Replayed by test/replay: the run that continues as new, and a run that starts from carried state.
+      await recordHistory('expiry-continue-as-new-first-run', plain.workflow.getHandle(handle.workflowId, firstRun));
+      await recordHistory('expiry-continue-as-new-last-run', plain.workflow.getHandle(handle.workflowId, fourthRun));
+    });
+  });
+
+  it('refuses a continue-as-new limit below the minimum before doing anything', async () => {
+    const targetId = uniqueName('canbad');
+    const w = await createSimulatedWorker(env, { timings: FAST });
+    await w.worker.runUntil(async () => {
+      const expiry = await startExpiry(w, {
+        operationId: 'op-bad',
+        target: { region: REGION, clusterId: targetId },
+        expiresAt: new Date((await env.currentTimeMs()) + DAY).toISOString(),
+        continueAsNewAfterEvents: MIN_HISTORY_EVENTS - 1,
+      });
+      const failure = await expectFailure(
+        expiry.result().catch((err: unknown) => Promise.reject((err as { cause?: unknown }).cause ?? err)),
+        Failures.InvalidExpiryInput,
+        true
+      );
+      assert.match(failure.message, /continueAsNewAfterEvents must be an integer from 5 to 2000, got 4/);
+      assert.deepEqual(w.sim.calls(), {}, 'no AWS call');
     });
   });
 });
