@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Client } from '@temporalio/client';
 
+import { formatDuration } from '../domain/durations';
 import { planWorkflowId, validationProblems } from '../domain/plan';
 import type { RestorePlan } from '../domain/plan';
 import type { RestoreRequest } from '../domain/request';
@@ -112,6 +113,12 @@ export function formatPlan(plan: RestorePlan, requestFile?: string): string[] {
           ? `                   it would be deleted${r.disablesDeletionProtection ? ' (after turning deletion protection off)' : ''} and restored`
           : '                   it would NOT be replaced (see the problems)'
       );
+      if (r.approval) {
+        lines.push(
+          `                   only after an approval (step await-approval, \`aurora-restore approve\`; rejected ` +
+            `if nobody decides within ${formatDuration(r.approval.timeoutMs)})`
+        );
+      }
     }
   }
   const restore = plan.restore;

@@ -61,6 +61,8 @@ export interface RestorePlan {
     /** Whether replacing it is allowed by the request and the guards (true when nothing exists). */
     allowed: boolean;
     disablesDeletionProtection: boolean;
+    /** Present when the replacement waits for a person's approve/reject update (`approval.required`). */
+    approval?: { timeoutMs: number; notify: boolean };
   };
   restore?: {
     engineVersion?: string;

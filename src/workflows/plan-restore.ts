@@ -139,6 +139,10 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
     },
     allowed: refusals.length === 0,
     disablesDeletionProtection: !!existing?.deletionProtection && request.replace.disableDeletionProtection,
+    // Only a replacement waits: a target that does not exist is created without asking.
+    ...(existing && request.approval
+      ? { approval: { timeoutMs: request.approval.timeoutMs, notify: request.approval.notify } }
+      : {}),
   };
 
   // 4. The target's network, parameter groups and keys; a cross-account snapshot's key.

@@ -43,6 +43,7 @@ const CLEAN: RestorePlan = {
     existing: { identifier: 'orders-staging', status: 'available', deletionProtection: false, managedByPipeline: true },
     allowed: true,
     disablesDeletionProtection: false,
+    approval: { timeoutMs: 4 * 3_600_000, notify: true },
   },
   restore: { deletionProtection: false },
   instances: { ids: ['orders-staging-1', 'orders-staging-2'], instanceClass: 'db.r6g.large' },
@@ -163,6 +164,10 @@ describe('aurora-restore plan (CLI)', () => {
       /Copy: +orders-staging-copy-abc in us-west-2 under KMS key alias\/aws\/rds \(snapshot is in us-east-1, target in us-west-2\); deleted after the restore/
     );
     assert.match(text, /Target: +orders-staging exists .*\n\s+it would be deleted and restored/);
+    assert.match(
+      text,
+      /\n\s+only after an approval \(step await-approval, `aurora-restore approve`; rejected if nobody decides within 4h\)/
+    );
     assert.match(text, /Instances: +2 x db\.r6g\.large: orders-staging-1, orders-staging-2/);
     assert.match(text, /Master password: kept from the snapshot/);
     assert.match(

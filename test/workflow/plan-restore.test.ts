@@ -363,6 +363,7 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
       },
       copy: { kmsKeyId: key },
       replace: { existing: true },
+      approval: { required: true, timeout: '4h', notify: false },
       masterPassword: { manage: true },
       database: {
         masterSecretArn: `arn:aws:secretsmanager:${TARGET_REGION}:${WORKER_ACCOUNT}:secret:master-AbCdEf`,
@@ -396,6 +397,7 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
       existing: { identifier: targetId, status: 'available', deletionProtection: false, managedByPipeline: true },
       allowed: true,
       disablesDeletionProtection: false,
+      approval: { timeoutMs: 4 * 3_600_000, notify: false },
     });
     assert.deepEqual(result.instances, {
       ids: [`${targetId}-1`, `${targetId}-2`],
