@@ -142,7 +142,16 @@ async function runFleet(
           })
         )
       );
-      await Promise.all(handles.map((h) => h.result()));
+      await Promise.all(
+        handles.map((h) =>
+          h.result().catch((err: unknown) => {
+            // The cause chain says which step failed and why (the top-level error only says "failed").
+            const causes: string[] = [];
+            for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) causes.push(e.message);
+            throw new Error(`restore ${h.workflowId} failed: ${causes.join(' <- ')}`);
+          })
+        )
+      );
     };
     // Every worker of the fleet runs until all restores have ended.
     await fleet.reduce<() => Promise<void>>((inner, w) => () => w.worker.runUntil(inner), run)();

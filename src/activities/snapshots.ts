@@ -457,6 +457,13 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
       };
 
       const existing = await describeSnapshot(rds, id, context);
+      if (existing?.Status === 'deleting' && isCreatedByOperation(tagsOf(existing.TagList), operationId)) {
+        // Our own copy, cancelled by an earlier attempt that lost a slot race (below): copy anew once it is gone.
+        notReady(
+          observation('snapshot-copy', id, 'deleting'),
+          `${where(id, loc)} is still being deleted after losing a copy slot race; the copy starts again once it is gone`
+        );
+      }
       if (existing) return adoptOrRefuse(existing);
       // Wait for a copy slot rather than ask RDS for a copy it would refuse (the workflow polls this activity).
       const slots = deps.maxConcurrentCopies ?? DEFAULT_COPY_SLOTS;

@@ -462,6 +462,17 @@ describe('snapshot activities (moto)', function () {
         assert.ok(await describeIn(DST, second.copyId));
       });
 
+      it('waits while its own cancelled copy is still being deleted instead of adopting it', async function () {
+        const c = newCopy();
+        await inActivity(() => withSlots(5).startSnapshotCopy(copyInput(c.operationId, c.copyId)));
+        await sim.forceStatus({ kind: 'snapshot', id: c.copyId, status: 'deleting' });
+        const waiting = await expectFailure(
+          inActivity(() => withSlots(5).startSnapshotCopy(copyInput(c.operationId, c.copyId))),
+          Failures.NotReady
+        );
+        assert.match(waiting.message, /is still being deleted after losing a copy slot race/);
+      });
+
       it('lets exactly one of two workers racing for the last slot keep its copy', async function () {
         clock += sim.timings.snapshotCopy; // earlier tests' copies are done
         const before = sim.calls();
