@@ -6,10 +6,24 @@
  * Each worker process keeps one token bucket per account and region and refills it at `callsPerSecond / workers`,
  * where `workers` is the number of restore workers polling the task queue (src/worker/fleet.ts keeps it current).
  * Every HTTP attempt takes a token, SDK retries included: the middleware sits after the SDK's retry middleware.
- * A call waits for its token (first come, first served) instead of failing; the activity's start-to-close timeout
- * bounds the wait.
+ * A call waits for its token (first come, first served). When the queue ahead is longer than `maxWaitMs` (30 s)
+ * the call fails at once with `RdsCallBudgetBusy` instead (a throttling failure: the activity is retried with
+ * backoff), so a long queue never outlives the activities waiting in it.
  */
 import type { AwsLocation } from './types';
+
+/** How long a call may expect to wait for its token before it is refused with `RdsCallBudgetBusy`. */
+export const MAX_BUDGET_WAIT_MS = 30_000;
+
+/** A call the budget could not serve soon; the SDK does not retry it (not an AWS error), the activity does. */
+export class RdsCallBudgetBusy extends Error {
+  constructor(readonly expectedWaitMs: number) {
+    super(
+      `The RDS call budget of this worker has about ${Math.round(expectedWaitMs / 1000)} s of calls queued; the call was not sent`
+    );
+    this.name = 'RdsCallBudgetBusy';
+  }
+}
 
 /** Time source of the buckets; a test passes a fake one. */
 export interface BudgetClock {
@@ -30,6 +44,7 @@ export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
   private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(
     private rate: number,
@@ -52,10 +67,20 @@ export class TokenBucket {
     return this.rate;
   }
 
-  /** Waits for a token and takes it. Resolves with how long the caller waited, in ms. */
-  take(): Promise<number> {
+  /**
+   * Waits for a token and takes it. Resolves with how long the caller waited, in ms; rejects at once with
+   * `RdsCallBudgetBusy` when the calls queued ahead would make it wait longer than `maxWaitMs`.
+   */
+  take(maxWaitMs = Number.POSITIVE_INFINITY): Promise<number> {
+    this.refill();
+    const expectedWaitMs = Math.max(0, ((this.queued + 1 - this.tokens) / this.rate) * 1000);
+    if (expectedWaitMs > maxWaitMs) return Promise.reject(new RdsCallBudgetBusy(expectedWaitMs));
+    this.queued += 1;
     const start = this.clock.now();
-    const turn = this.tail.then(() => this.waitForToken()).then(() => this.clock.now() - start);
+    const turn = this.tail
+      .then(() => this.waitForToken())
+      .finally(() => (this.queued -= 1))
+      .then(() => this.clock.now() - start);
     this.tail = turn.then(
       () => undefined,
       () => undefined
@@ -121,7 +146,7 @@ export class CallBudget {
 
   /** Waits for a token of the budget of `loc`'s account and region; resolves with the wait in ms. */
   take(loc: AwsLocation): Promise<number> {
-    return this.bucketFor(loc).take();
+    return this.bucketFor(loc).take(MAX_BUDGET_WAIT_MS);
   }
 
   /** The bucket of one account and region (an unknown account shares the bucket of the credentials' default). */

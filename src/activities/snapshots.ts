@@ -491,9 +491,10 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         }
         if (isAwsError(err, 'SnapshotQuotaExceededFault')) {
           // Another worker (or someone else) took the last slot since we counted: wait like for any slot. With no
-          // copy in progress the account is out of manual snapshots, which waiting cannot fix.
+          // copy in progress before or after, the account is out of manual snapshots, which waiting cannot fix.
+          // (Both counts matter: under a tight call budget, copies may have ended by the time the second one runs.)
           const busy = await copiesInProgress(rds, context);
-          if (busy.length > 0)
+          if (busy.length > 0 || running.length > 0)
             await waitForCopySlot(id, loc, busy, 'RDS refused one more copy', deps.reportObservation);
         }
         throw toActivityFailure(err, context);
@@ -606,11 +607,14 @@ async function waitForCopySlot(
   const obs = observation('snapshot-copy', id, 'waiting-for-copy-slot');
   await reportObservation(obs, report);
   const shown = running.slice(0, 5).join(', ') + (running.length > 5 ? ', ...' : '');
+  const busy =
+    running.length === 0
+      ? 'copies were in progress a moment ago'
+      : `${running.length} cop${running.length === 1 ? 'y is' : 'ies are'} in progress (${shown})`;
   return notReady(
     obs,
     `Waiting for a snapshot copy slot in ${loc.region}${loc.accountId ? ` of account ${loc.accountId}` : ''}: ` +
-      `${running.length} cop${running.length === 1 ? 'y is' : 'ies are'} in progress (${shown}) and ${why}. ` +
-      `The copy ${id} starts when one finishes.`
+      `${busy} and ${why}. The copy ${id} starts when one finishes.`
   );
 }
 

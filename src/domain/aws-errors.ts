@@ -69,6 +69,12 @@ const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeout
 const RULES: readonly Rule[] = [
   // Throttling first: some services send it with a 400.
   {
+    // Our own fleet-wide RDS call budget (src/activities/call-budget.ts), not AWS: the call was never sent.
+    names: ['RdsCallBudgetBusy'],
+    kind: Failures.Throttled,
+    hint: "The fleet's RDS call budget (AURORA_RESTORE_RDS_CALLS_PER_SECOND) has more calls queued than it can serve soon; the call is retried with backoff. If this persists, raise the budget (within what RDS allows) or run fewer restores at once.",
+  },
+  {
     names: [
       'Throttling',
       'ThrottlingException',

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 
-import { CallBudget, TokenBucket } from '../../src/activities/call-budget';
+import { CallBudget, MAX_BUDGET_WAIT_MS, RdsCallBudgetBusy, TokenBucket } from '../../src/activities/call-budget';
 import type { BudgetClock } from '../../src/activities/call-budget';
+import { awsErrorFields, classifyAwsError } from '../../src/domain/aws-errors';
+import { Failures } from '../../src/domain/errors';
 import { watchFleet } from '../../src/worker/fleet';
 
 /** A clock whose sleeps advance it at once: the buckets' arithmetic without waiting. */
@@ -68,6 +70,25 @@ describe('RDS call budget', () => {
     assert.equal(await bucket.take(), 2000);
     assert.throws(() => bucket.setRate(0), /a call rate must be a positive number, got 0/);
     assert.throws(() => new TokenBucket(Number.NaN, clock), RangeError);
+  });
+
+  it('refuses a call at once when the calls queued ahead would keep it waiting too long', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(1, clock);
+    const queued = [bucket.take(2500), bucket.take(2500), bucket.take(2500)];
+    await assert.rejects(bucket.take(2500), (err: unknown) => {
+      assert.ok(err instanceof RdsCallBudgetBusy);
+      assert.equal(err.expectedWaitMs, 3000);
+      assert.match(err.message, /about 3 s of calls queued; the call was not sent/);
+      // A throttling failure for the activity (retried with backoff), with what to do.
+      const classified = classifyAwsError(awsErrorFields(err));
+      assert.equal(classified.kind, Failures.Throttled);
+      assert.match(classified.hint, /AURORA_RESTORE_RDS_CALLS_PER_SECOND/);
+      return true;
+    });
+    assert.deepEqual(await Promise.all(queued), [0, 1000, 2000], 'the refused call did not take a place in line');
+    assert.equal(await bucket.take(2500), 1000, 'once the line is gone, calls are served again');
+    assert.equal(MAX_BUDGET_WAIT_MS, 30_000);
   });
 
   it('splits the fleet-wide budget across the restore workers, one bucket per account and region', () => {
