@@ -1,10 +1,9 @@
 /**
  * End to end: the production worker process on the dev server approves through the README's
- * `temporal workflow update execute --name approve` command, and the restore then replaces the target in moto.
+ * `temporal workflow update execute --name approve` command (read from README.md, run with only the workflow id the
+ * test's own), and the restore then replaces the target in moto.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, Connection } from '@temporalio/client';
@@ -20,11 +19,10 @@ import {
   seedSourceCluster,
   uniqueName,
 } from '../support/moto';
-import { cliPath, temporalAddress } from '../support/servers';
+import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
+import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
-
-const run = promisify(execFile);
 
 describe('end to end: approval with the Temporal CLI (dev server + worker process + moto)', function () {
   this.timeout(180_000);
@@ -78,26 +76,20 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
     const describe = await handle.describe();
     assert.equal(describe.status.name, 'RUNNING');
 
-    // The command as the README shows it.
-    const { stdout } = await run(cliPath(), [
-      'workflow',
-      'update',
-      'execute',
-      '--address',
-      temporalAddress(),
-      '--workflow-id',
-      workflowId,
-      '--name',
-      'approve',
-      '--input',
-      '{"by": "jane.doe", "reason": "CHG-1234 staging refresh"}',
-    ]);
+    // The command as the README shows it, for this test's restore.
+    const command = readmeCommand(
+      'Approvals and restore tests with an RTO',
+      'temporal workflow update execute',
+      'approve'
+    );
+    const input = JSON.parse(command[command.indexOf('--input') + 1]) as { by: string; reason: string };
+    const stdout = await runTemporalCli(withOptionValues(command, { '--workflow-id': workflowId }));
     assert.match(stdout, /approved/);
 
     const result = await handle.result();
     assert.equal(result.replacedExistingCluster, true);
-    assert.equal(result.approval?.decision?.by, 'jane.doe');
-    assert.equal(result.approval?.decision?.reason, 'CHG-1234 staging refresh');
+    assert.equal(result.approval?.decision?.by, input.by);
+    assert.equal(result.approval?.decision?.reason, input.reason);
     const { rds } = motoClients('us-west-2');
     const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: targetId }))).DBClusters?.[0];
     assert.equal(cluster?.Status, 'available');

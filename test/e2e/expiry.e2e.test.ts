@@ -6,8 +6,6 @@
  * expiry moved, who and why recorded, cancel keeps the cluster, expireNow deletes it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, Connection } from '@temporalio/client';
@@ -25,8 +23,8 @@ import {
 import { clusterExpiry } from '../../src/workflows';
 import { expiryQuery } from '../../src/workflows/expiry-messages';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
-import { markdownTableRows, readmeSection, shellCommands, shellWords } from '../support/readme';
-import { cliPath, temporalAddress } from '../support/servers';
+import { markdownTableRows, readmeCommand, readmeSection, runTemporalCli, shellWords } from '../support/readme';
+import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
 
@@ -35,7 +33,6 @@ const DAY = 86_400_000;
 /** The expiry the README's commands name; replaced by each test's own. */
 const README_WORKFLOW_ID = expiryWorkflowId({ region: REGION, clusterId: 'orders-staging' });
 const ISO_DATE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
-const run = promisify(execFile);
 
 /** An ISO date-time without milliseconds, the way the README writes them. */
 const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -72,10 +69,7 @@ describe('expiring clusters with the README’s Temporal CLI commands (dev serve
       const argv = shellWords(text.startsWith('--') ? `${updateCommand} ${text}` : text);
       readme.set(argv[argv.indexOf('--name') + 1], argv);
     }
-    readme.set(
-      'list',
-      shellCommands(section).find((argv) => argv.slice(0, 3).join(' ') === 'temporal workflow list') ?? []
-    );
+    readme.set('list', readmeCommand('Expiring clusters', 'temporal workflow list'));
     assert.deepEqual(
       [...readme.keys()].sort(),
       ['cancelExpiry', 'expireNow', 'expiry', 'extendExpiry', 'list', 'setExpiry'],
@@ -142,13 +136,9 @@ describe('expiring clusters with the README’s Temporal CLI commands (dev serve
       return date ? word.replace(ISO_DATE, date) : word;
     });
     assert.ok(args.includes(workflowId) || name === 'list', `the README's ${name} command names no workflow id`);
-    try {
-      const { stdout } = await run(cliPath(), [...args, '--address', temporalAddress()]);
-      return stdout;
-    } catch (err) {
-      const { stderr } = err as { stderr?: string };
-      throw new Error(`temporal ${args.join(' ')} failed: ${stderr ?? String(err)}\nworker:\n${worker.log()}`);
-    }
+    return runTemporalCli(['temporal', ...args]).catch((err: Error) =>
+      Promise.reject(new Error(`${err.message}\nworker:\n${worker.log()}`))
+    );
   }
 
   /** The `--input` the README gives for an update. */

@@ -1,14 +1,13 @@
 /**
  * End to end on real parts: the Temporal dev server, the production worker process (src/worker/main.ts, as a
  * child process configured only through the standard TEMPORAL_* and AWS_* environment) and moto. Restores are
- * started the two documented ways: with our CLI, and with `temporal workflow start` and the README's JSON file.
+ * started the two documented ways: with our CLI, and with the README's Temporal CLI commands ("With the Temporal
+ * CLI", "Batches"), read from README.md and run as written with only the task queue, ids and files the test's own.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import {
   CreateDBClusterSnapshotCommand,
@@ -20,23 +19,42 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Client, Connection } from '@temporalio/client';
 
 import { main as cli } from '../../src/client/main';
-import { restoreWorkflowId } from '../../src/domain/naming';
+import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
-import type { RestoreResult } from '../../src/workflows/messages';
+import type { BatchReport } from '../../src/workflows/batch-restore';
+import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
-import { cliPath, temporalAddress } from '../support/servers';
+import {
+  assertMotoReachable,
+  dropAutomatedSnapshots,
+  motoClients,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
+import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
+import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/nightly-staging-refresh.json');
-const run = promisify(execFile);
+const BATCH_EXAMPLE = path.join(ROOT, 'examples/batch-staging-refresh.json');
+const TEMPORAL_CLI = 'With the Temporal CLI';
+
+/** The JSON a `temporal workflow query` / `result` prints on its result line. */
+function printedJson<T>(stdout: string, label: 'QueryResult' | 'Result'): T {
+  const json = new RegExp(`^\\s*${label}\\s+([[{].*)$`, 'm').exec(stdout)?.[1];
+  assert.ok(json, `no ${label} in:\n${stdout}`);
+  return JSON.parse(json) as T;
+}
 
 describe('end to end: dev server + worker process + moto', function () {
   this.timeout(180_000);
   const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as RestoreRequest;
+  // Its own task queue: runs started here never land on another worker sharing the dev server.
+  const taskQueue = uniqueName('restore-e2e');
+  const cliEnv = { ...process.env, AURORA_RESTORE_TASK_QUEUE: taskQueue };
   let worker: WorkerProcess;
   let client: Client;
   let connection: Connection;
@@ -46,7 +64,7 @@ describe('end to end: dev server + worker process + moto', function () {
     await seedExampleSource(example);
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
-    worker = startWorkerProcess();
+    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
   });
 
   after(async () => {
@@ -103,6 +121,7 @@ describe('end to end: dev server + worker process + moto', function () {
     const code = await cli(['start', file], {
       stdout: (text) => (out += text),
       stderr: (text) => (err += text),
+      env: cliEnv,
       watchIntervalMs: 500,
     });
     assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${worker.log()}`);
@@ -118,30 +137,82 @@ describe('end to end: dev server + worker process + moto', function () {
     );
   });
 
-  it('restores with `temporal workflow start` and the README JSON, as documented', async () => {
+  it('restores with the README’s `temporal workflow start` and JSON, then `temporal workflow result`', async () => {
     const workflowId = restoreWorkflowId(example.target);
-    // The command as the README shows it.
-    await run(cliPath(), [
-      'workflow',
-      'start',
-      '--address',
-      temporalAddress(),
-      '--task-queue',
-      'aurora-restore',
-      '--type',
-      'auroraRestore',
-      '--workflow-id',
-      workflowId,
-      '--input-file',
-      EXAMPLE,
-    ]);
-    const handle = client.workflow.getHandle(workflowId);
-    const result = (await handle.result()) as RestoreResult;
+    // The README's own workflow id and file (relative to the repository root); only the task queue is the test's.
+    await runTemporalCli(
+      withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow start'), { '--task-queue': taskQueue })
+    );
+    const printed = await runTemporalCli(
+      withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow result'), { '--workflow-id': workflowId })
+    );
+    assert.match(printed, /^\s*Status\s+COMPLETED$/m, `${printed}\nworker:\n${worker.log()}`);
+    const result = printedJson<RestoreResult>(printed, 'Result');
     assert.equal(result.status, 'succeeded');
+    assert.equal(result.workflowId, workflowId);
     assert.equal(result.target.clusterId, example.target.clusterId);
     assert.equal(result.endpoints.instances.length, example.target.instanceCount);
     await assertRestoredInMoto(example.target.clusterId, example.target.region, example.target.instanceCount ?? 1);
-    await recordHistory('e2e-temporal-cli-cross-region', handle);
+    await recordHistory('e2e-temporal-cli-cross-region', client.workflow.getHandle(workflowId));
+  });
+
+  it('follows, lists and cancels a restore with the README’s `temporal workflow query|list|cancel`', async () => {
+    // A managed target and an approval keep the restore running (waiting in await-approval) until it is cancelled.
+    const targetId = uniqueName('e2e-cancel');
+    await seedSourceCluster({
+      region: example.target.region,
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    await dropAutomatedSnapshots(example.target.region, targetId);
+    const target = { ...example.target, clusterId: targetId, instanceCount: 1 };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-')), 'request.json');
+    writeFileSync(file, JSON.stringify({ ...example, target, approval: { required: true, timeout: '1h' } }));
+    const workflowId = restoreWorkflowId(target);
+    const own = { '--task-queue': taskQueue, '--workflow-id': workflowId, '--input-file': file };
+    await runTemporalCli(withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow start'), own));
+
+    // The progress query answers while the copy runs; poll until the restore waits for the approval.
+    const query = withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow query'), {
+      '--workflow-id': workflowId,
+    });
+    let progress: Partial<RestoreProgress> = {};
+    for (let i = 0; i < 600 && !progress.approval?.pending; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      progress = printedJson<typeof progress>(await runTemporalCli(query), 'QueryResult');
+    }
+    assert.equal(progress.approval?.pending, true, `${JSON.stringify(progress)}\nworker:\n${worker.log()}`);
+    assert.equal(progress.currentStep, 'await-approval');
+    assert.equal(progress.workflowId, workflowId);
+
+    // The README's list of running restores (as written) shows it (visibility is eventually consistent: poll).
+    const list = readmeCommand(TEMPORAL_CLI, 'temporal workflow list');
+    let listed = '';
+    for (let i = 0; i < 50 && !listed.includes(workflowId); i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      listed = await runTemporalCli(list);
+    }
+    assert.ok(listed.includes(workflowId), `not listed as running:\n${listed}`);
+
+    await runTemporalCli(
+      withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow cancel'), { '--workflow-id': workflowId })
+    );
+    const ended = await client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        () => 'completed',
+        (err: Error & { cause?: Error & { type?: string } }) => err.cause?.type ?? err.cause?.name ?? err.name
+      );
+    // The restore cleans up and ends failed with its own cancellation type.
+    assert.equal(ended, 'RestoreCancelled');
+    const { rds } = motoClients(target.region);
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: targetId }))).DBClusters?.[0];
+    assert.equal(
+      cluster?.TagList?.some((t) => t.Key === TAG_OPERATION_ID),
+      false,
+      'the target was left as it was'
+    );
   });
 
   it('restores a batch of two targets in order with `aurora-restore batch`', async () => {
@@ -166,6 +237,7 @@ describe('end to end: dev server + worker process + moto', function () {
     const code = await cli(['batch', file], {
       stdout: (text) => (out += text),
       stderr: (text) => (out += text),
+      env: cliEnv,
       watchIntervalMs: 300,
     });
     assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
@@ -175,6 +247,48 @@ describe('end to end: dev server + worker process + moto', function () {
     assert.ok(Date.parse(app.startedAt) >= Date.parse(auth.endedAt), 'app started after auth ended');
     await assertRestoredInMoto(first, example.target.region, 1);
     await assertRestoredInMoto(second, example.target.region, 1);
+  });
+
+  it('restores the README’s batch with its `temporal workflow start` and `--type batchProgress` query', async () => {
+    // The README's batch file with the test's own target clusters (and name, so reruns get a new batch id).
+    const batch = JSON.parse(readFileSync(BATCH_EXAMPLE, 'utf8')) as {
+      name: string;
+      targets: { name: string; request: RestoreRequest }[];
+    };
+    batch.name = uniqueName('e2e-readme-batch');
+    for (const t of batch.targets) t.request.target.clusterId = uniqueName(`e2e-${t.request.target.clusterId}`);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-')), 'batch.json');
+    writeFileSync(file, JSON.stringify(batch));
+    const workflowId = `aurora-restore-batch/${batch.name}`;
+    await runTemporalCli(
+      withOptionValues(readmeCommand('Batches', 'temporal workflow start'), {
+        '--task-queue': taskQueue,
+        '--workflow-id': workflowId,
+        '--input-file': file,
+      })
+    );
+    const report = (await client.workflow.getHandle(workflowId).result()) as BatchReport;
+    assert.equal(report.status, 'succeeded', `${JSON.stringify(report)}\nworker:\n${worker.log()}`);
+
+    // Queries are answered for finished runs too: the progress is the final report.
+    const printed = await runTemporalCli(
+      withOptionValues(readmeCommand('Batches', 'temporal workflow query'), { '--workflow-id': workflowId })
+    );
+    const progress = printedJson<BatchReport>(printed, 'QueryResult');
+    assert.equal(progress.status, 'succeeded');
+    assert.deepEqual(
+      progress.targets.map((t) => [t.name, t.status, t.attempts]),
+      [
+        ['auth', 'succeeded', 1],
+        ['app', 'succeeded', 1],
+      ]
+    );
+    const [auth, app] = progress.targets;
+    assert.ok(
+      Date.parse(app.startedAt ?? '') >= Date.parse(auth.endedAt ?? ''),
+      'app (after: auth) started after auth'
+    );
+    for (const t of batch.targets) await assertRestoredInMoto(t.request.target.clusterId, t.request.target.region, 1);
   });
 
   it("runs the database steps on the production worker's database task queue (Aurora MySQL via connectVia)", async () => {
@@ -226,6 +340,7 @@ describe('end to end: dev server + worker process + moto', function () {
     const code = await cli(['start', file], {
       stdout: (text) => (out += text),
       stderr: (text) => (out += text),
+      env: cliEnv,
       watchIntervalMs: 500,
     });
     assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);

@@ -5,11 +5,9 @@
  * `temporal schedule create` command is read from README.md and run as written.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, Connection } from '@temporalio/client';
@@ -22,8 +20,8 @@ import { utcDate } from '../../src/domain/snapshot-selection';
 import type { RestoreResult } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
 import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
-import { readmeSection, shellCommands } from '../support/readme';
-import { cliPath, temporalAddress } from '../support/servers';
+import { readmeCommand, runTemporalCli } from '../support/readme';
+import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
 
@@ -31,7 +29,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/scheduled-staging-refresh.json');
 const REGION = 'us-west-2';
 const DAY_MS = 86_400_000;
-const run = promisify(execFile);
 
 describe('schedules end to end: dev server + worker process + moto', function () {
   this.timeout(120_000);
@@ -205,11 +202,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       .delete()
       .catch(() => undefined);
     // The command read from the README (relative paths resolve from the repository root, as in a checkout).
-    const command = shellCommands(readmeSection('Schedules')).find(
-      (argv) => argv.slice(0, 3).join(' ') === 'temporal schedule create'
-    );
-    assert.ok(command, 'the README shows `temporal schedule create`');
-    await run(cliPath(), [...command.slice(1), '--address', temporalAddress()], { cwd: ROOT });
+    await runTemporalCli(readmeCommand('Schedules', 'temporal schedule create'));
     try {
       const described = await cliJson<ScheduleReport>(['schedule', 'describe', 'us-west-2/orders-staging']);
       assert.equal(described.code, 0, described.stderr);

@@ -2,10 +2,16 @@
  * The README's commands as test input: tests that check a documented command read it from README.md instead of
  * copying it, so the README and the test cannot drift apart.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
-const README = path.resolve(__dirname, '../../README.md');
+import { cliPath, temporalAddress } from './servers';
+
+const ROOT = path.resolve(__dirname, '../..');
+const README = path.join(ROOT, 'README.md');
+const run = promisify(execFile);
 
 /** The text under the README heading `title` (any level), up to the next heading of the same or a higher level. */
 export function readmeSection(title: string): string {
@@ -91,4 +97,50 @@ export function shellCommands(markdown: string): string[][] {
     }
   }
   return commands;
+}
+
+/**
+ * The README command under heading `title` whose argv starts with `prefix` (e.g. `temporal workflow start`); when
+ * the section shows several, `withWord` picks the one containing that word (e.g. a query's type).
+ */
+export function readmeCommand(title: string, prefix: string, withWord?: string): string[] {
+  const words = prefix.split(' ');
+  const found = shellCommands(readmeSection(title)).filter(
+    (argv) => words.every((word, i) => argv[i] === word) && (withWord === undefined || argv.includes(withWord))
+  );
+  if (found.length !== 1) {
+    throw new Error(
+      `README.md "${title}" shows ${found.length} \`${prefix}\` commands${withWord ? ` with ${withWord}` : ''}`
+    );
+  }
+  return found[0];
+}
+
+/**
+ * `argv` with the values of the given options replaced by the test's own (its workflow id, task queue, file). Every
+ * option must be present with a value, so a README command that lost or renamed one fails instead of running as is.
+ */
+export function withOptionValues(argv: string[], values: Record<string, string>): string[] {
+  const out = [...argv];
+  for (const [option, value] of Object.entries(values)) {
+    const at = out.indexOf(option);
+    if (at < 0 || at + 1 >= out.length) throw new Error(`${option} <value> missing in: ${argv.join(' ')}`);
+    out[at + 1] = value;
+  }
+  return out;
+}
+
+/**
+ * Runs a README `temporal ...` argv with the Temporal CLI against the test dev server, from the repository root (as
+ * in a checkout, so relative paths resolve), and returns its stdout; a failure carries the CLI's stderr.
+ */
+export async function runTemporalCli(argv: string[]): Promise<string> {
+  if (argv[0] !== 'temporal') throw new Error(`not a temporal command: ${argv.join(' ')}`);
+  try {
+    const { stdout } = await run(cliPath(), [...argv.slice(1), '--address', temporalAddress()], { cwd: ROOT });
+    return stdout;
+  } catch (err) {
+    const { stderr } = err as { stderr?: string };
+    throw new Error(`${argv.join(' ')} failed: ${stderr || String(err)}`);
+  }
 }
