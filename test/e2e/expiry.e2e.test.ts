@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 
-import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 
@@ -22,7 +21,12 @@ import {
 } from '../../src/domain/naming';
 import { clusterExpiry } from '../../src/workflows';
 import { expiryQuery } from '../../src/workflows/expiry-messages';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  assertMotoReachable,
+  clusterExists as motoClusterExists,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 import { markdownTableRows, readmeCommand, readmeSection, runTemporalCli, shellWords } from '../support/readme';
 import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
@@ -37,15 +41,7 @@ const ISO_DATE = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
 /** An ISO date-time without milliseconds, the way the README writes them. */
 const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
-async function clusterExists(clusterId: string): Promise<boolean> {
-  try {
-    const out = await motoClients(REGION).rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
-    return (out.DBClusters ?? []).length > 0;
-  } catch (err) {
-    if ((err as Error).name === 'DBClusterNotFoundFault') return false;
-    throw err;
-  }
-}
+const clusterExists = (clusterId: string): Promise<boolean> => motoClusterExists(REGION, clusterId);
 
 describe('expiring clusters with the README’s Temporal CLI commands (dev server + worker process + moto)', function () {
   this.timeout(120_000);

@@ -13,6 +13,7 @@ import {
   CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
   DeleteDBClusterSnapshotCommand,
+  DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -72,6 +73,20 @@ export function motoClients(region: string, accountId?: string): MotoClients {
   };
   if (accountId) for (const client of Object.values(clients)) useMotoAccount(client, accountId);
   return { ...clients, accountId: accountId ?? MOTO_DEFAULT_ACCOUNT, region };
+}
+
+/** Whether a DB cluster exists in moto (in `region`, moto's default account unless `accountId` is given). */
+export async function clusterExists(region: string, clusterId: string, accountId?: string): Promise<boolean> {
+  const { rds } = motoClients(region, accountId);
+  try {
+    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+    return (out.DBClusters ?? []).length > 0;
+  } catch (err) {
+    if ((err as Error).name === 'DBClusterNotFoundFault') return false;
+    throw err;
+  } finally {
+    rds.destroy();
+  }
 }
 
 /** A role ARN in `accountId`: moto's STS hands out credentials that act in that account (no IAM checks). */

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 
-import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -15,7 +14,12 @@ import { batchRestore } from '../../src/workflows';
 import { batchProgressQuery } from '../../src/workflows/batch-restore';
 import type { BatchReport } from '../../src/workflows/batch-restore';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  assertMotoReachable,
+  clusterExists as motoClusterExists,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 
 const REGION = 'eu-central-1';
@@ -122,12 +126,7 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
     assert.deepEqual(progress, report, 'the batchProgress query shows the same report');
 
     // Each target was its own restore: the succeeded ones exist, the failed one was cleaned up, the skipped never made.
-    const { rds } = motoClients(REGION);
-    const exists = (id: string) =>
-      rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })).then(
-        () => true,
-        (e: Error) => (e.name === 'DBClusterNotFoundFault' ? false : Promise.reject(e))
-      );
+    const exists = (id: string) => motoClusterExists(REGION, id);
     for (const name of ['auth', 'app', 'reports', 'search'])
       assert.equal(await exists(`${prefix}-${name}`), true, name);
     assert.equal(await exists(`${prefix}-broken`), false);

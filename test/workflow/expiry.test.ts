@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 
-import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -38,7 +37,12 @@ import type { RestoreResult } from '../../src/workflows/messages';
 import { RESTORE_SEARCH_ATTRIBUTES, SA_EXPIRES_AT } from '../../src/workflows/messages';
 import { expectFailure } from '../support/assertions';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  assertMotoReachable,
+  clusterExists as motoClusterExists,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 import { cliPath } from '../support/servers';
 import { restoreEventTopic } from '../support/sqs';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
@@ -50,15 +54,7 @@ const DAY = 24 * HOUR;
 /** Short simulated AWS durations: these tests are about the days after the restore, not the restore itself. */
 const FAST = { clusterRestore: 10 * 60_000, instanceCreate: 5 * 60_000, clusterDelete: 5 * 60_000 };
 
-async function clusterExists(clusterId: string): Promise<boolean> {
-  try {
-    const out = await motoClients(REGION).rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
-    return (out.DBClusters ?? []).length > 0;
-  } catch (err) {
-    if ((err as Error).name === 'DBClusterNotFoundFault') return false;
-    throw err;
-  }
-}
+const clusterExists = (clusterId: string): Promise<boolean> => motoClusterExists(REGION, clusterId);
 
 describe('clusterExpiry workflow (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(60_000);

@@ -25,6 +25,7 @@ import type { RestoreProgress, RestoreResult } from '../../src/workflows/message
 import { recordHistory } from '../support/histories';
 import {
   assertMotoReachable,
+  clusterExists as motoClusterExists,
   motoClientConfig,
   motoClients,
   motoRoleArn,
@@ -105,16 +106,8 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     return cause;
   }
 
-  async function clusterExists(clusterId: string, region = TARGET_REGION): Promise<boolean> {
-    const { rds } = motoClients(region);
-    try {
-      const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
-      return (out.DBClusters ?? []).length > 0;
-    } catch (err) {
-      if ((err as Error).name === 'DBClusterNotFoundFault') return false;
-      throw err;
-    }
-  }
+  const clusterExists = (clusterId: string, region = TARGET_REGION): Promise<boolean> =>
+    motoClusterExists(region, clusterId);
 
   async function snapshotsNamed(prefix: string, region = TARGET_REGION): Promise<string[]> {
     const { rds } = motoClients(region);

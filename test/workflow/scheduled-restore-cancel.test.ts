@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 
-import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,7 +15,12 @@ import type { RestoreRequest } from '../../src/domain/request';
 import { scheduledRestore } from '../../src/workflows';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  assertMotoReachable,
+  clusterExists as motoClusterExists,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 import { createDevServerEnv } from '../support/servers';
 import { createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
@@ -53,15 +57,7 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
     };
   }
 
-  async function clusterExists(clusterId: string): Promise<boolean> {
-    try {
-      const out = await motoClients(REGION).rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
-      return (out.DBClusters ?? []).length > 0;
-    } catch (err) {
-      if ((err as Error).name === 'DBClusterNotFoundFault') return false;
-      throw err;
-    }
-  }
+  const clusterExists = (clusterId: string): Promise<boolean> => motoClusterExists(REGION, clusterId);
 
   async function restoreFailure(req: RestoreRequest): Promise<ApplicationFailure> {
     const err = await env.client.workflow
