@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { formatBatchReport } from '../../src/client/batch-command';
+import { formatBatchReport } from '../../src/client/batch-client';
 import { EXIT } from '../../src/client/main';
 import { runCli } from '../support/cli';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { buildListQuery, ListFilterError, visibilityString } from '../../src/client/restore-client';
+import { buildListQuery, ListFilterError, visibilityString } from '../../src/client/list-query';
 
 describe('client list queries', () => {
   it('always restricts to the restore workflow type', () => {

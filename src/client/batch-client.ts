@@ -1,7 +1,7 @@
 /**
- * `aurora-restore batch <file>`: starts `batchRestore` from a JSON or YAML batch file and follows it, printing each
- * target's status as it changes and the final report. The batch is validated here first (every target's request,
- * names, order), so a bad file starts nothing.
+ * Client side of `aurora-restore batch <file>`: starts `batchRestore` from a JSON or YAML batch file and follows it,
+ * printing each target's status as it changes and the final report. The batch is validated here first (every
+ * target's request, names, order), so a bad file starts nothing.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,7 +11,6 @@ import type { BatchRestoreRequest } from '../domain/batch';
 import type { batchRestore } from '../workflows';
 import { batchProgressQuery } from '../workflows/batch-restore';
 import type { BatchReport, BatchTargetReport } from '../workflows/batch-restore';
-import { TASK_QUEUE } from '../workflows/messages';
 
 import type { ClientConnection } from './connection';
 import { workflowUrl } from './connection';
@@ -19,21 +18,12 @@ import { formatElapsed } from './format';
 import { loadRequestFile } from './request-file';
 import type { LoadRequestOptions } from './request-file';
 
-export const BATCH_USAGE = `Batches (many targets from one file):
-  batch <file|->        Restore every target of a batch file and follow it. The file (JSON or YAML):
-                          name?, concurrency? (default 2), retries? (default 0), onFailure? (continue | stop),
-                          targets: [{name?, request: <restore request>, after?: [<target names>]}]
-      --detach              print the workflow id and return at once
-      --task-queue <name>   task queue of the workers (default: $AURORA_RESTORE_TASK_QUEUE or ${TASK_QUEUE})
-  The batch's progress: temporal workflow query --workflow-id <id> --type batchProgress`;
-
 export const BATCH_ID_PREFIX = 'aurora-restore-batch';
 
 export interface BatchCommandContext {
   out: { json: boolean; line: (text?: string) => void; err: (text?: string) => void; document: (v: unknown) => void };
   /** Progress lines (stderr with --json). */
   progress: (text: string) => void;
-  env: Record<string, string | undefined>;
   now: () => Date;
   readStdin?: LoadRequestOptions['readStdin'];
   connect: () => Promise<ClientConnection>;
@@ -67,13 +57,13 @@ export function formatBatchReport(report: BatchReport): string[] {
   ];
 }
 
-/** Starts the batch in `file` and follows it (options parsed by the CLI: `--detach`, `--task-queue`). */
-export async function batchCommand(
+/** Starts the batch in `file` on `taskQueue` and follows it, unless `detach`. Returns the exit code. */
+export async function runBatch(
   file: string,
-  values: { detach?: boolean; 'task-queue'?: string },
+  options: { detach: boolean; taskQueue: string },
   ctx: BatchCommandContext
 ): Promise<number> {
-  const taskQueue = values['task-queue'] ?? ctx.env.AURORA_RESTORE_TASK_QUEUE ?? TASK_QUEUE;
+  const { taskQueue } = options;
   const loaded = await loadRequestFile(file, { readStdin: ctx.readStdin });
   const batch = loaded.request as BatchRestoreRequest;
   const now = ctx.now();
@@ -93,7 +83,7 @@ export async function batchCommand(
   });
   const url = workflowUrl(uiBaseUrl, namespace, workflowId, handle.firstExecutionRunId);
   const started = { workflowId, runId: handle.firstExecutionRunId, namespace, taskQueue, url };
-  if (values.detach) {
+  if (options.detach) {
     if (ctx.out.json) ctx.out.document(started);
     else ctx.out.line(`Started batch ${workflowId} (${batch.targets.length} targets).\n  Web UI: ${url}`);
     return 0;
