@@ -4,10 +4,11 @@
 # the local PostgreSQL server, reached through `database.connectVia` as a tunnel would be. Prints what each step did.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Node.js from .tools/node when scripts/install.sh put it there (system Node older than 22), and `temporal`.
+export PATH="$PWD/.tools/bin:$PATH"
 
 bash scripts/install.sh
 eval "$(bash scripts/servers.sh start)"
-export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT:-8233}}"
 export TS_NODE_TRANSPILE_ONLY=true
 
 node -r ts-node/register scripts/seed-demo.ts

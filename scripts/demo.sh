@@ -5,10 +5,11 @@
 # The servers keep running afterwards so the run can be inspected in the Web UI; `npm run servers:stop` stops them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Node.js from .tools/node when scripts/install.sh put it there (system Node older than 22), and `temporal`.
+export PATH="$PWD/.tools/bin:$PATH"
 
 bash scripts/install.sh
 eval "$(bash scripts/servers.sh start)"
-export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT:-8233}}"
 export TS_NODE_TRANSPILE_ONLY=true
 
 node -r ts-node/register scripts/seed-demo.ts

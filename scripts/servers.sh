@@ -5,7 +5,8 @@
 #   scripts/servers.sh start [moto|temporal|postgres|mariadb]...   start what is not running yet, wait, print env exports
 #   scripts/servers.sh stop  [moto|temporal|postgres|mariadb]...   stop (process groups; SIGTERM, then SIGKILL)
 #   scripts/servers.sh status [moto|temporal|postgres|mariadb]...  exit 0 only if all named servers run (else 3)
-#   scripts/servers.sh env                        print the env exports only
+#   scripts/servers.sh env                        print the env exports only (also PATH with .tools/bin, for
+#                                                 `temporal` and the project's Node, and TEMPORAL_UI_URL for links)
 #
 # Progress goes to stderr and the exports to stdout, so `eval "$(scripts/servers.sh start)"` works.
 # Pid files and logs live in the git-ignored .run/ folder. The time-skipping test server needs no script: the SDK
@@ -300,12 +301,18 @@ stop_one() {
 }
 
 print_env() {
+  # The project's commands (`temporal`, and Node.js when scripts/install.sh installed it) first, once.
+  case ":$PATH:" in
+    *":$ROOT/.tools/bin:"*) ;;
+    *) printf 'export PATH="%s:$PATH"\n' "$ROOT/.tools/bin" ;;
+  esac
   cat <<EOF
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=${AWS_REGION:-us-east-1}
 export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
+export TEMPORAL_UI_URL=http://localhost:$TEMPORAL_UI_PORT
 export TEMPORAL_CLI_PATH=$BIN/temporal
 export TEMPORAL_TEST_SERVER_PATH=$BIN/temporal-test-server
 export PG_PORT=$PG_PORT

@@ -11,6 +11,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The project's commands first: Node.js from .tools/node when scripts/install.sh put it there, and `temporal`.
+export PATH="$ROOT/.tools/bin:$PATH"
 mkdir -p .run
 
 SUITES=(

@@ -8,6 +8,9 @@ import type { LogLevel } from '@temporalio/worker';
 
 import { TASK_QUEUE } from '../workflows/messages';
 
+import { readDeploymentVersion } from './deployment';
+import type { DeploymentVersion } from './deployment';
+
 export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 20;
@@ -58,6 +61,8 @@ export interface WorkerConfig {
   maxConcurrentCopies: number;
   skipSearchAttributeCheck: boolean;
   shutdownGraceTime: string;
+  /** The restore worker's Worker Deployment Version; undefined = unversioned (deployment.ts). */
+  deploymentVersion?: DeploymentVersion;
 }
 
 /** Every problem in the worker's environment at once, each naming the variable, the value and what to do. */
@@ -122,6 +127,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
 
   const skipSearchAttributeCheck = readFlag(env, WORKER_ENV.skipSearchAttributeCheck, problems);
   const roles = readRoles(env, problems);
+  const deploymentVersion = readDeploymentVersion(env, problems);
 
   if (problems.length > 0) throw new WorkerConfigError(problems);
   return {
@@ -134,6 +140,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     maxConcurrentCopies: maxConcurrentCopies ?? DEFAULT_MAX_CONCURRENT_COPIES,
     skipSearchAttributeCheck,
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    ...(deploymentVersion ? { deploymentVersion } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import { DB_TASK_QUEUE } from '../workflows/messages';
 
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
 import type { WorkerConfig } from './config';
+import { claimCurrentVersionIfNone, workerDeploymentOptions } from './deployment';
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
@@ -140,6 +141,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
         ...(config.maxTaskQueueActivitiesPerSecond !== undefined
           ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
           : {}),
+        ...workerDeploymentOptions(config.deploymentVersion),
       });
       workers.push(restoreWorker);
       logger.info('Restore worker started', {
@@ -151,9 +153,11 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
         maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond ?? 'unlimited',
         rdsCallsPerSecond: config.rdsCallsPerSecond,
         maxConcurrentCopies: config.maxConcurrentCopies,
+        deploymentVersion: config.deploymentVersion ?? 'unversioned',
       });
-      // The RDS call budget is shared by every worker polling this task queue: recount them now and then.
       const self = restoreWorker.options.identity;
+      reportDeploymentVersion(connection, namespace, config, self, logger);
+      // The RDS call budget is shared by every worker polling this task queue: recount them now and then.
       fleet = watchFleet(rdsCallBudget, () => countActivityWorkers(connection, namespace, config.taskQueue, self), {
         onChange: (restoreWorkers) =>
           logger.info('RDS call budget shared anew', {
@@ -198,6 +202,44 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
     clients.destroy();
     await connection.close();
   }
+}
+
+/**
+ * With versioning on: makes this version current when its deployment has none (a first install), else says whether
+ * it gets new workflows and how to make it current. In the background: the version exists once the worker polls.
+ */
+function reportDeploymentVersion(
+  connection: NativeConnection,
+  namespace: string,
+  config: WorkerConfig,
+  identity: string,
+  logger: Logger
+): void {
+  const version = config.deploymentVersion;
+  if (!version) return;
+  const name = `${version.deploymentName}:${version.buildId}`;
+  const promote = `temporal worker deployment set-current-version --deployment-name ${version.deploymentName} --build-id ${version.buildId}`;
+  claimCurrentVersionIfNone(connection, namespace, version, identity).then(
+    (routing) => {
+      if (routing.kind === 'made-current') {
+        logger.info(`Worker Deployment Version ${name} made current: the deployment had no current version`);
+      } else if (routing.kind === 'current') {
+        logger.info(`Worker Deployment Version ${name} is current: new workflows start on it`);
+      } else if (routing.kind === 'not-current') {
+        logger.warn(
+          `Worker Deployment Version ${name} is not current (current: ${routing.current ?? 'unversioned workers'}` +
+            `${routing.ramping ? `, ramping: ${routing.ramping}` : ''}): it runs the workflows pinned to it and gets ` +
+            `new ones once made current: ${promote}`
+        );
+      } else {
+        logger.warn(`Worker Deployment Version ${name} not seen by the server yet; to route new workflows: ${promote}`);
+      }
+    },
+    (err: unknown) =>
+      logger.warn(`Could not read Worker Deployment ${version.deploymentName}: ${errorMessage(err)}`, {
+        makeCurrent: promote,
+      })
+  );
 }
 
 async function verifySearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {

@@ -18,6 +18,7 @@ import {
   isCancellation,
   log,
   setHandler,
+  setWorkflowOptions,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -81,6 +82,14 @@ const MAX_HISTORY_EVENTS = 2_000;
 export const MIN_HISTORY_EVENTS = 5;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+// Versioned workers pin restores to the version that started them; an expiry waits for days and continues as new,
+// so it moves to the current version at its next task (AUTO_UPGRADE) to get fixes, which must use patched().
+// Only on a versioned worker (one with a deployment name): the server refuses a behavior from an unversioned one.
+setWorkflowOptions(
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
+  clusterExpiry
+);
 
 export async function clusterExpiry(input: ClusterExpiryInput): Promise<ClusterExpiryResult> {
   const { workflowId } = workflowInfo();
