@@ -17,6 +17,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
+import { recordHistory } from '../support/histories';
 import { assertMotoReachable, dropAutomatedSnapshots, seedSourceCluster, uniqueName } from '../support/moto';
 import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
@@ -100,6 +101,7 @@ describe('Web UI: a restore reads as its steps (headless Chromium)', function ()
     });
     assert.equal(result.status, 'succeeded');
     assert.equal(result.replacedExistingCluster, true);
+    await recordHistory('e2e-replace-with-summaries', handle);
 
     // What the server recorded: a summary on every activity, JSON results, no failed event.
     const events = (await handle.fetchHistory()).events ?? [];
