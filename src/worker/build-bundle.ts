@@ -12,9 +12,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOW_BUNDLE_PATH } from './config';
 import { BUILD_INFO_PATH } from './deployment';
 import type { BuildInfo } from './deployment';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-interceptors';
 
 export async function buildWorkflowBundle(outputPath = WORKFLOW_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+  });
   await fs.mkdir(path.dirname(outputPath), { recursive: true });
   await fs.writeFile(outputPath, code);
   return { path: outputPath, bytes: Buffer.byteLength(code) };

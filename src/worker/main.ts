@@ -24,6 +24,7 @@ import { claimCurrentVersionIfNone, workerDeploymentOptions } from './deployment
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-interceptors';
 
 /** gRPC status codes the startup checks explain. */
 const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAUTHENTICATED: 16 } as const;
@@ -36,12 +37,18 @@ export class WorkerStartupError extends Error {
   }
 }
 
-/** Where the workflow code comes from: the prebuilt bundle in production, the sources in development. */
+/**
+ * Where the workflow code comes from: the prebuilt bundle in production (built with the interceptors), the sources
+ * and the workflow interceptor modules in development.
+ */
 export function workflowSource(
   bundlePath = WORKFLOW_BUNDLE_PATH
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'> {
   if (fs.existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
-  return { workflowsPath: require.resolve('../workflows') };
+  return {
+    workflowsPath: require.resolve('../workflows'),
+    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+  };
 }
 
 /** Runs the worker until SIGINT/SIGTERM. Returns the process exit code: 0 after a clean shutdown, 1 on error. */

@@ -16,7 +16,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
   patched,
@@ -57,7 +56,8 @@ import { RequestValidationError, validateRestoreRequest } from '../domain/valida
 import { calls, databaseSteps, notifications, waits } from './activity-options';
 import { clusterExpiry } from './cluster-expiry';
 import type { ClusterExpiryInput } from './cluster-expiry';
-import { expirySupersededSignal } from './expiry-messages';
+import { expiryStepDetail, supersedePreviousExpiry } from './expiry-handover';
+import type { PreviousExpiry } from './expiry-handover';
 import { reportFailure, refuse } from './failure-report';
 import type { FailureReport } from './failure-report';
 import {
@@ -418,14 +418,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // a patch: restores recorded before expiries existed replay without these commands.
     let expiry: RestoreResult['expiry'];
     if ((request.expiry || existing) && patched(EXPIRY_PATCH)) {
-      expiry = await step(
-        'schedule-expiry',
-        () => scheduleExpiry(request, snapshot.arn),
-        (e) =>
-          e === undefined
-            ? 'no expiry requested; a previous expiry of this target was stopped'
-            : (e.problem ?? `${e.workflowId} deletes the cluster at ${e.expiresAt}`)
-      );
+      ({ expiry } = await step('schedule-expiry', () => scheduleExpiry(request, snapshot.arn), expiryStepDetail));
     }
 
     await stopRtoWatch();
@@ -498,18 +491,13 @@ const EXPIRY_HANDOVER_INTERVAL_MS = 2_000;
 async function scheduleExpiry(
   request: NormalizedRestoreRequest,
   snapshotArn: string
-): Promise<RestoreResult['expiry']> {
+): Promise<{ expiry?: RestoreResult['expiry']; previous: PreviousExpiry }> {
   const workflowId = expiryWorkflowId(request.target);
-  try {
-    await getExternalWorkflowHandle(workflowId).signal(expirySupersededSignal, {
-      operationId: request.operationId,
-      restoreWorkflowId: workflowInfo().workflowId,
-    });
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    // No previous expiry is running for this target: the common case.
-  }
-  if (!request.expiry) return undefined;
+  const previous = await supersedePreviousExpiry(workflowId, {
+    operationId: request.operationId,
+    restoreWorkflowId: workflowInfo().workflowId,
+  });
+  if (!request.expiry) return { previous };
 
   const { target } = request;
   const requested = request.expiry.at ? Date.parse(request.expiry.at) : Date.now() + (request.expiry.afterMs ?? 0);
@@ -544,7 +532,7 @@ async function scheduleExpiry(
         args: [input],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
-      return { workflowId, expiresAt };
+      return { expiry: { workflowId, expiresAt }, previous };
     } catch (err) {
       if (isCancellation(err)) throw err;
       const message = err instanceof Error ? err.message : String(err);
@@ -555,11 +543,14 @@ async function scheduleExpiry(
       }
       log.warn('The cluster expiry could not be started', { workflowId, error: message });
       return {
-        workflowId,
-        expiresAt,
-        problem:
-          `The expiry could not be started (${message}): the cluster is kept. Check ${workflowId} ` +
-          '(terminate a stuck previous expiry) and delete the cluster by hand when it is no longer needed.',
+        expiry: {
+          workflowId,
+          expiresAt,
+          problem:
+            `The expiry could not be started (${message}): the cluster is kept. Check ${workflowId} ` +
+            '(terminate a stuck previous expiry) and delete the cluster by hand when it is no longer needed.',
+        },
+        previous,
       };
     }
   }

@@ -299,6 +299,7 @@ describe('cluster activities (moto RDS)', function () {
         disableDeletionProtection: false,
       });
       assert.equal(outcome.error, undefined, String(outcome.error));
+      assert.deepEqual(outcome.result, { clusterId, region: REGION, outcome: 'deleted' });
       assert.ok(outcome.notReady.length >= 1, 'at least one NotReady pass before the cluster is gone');
       assert.ok(outcome.attempts >= 2);
       for (const nr of outcome.notReady) {
@@ -321,6 +322,7 @@ describe('cluster activities (moto RDS)', function () {
       });
       assert.equal(again.error, undefined);
       assert.equal(again.attempts, 1);
+      assert.deepEqual(again.result, { clusterId, region: REGION, outcome: 'already-gone' });
     });
 
     it('treats a busy cluster (InvalidDBClusterStateFault on delete) as NotReady, never as deleted (defect D6)', async () => {

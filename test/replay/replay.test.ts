@@ -9,6 +9,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflow-interceptors';
 import { HISTORIES_DIR, loadHistory } from '../support/histories';
 
 const files = readdirSync(HISTORIES_DIR)
@@ -22,6 +23,7 @@ describe('replay of recorded restore histories', function () {
   before(async () => {
     workflowBundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: {
         log: () => undefined,
         trace: () => undefined,

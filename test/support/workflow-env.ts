@@ -13,6 +13,7 @@ import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities';
 import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflow-interceptors';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
 import { motoClientFactory } from './moto';
@@ -67,6 +68,7 @@ export async function createSimulatedWorker(
     namespace: env.namespace,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
+    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
     activities: createActivities(deps),
   });
   return { worker, sim, taskQueue, deps };

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { main } from '../../src/client/main';
@@ -47,6 +48,8 @@ import { cliPath } from '../support/servers';
 import { restoreEventTopic } from '../support/sqs';
 import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
+
+const { EventType } = temporal.api.enums.v1;
 
 const REGION = 'us-west-2';
 const HOUR = 3_600_000;
@@ -542,11 +545,21 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       const expiryId = a.expiry?.workflowId ?? '';
       assert.equal(expiryId, expiryWorkflowId(base.target));
       const oldRun = (await env.client.workflow.getHandle(expiryId).describe()).runId;
+      const restoreRunA = (await env.client.workflow.getHandle(a.workflowId).describe()).runId;
 
       const b = await restore(w, { ...base, replace: { existing: true }, expiry: { after: '10d' } });
       assert.equal(b.replacedExistingCluster, true);
       assert.equal(b.expiry?.problem, undefined);
-      assert.ok(b.steps.some((s) => s.name === 'schedule-expiry' && s.status === 'completed'));
+      // The handover says what it found, and neither restore records a failed event (no expiry ran before `a`).
+      const handover = (r: RestoreResult) =>
+        r.steps.find((s) => s.name === 'schedule-expiry' && s.status === 'completed');
+      assert.match(handover(a)?.detail ?? '', /; no previous expiry of this target was running$/);
+      assert.match(handover(b)?.detail ?? '', /; the previous expiry of this target was told to stand down$/);
+      for (const runId of [restoreRunA, undefined]) {
+        const { events } = await env.client.workflow.getHandle(b.workflowId, runId).fetchHistory();
+        const failed = (events ?? []).map((e) => EventType[e.eventType ?? 0]).filter((t) => /FAILED|TIMED_OUT/.test(t));
+        assert.deepEqual(failed, [], `failed events in ${b.workflowId} run ${runId ?? '(latest)'}`);
+      }
 
       const old = env.client.workflow.getHandle<typeof clusterExpiry>(expiryId, oldRun);
       const oldEnd = await old.result();
