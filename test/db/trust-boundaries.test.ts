@@ -305,6 +305,19 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
         NOT_ALLOWED
       );
       assert.match(none.message, /AURORA_RESTORE_DB_CA_DIR/);
+      // Inside the directory, only certificates: a key next to the CA is refused without showing its text.
+      writeFileSync(join(ca, 'server-key.pem'), '-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n');
+      const key = await expectFailure(
+        run(acts.verifyDatabase, {
+          connection: connectionTo('aurora-postgresql', master, {
+            tls: { mode: 'verify-full', caFile: 'server-key.pem' },
+          }),
+          checks: [],
+        }),
+        'DatabaseTlsFailed'
+      );
+      assert.match(key.message, /not a PEM file of CA certificates/);
+      assert.ok(!key.message.includes('c2VjcmV0'), key.message);
       assert.equal(secretReads, 0);
       const ok = await run(acts.verifyDatabase, {
         connection: connectionTo('aurora-postgresql', master, { tls: { mode: 'verify-full', caFile: 'ca.pem' } }),
@@ -383,13 +396,17 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
         engine,
         async (db) => {
           await db.query('CREATE TABLE runs (script text)');
+          // Empty: the slow script sleeps 60 s (time to kill its connection); filled after the crash: no sleep.
+          await db.query('CREATE TABLE crashed (id int)');
         },
         database
       );
       const ca = caDir();
       const acts = activitiesWith({ caDir: ca });
       const conn = connectionTo(engine, await masterSecret(), { database, tls: tlsIn(ca) });
-      const sleep = pgsql ? 'SELECT pg_sleep(3) AS slow_script' : 'SELECT SLEEP(3) AS slow_script';
+      const sleep = pgsql
+        ? 'SELECT pg_sleep(CASE WHEN EXISTS (SELECT 1 FROM crashed) THEN 0 ELSE 60 END) AS slow_script'
+        : 'SELECT SLEEP(IF(EXISTS (SELECT 1 FROM crashed), 0, 60)) AS slow_script';
       const input: SanitizeDatabaseInput = {
         connection: conn,
         scripts: [
@@ -399,43 +416,46 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
       };
       const info = {
         activityId: 'sanitize-crash',
-        workflowExecution: { workflowId: uniqueName('wf-crash'), runId: 'run-crash' },
+        workflowExecution: { workflowId: uniqueName('wf-crash'), runId: uniqueName('run-crash') },
       };
       // Attempt 1: the connection drops while the second script runs (as when the worker or the network dies);
       // the first script has committed, and its heartbeat never reached the server.
-      const attempt1 = run(acts.sanitizeDatabase, input, { ...info, attempt: 1 });
-      const killed = (async () => {
-        const deadline = Date.now() + 20_000;
-        while (Date.now() < deadline) {
-          const done = await asMaster(
-            engine,
-            async (db) => {
-              const rows = await db.query(
-                pgsql
-                  ? "SELECT pid AS id FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS slow_script%'"
-                  : "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(3) AS slow_script%'"
-              );
-              for (const r of rows) {
-                await db.query(pgsql ? 'SELECT pg_terminate_backend($1)' : `KILL ${Number(r.id)}`, pgsql ? [r.id] : []);
-              }
-              return rows.length > 0;
-            },
-            database
+      let settled = false;
+      const attempt1 = expectFailure(run(acts.sanitizeDatabase, input, { ...info, attempt: 1 }), 'DatabaseUnreachable');
+      void attempt1.finally(() => (settled = true)).catch(() => undefined);
+      const watcher = await connectDirect(engine, masterUser(), masterPassword(), database);
+      try {
+        const deadline = Date.now() + 50_000;
+        for (;;) {
+          const rows = await watcher.query(
+            pgsql
+              ? "SELECT pid AS id FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(CASE%slow_script'"
+              : "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(IF(%slow_script'"
           );
-          if (done) return;
-          await new Promise((r) => setTimeout(r, 50));
+          if (rows.length > 0) {
+            for (const r of rows) {
+              await watcher.query(
+                pgsql ? 'SELECT pg_terminate_backend($1)' : `KILL ${Number(r.id)}`,
+                pgsql ? [r.id] : []
+              );
+            }
+            break;
+          }
+          if (settled || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
         }
-        throw new Error('the slow script never started');
-      })();
-      await killed;
-      const first = await expectFailure(attempt1, 'DatabaseUnreachable');
-      assert.equal(first.nonRetryable, false);
-      const runsAfterCrash = await asMaster(engine, (db) => db.query('SELECT script FROM runs'), database);
-      assert.deepEqual(
-        runsAfterCrash.map((r) => r.script),
-        ['first'],
-        'the first script committed before the crash'
-      );
+        const first = await attempt1;
+        assert.equal(first.nonRetryable, false);
+        await watcher.query('INSERT INTO crashed VALUES (1)');
+        const runsAfterCrash = await watcher.query('SELECT script FROM runs');
+        assert.deepEqual(
+          runsAfterCrash.map((r) => r.script),
+          ['first'],
+          'the first script committed before the crash'
+        );
+      } finally {
+        await watcher.close();
+      }
 
       const retry = await run(acts.sanitizeDatabase, input, { ...info, attempt: 2, heartbeatDetails: undefined });
       assert.deepEqual(

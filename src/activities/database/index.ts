@@ -119,6 +119,15 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
         instead: 'or remove caFile to use the bundled RDS certificate authorities',
         maxBytes: MAX_CA_FILE_BYTES,
       });
+      // Only certificates: a key or any other file in the directory is not a CA, and its text is never echoed.
+      if (!ca.includes('-----BEGIN CERTIFICATE-----') || /PRIVATE KEY-----/.test(ca)) {
+        throw failure(
+          'DatabaseTlsFailed',
+          `database.tls.caFile ${JSON.stringify(conn.tls.caFile)} is not a PEM file of CA certificates (it must ` +
+            'hold "-----BEGIN CERTIFICATE-----" blocks and no private key). Name the CA bundle in ' +
+            `${DB_WORKER_ENV.caDir}, or remove caFile to use the bundled RDS certificate authorities.`
+        );
+      }
       return { conn, tls: { mode: conn.tls.mode, ca } };
     } catch (err) {
       if (!(err instanceof WorkerFileError)) throw err;
