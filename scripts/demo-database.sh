@@ -15,7 +15,13 @@ node -r ts-node/register scripts/seed-demo.ts
 node -r ts-node/register scripts/seed-demo-database.ts
 
 mkdir -p .run
-LOG_LEVEL=WARN node -r ts-node/register scripts/demo-worker.ts >.run/demo-worker.log 2>&1 &
+# The database worker's operator, not the request, decides what the database steps may do: here, the local PostgreSQL
+# as a connectVia tunnel, with verify-ca (its certificate names localhost, not the cluster endpoint) against the local
+# CA. Without these the worker refuses the request with NotAllowedByDatabaseWorker.
+AURORA_RESTORE_DB_TLS_MODES=verify-ca \
+  AURORA_RESTORE_DB_TUNNELS="127.0.0.1:$PG_PORT" \
+  AURORA_RESTORE_DB_CA_DIR="$(dirname "$DB_TLS_CA_FILE")" \
+  LOG_LEVEL=WARN node -r ts-node/register scripts/demo-worker.ts >.run/demo-worker.log 2>&1 &
 worker=$!
 trap 'kill -TERM "$worker" 2>/dev/null; wait "$worker" 2>/dev/null || true' EXIT
 

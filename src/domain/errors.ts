@@ -56,6 +56,11 @@ export const Failures = {
   DatabaseUserFailed: kind('DatabaseUserSetupFailed', 'ARP-DBUSER-003'),
   DatabaseSecretUnreadable: kind('DatabaseSecretUnreadable', 'ARP-DBUSER-004'),
   DatabaseTlsFailed: kind('DatabaseTlsFailed', 'ARP-DBUSER-006'),
+  /**
+   * The request asks the database worker for something its own configuration does not allow: a weaker TLS mode, a
+   * `connectVia` tunnel, or a file outside the directories it reads from.
+   */
+  NotAllowedByDatabaseWorker: kind('NotAllowedByDatabaseWorker', 'ARP-DBUSER-007'),
   SanitizationFailed: kind('SanitizationFailed', 'ARP-SANITIZE-001'),
   VerificationFailed: kind('VerificationFailed', 'ARP-VERIFY-001'),
   // Batches

@@ -2,10 +2,13 @@
  * Worker settings from the environment, checked before anything connects. The Temporal connection itself is not
  * here: it comes from the standard TEMPORAL_* variables and config profiles (`@temporalio/envconfig`).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 
 import type { LogLevel } from '@temporalio/worker';
 
+import { DB_WORKER_ENV, TLS_MODES } from '../activities/database/policy';
+import type { DatabaseWorkerPolicy, TlsMode, Tunnel } from '../activities/database/policy';
 import { TASK_QUEUE } from '../workflows/messages';
 
 import { readDeploymentVersion } from './deployment';
@@ -38,6 +41,7 @@ export const WORKER_ENV = {
   rdsCallsPerSecond: 'AURORA_RESTORE_RDS_CALLS_PER_SECOND',
   maxConcurrentCopies: 'AURORA_RESTORE_MAX_CONCURRENT_COPIES',
   skipSearchAttributeCheck: 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK',
+  ...DB_WORKER_ENV,
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -63,6 +67,8 @@ export interface WorkerConfig {
   shutdownGraceTime: string;
   /** The restore worker's Worker Deployment Version; undefined = unversioned (deployment.ts). */
   deploymentVersion?: DeploymentVersion;
+  /** What requests may ask of the database worker: weaker TLS modes, tunnels, file directories. */
+  database: DatabaseWorkerPolicy;
 }
 
 /** Every problem in the worker's environment at once, each naming the variable, the value and what to do. */
@@ -128,6 +134,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const skipSearchAttributeCheck = readFlag(env, WORKER_ENV.skipSearchAttributeCheck, problems);
   const roles = readRoles(env, problems);
   const deploymentVersion = readDeploymentVersion(env, problems);
+  const database = readDatabasePolicy(env, problems);
 
   if (problems.length > 0) throw new WorkerConfigError(problems);
   return {
@@ -141,7 +148,72 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     skipSearchAttributeCheck,
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     ...(deploymentVersion ? { deploymentVersion } : {}),
+    database,
   };
+}
+
+/**
+ * The database worker's allowances. Unset, it is as strict as it gets: TLS `verify-full` only, no `connectVia`
+ * tunnel, no sanitization script files, no CA files (the bundled RDS CAs only).
+ */
+function readDatabasePolicy(env: Env, problems: string[]): DatabaseWorkerPolicy {
+  const policy: DatabaseWorkerPolicy = {};
+  const list = (name: string) =>
+    (env[name] ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+
+  const modes = list(WORKER_ENV.tlsModes);
+  const badModes = modes.filter((m) => !(TLS_MODES as readonly string[]).includes(m));
+  if (badModes.length > 0) {
+    problems.push(
+      `${WORKER_ENV.tlsModes}=${JSON.stringify(env[WORKER_ENV.tlsModes])} is invalid: use a comma-separated list of ` +
+        `${TLS_MODES.slice(1).join(', ')} (the TLS modes requests may use besides verify-full), or unset it for ` +
+        'verify-full only'
+    );
+  } else if (modes.length > 0) {
+    policy.tlsModes = [...new Set(modes)] as TlsMode[];
+  }
+
+  const tunnels: Tunnel[] = [];
+  for (const entry of list(WORKER_ENV.tunnels)) {
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(entry);
+    const port = m ? Number(m[3]) : 0;
+    if (!m || port < 1 || port > 65535) {
+      problems.push(
+        `${WORKER_ENV.tunnels} has ${JSON.stringify(entry)}: use a comma-separated list of host:port (IPv6 as ` +
+          '[::1]:5432), the connectVia tunnels requests may use, or unset it to allow none'
+      );
+      continue;
+    }
+    tunnels.push({ host: m[1] ?? m[2], port });
+  }
+  if (tunnels.length > 0) policy.tunnels = tunnels;
+
+  for (const [key, what] of [
+    ['sqlDir', 'sanitization script files'],
+    ['caDir', 'CA files (database.tls.caFile)'],
+  ] as const) {
+    const name = WORKER_ENV[key];
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    let isDir = false;
+    try {
+      isDir = statSync(raw).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!path.isAbsolute(raw) || !isDir) {
+      problems.push(
+        `${name}=${JSON.stringify(raw)} is not an existing directory given by its absolute path: set it to the ` +
+          `directory the database worker reads ${what} from, or unset it to refuse them`
+      );
+      continue;
+    }
+    policy[key] = path.resolve(raw);
+  }
+  return policy;
 }
 
 function readRoles(env: Env, problems: string[]): WorkerRole[] {

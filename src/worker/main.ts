@@ -184,7 +184,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
           connection,
           namespace,
           taskQueue: DB_TASK_QUEUE,
-          activities: createDatabaseActivities({ clients }),
+          activities: createDatabaseActivities({ clients, policy: config.database }),
           shutdownGraceTime: config.shutdownGraceTime,
           maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
         })

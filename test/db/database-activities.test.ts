@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -17,7 +17,15 @@ import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseConnectionInput, DatabaseUserReport } from '../../src/activities/types';
 import type { DatabaseUserSpec } from '../../src/domain/request';
 import { expectFailure } from '../support/assertions';
-import { asMaster, connectDirect, connectionTo, masterPassword, masterUser } from '../support/databases';
+import {
+  asMaster,
+  connectDirect,
+  connectionTo,
+  dbServer,
+  masterPassword,
+  masterUser,
+  testCaFile,
+} from '../support/databases';
 import type { TestEngine } from '../support/databases';
 import { assertMotoReachable, motoClientConfig, motoClientFactory, motoClients, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
@@ -30,15 +38,35 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
   let aws: MotoClients;
   let s3: S3Client;
   const factory = motoClientFactory();
-  const acts = createDatabaseActivities({ clients: factory, connectTimeoutMs: 3_000 });
+  const sqlDir = mkdtempSync(join(tmpdir(), 'sanitize-'));
+  // The worker's operator allows the local CA, a script directory, and the local servers as tunnels with verify-ca
+  // (their certificates name localhost, not a cluster endpoint).
+  const acts = createDatabaseActivities({
+    clients: factory,
+    connectTimeoutMs: 3_000,
+    policy: {
+      tlsModes: ['verify-ca'],
+      tunnels: ENGINES.map((e) => ({ host: '127.0.0.1', port: dbServer(e).port })),
+      caDir: dirname(testCaFile()),
+      sqlDir,
+    },
+  });
   /** Everything the activities logged or heartbeated, and every password the test handed them. */
   const captured: string[] = [];
   const passwords = new Set<string>();
   const logger = new DefaultLogger('TRACE', (entry) =>
     captured.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`)
   );
+  let activityCount = 0;
   const run = <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> => {
-    const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() }, { logger });
+    // One workflow run per call, as in production: the sanitize log keys committed scripts by run and activity.
+    const env = new MockActivityEnvironment(
+      {
+        scheduledTimestampMs: Date.now(),
+        workflowExecution: { workflowId: uniqueName('wf'), runId: `run-${process.pid}-${++activityCount}` },
+      },
+      { logger }
+    );
     env.on('heartbeat', (d: unknown) => captured.push(`heartbeat ${JSON.stringify(d)}`));
     return env.run(fn, input);
   };
@@ -290,8 +318,7 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
       });
 
       it('runs sanitization scripts from inline SQL, a file and S3, in order, and reports rows', async () => {
-        const dir = mkdtempSync(join(tmpdir(), 'sanitize-'));
-        const file = join(dir, 'mask-names.sql');
+        const file = join(sqlDir, 'mask-names.sql');
         writeFileSync(file, "-- mask names; a semicolon in a string: ';'\nUPDATE customers SET name = 'x;y';\n");
         const bucket = uniqueName('scripts');
         await s3.send(new CreateBucketCommand({ Bucket: bucket }));

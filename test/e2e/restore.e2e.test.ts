@@ -64,7 +64,14 @@ describe('end to end: dev server + worker process + moto', function () {
     await seedExampleSource(example);
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
-    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
+    worker = startWorkerProcess({
+      AURORA_RESTORE_TASK_QUEUE: taskQueue,
+      // The database worker's operator allows what the MariaDB test below needs: the local server as a tunnel, with
+      // verify-ca (its certificate names localhost, not the cluster endpoint) against the local CA.
+      AURORA_RESTORE_DB_TLS_MODES: 'verify-ca',
+      AURORA_RESTORE_DB_TUNNELS: `127.0.0.1:${dbServer('aurora-mysql').port}`,
+      AURORA_RESTORE_DB_CA_DIR: path.dirname(testCaFile()),
+    });
   });
 
   after(async () => {

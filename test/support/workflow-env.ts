@@ -13,6 +13,7 @@ import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities';
 import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
+import type { DatabaseWorkerPolicy } from '../../src/activities/database';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflow-interceptors';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
@@ -74,16 +75,20 @@ export async function createSimulatedWorker(
   return { worker, sim, taskQueue, deps };
 }
 
-/** A worker for the database activities on its own task queue, as the worker inside the VPC would run them. */
+/**
+ * A worker for the database activities on its own task queue, as the worker inside the VPC would run them, with what
+ * its operator allows requests (`policy`; default the strictest).
+ */
 export async function createDatabaseWorker(
-  env: TestWorkflowEnvironment
+  env: TestWorkflowEnvironment,
+  policy: DatabaseWorkerPolicy = {}
 ): Promise<{ worker: Worker; taskQueue: string }> {
   const taskQueue = `restore-db-test-${process.pid}-${++queueCounter}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
-    activities: createDatabaseActivities({ clients: motoClientFactory() }),
+    activities: createDatabaseActivities({ clients: motoClientFactory(), policy }),
   });
   return { worker, taskQueue };
 }

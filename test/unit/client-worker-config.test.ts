@@ -23,6 +23,7 @@ describe('client worker configuration', () => {
       maxConcurrentCopies: DEFAULT_MAX_CONCURRENT_COPIES,
       skipSearchAttributeCheck: false,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+      database: {},
     });
     assert.equal(DEFAULT_MAX_CONCURRENT_ACTIVITIES, 20);
     assert.equal(DEFAULT_RDS_CALLS_PER_SECOND, 10);

@@ -4,6 +4,7 @@
  * through `database.connectVia`, as it would reach a restored cluster through a tunnel.
  */
 import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -42,7 +43,16 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   // A worker runs once (runUntil shuts it down), so each test gets its own pair.
   beforeEach(async () => {
     restoreWorker = await createSimulatedWorker(env, { timings: TIMINGS });
-    db = await createDatabaseWorker(env);
+    // Its operator allows the local servers as tunnels, verify-ca (their certificates name localhost, not the
+    // cluster endpoint) and the local CA's directory.
+    db = await createDatabaseWorker(env, {
+      tlsModes: ['verify-ca'],
+      tunnels: (['aurora-postgresql', 'aurora-mysql'] as const).map((e) => ({
+        host: '127.0.0.1',
+        port: dbServer(e).port,
+      })),
+      caDir: dirname(testCaFile()),
+    });
   });
   after(async () => {
     await env?.teardown();

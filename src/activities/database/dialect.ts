@@ -2,7 +2,7 @@
  * What differs between Aurora PostgreSQL and Aurora MySQL for the database steps: how a user is created and granted,
  * which statements can run in a transaction, and where the catalogue keeps schemas and row estimates.
  */
-import type { DatabaseUserReport, TableEstimate } from '../types';
+import type { DatabaseUserReport, SanitizeScriptReport, TableEstimate } from '../types';
 
 import type { DbSession } from './session';
 import type { SqlDialect } from './sql-script';
@@ -28,6 +28,12 @@ export interface Dialect {
   begin(readOnly?: boolean): string;
   /** Whether a statement ends a transaction implicitly (MySQL DDL), so the script cannot be rolled back. */
   commitsImplicitly(statement: string): boolean;
+  /** Creates the sanitize log (schema or database `aurora_restore`, table `sanitize_log`) if it is missing. */
+  ensureSanitizeLog(session: DbSession): Promise<void>;
+  /** Scripts of this sanitization step committed by earlier attempts, by their index in the request. */
+  committedScripts(session: DbSession, operationId: string): Promise<Map<number, CommittedScript>>;
+  /** Records a script in the sanitize log, inside the script's open transaction. */
+  recordScript(session: DbSession, entry: SanitizeLogEntry): Promise<void>;
   serverVersion(session: DbSession): Promise<string>;
   /** Non-system schemas (PostgreSQL) or databases (MySQL). */
   schemas(session: DbSession): Promise<string[]>;
@@ -35,6 +41,26 @@ export interface Dialect {
   tables(session: DbSession, limit: number): Promise<TableEstimate[]>;
   /** Exact row count of `schema.table` (or `table` in the current schema/database). */
   countRows(session: DbSession, table: string): Promise<number>;
+}
+
+/** Schema (PostgreSQL) or database (MySQL) of our bookkeeping table `sanitize_log`, kept in the restored cluster. */
+export const BOOKKEEPING_SCHEMA = 'aurora_restore';
+
+export interface CommittedScript {
+  sha256: string;
+  report: SanitizeScriptReport;
+}
+
+export interface SanitizeLogEntry extends CommittedScript {
+  /** `<workflow run id>/<activity id>`: one sanitization step, the same on every retry. */
+  id: string;
+  workflowId: string;
+  index: number;
+}
+
+/** Parses the report column (jsonb arrives parsed from pg, text from MySQL). */
+export function parseLoggedReport(value: unknown): SanitizeScriptReport {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as SanitizeScriptReport;
 }
 
 export const READ_WRITE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];

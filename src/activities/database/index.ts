@@ -1,9 +1,10 @@
 /**
  * Database activities, run by the database worker on task queue `aurora-restore-db` (it can live inside the VPC):
- * set up users, run sanitization scripts, verify. Each reads its secrets first, so a bad secret fails before any
- * change; passwords go from Secrets Manager to the driver and nowhere else.
+ * set up users, run sanitization scripts, verify. Each first checks the request against the worker's own policy
+ * (TLS modes, tunnels, file directories), then reads its secrets, so a refused request or a bad secret fails before
+ * any connection or change; passwords go from Secrets Manager to the driver and nowhere else.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
@@ -27,6 +28,15 @@ import type {
 import { READ_ONLY_PRIVILEGES, READ_WRITE_PRIVILEGES } from './dialect';
 import type { Dialect, ResolvedUser } from './dialect';
 import { mysqlDialect } from './mysql';
+import {
+  checkConnectionAllowed,
+  MAX_CA_FILE_BYTES,
+  MAX_SQL_FILE_BYTES,
+  readWorkerFile,
+  DB_WORKER_ENV,
+  WorkerFileError,
+} from './policy';
+import type { DatabaseWorkerPolicy, TlsMode } from './policy';
 import { postgresDialect } from './postgres';
 import { classifyDbError, dbMessage, openSession, toDatabaseFailure } from './session';
 import type { DbSession } from './session';
@@ -36,7 +46,11 @@ export interface DatabaseActivityDeps {
   clients: Pick<AwsClientFactory, 'secretsManager' | 's3'>;
   /** Connect timeout per attempt; default 15 s. */
   connectTimeoutMs?: number;
+  /** What requests may ask of this worker (TLS modes, tunnels, file directories); default the strictest. */
+  policy?: DatabaseWorkerPolicy;
 }
+
+export type { DatabaseWorkerPolicy } from './policy';
 
 /** Listed tables in a verification report: enough to see the shape, small enough for workflow history. */
 export const MAX_LISTED_TABLES = 200;
@@ -75,8 +89,56 @@ function parseCredentials(secret: string): Credentials | undefined {
   return { password: secret };
 }
 
+/** A connection the worker's policy allows, with its CA file (if any) read. */
+interface AllowedConnection {
+  conn: DatabaseConnectionInput;
+  tls: { mode: TlsMode; ca?: string };
+}
+
+/** The bookkeeping key of one sanitization step: the workflow run and the activity, the same on every retry. */
+function sanitizeOperation(): { id: string; workflowId: string } {
+  const { workflowExecution: run, activityId } = activityInfo();
+  return { id: `${run?.runId ?? 'standalone'}/${activityId}`, workflowId: run?.workflowId ?? '' };
+}
+
 export function createDatabaseActivities(deps: DatabaseActivityDeps) {
   const connectTimeoutMs = deps.connectTimeoutMs ?? 15_000;
+  const policy = deps.policy ?? {};
+
+  /** Refuses what this worker does not allow and reads the CA file, before any secret or connection. */
+  async function allowConnection(conn: DatabaseConnectionInput): Promise<AllowedConnection> {
+    checkConnectionAllowed(conn, policy);
+    if (!conn.tls.caFile) return { conn, tls: { mode: conn.tls.mode } };
+    try {
+      const ca = await readWorkerFile({
+        dir: policy.caDir,
+        requested: conn.tls.caFile,
+        field: 'database.tls.caFile',
+        setting: DB_WORKER_ENV.caDir,
+        what: 'CA files',
+        instead: 'or remove caFile to use the bundled RDS certificate authorities',
+        maxBytes: MAX_CA_FILE_BYTES,
+      });
+      // Only certificates: a key or any other file in the directory is not a CA, and its text is never echoed.
+      if (!ca.includes('-----BEGIN CERTIFICATE-----') || /PRIVATE KEY-----/.test(ca)) {
+        throw failure(
+          'DatabaseTlsFailed',
+          `database.tls.caFile ${JSON.stringify(conn.tls.caFile)} is not a PEM file of CA certificates (it must ` +
+            'hold "-----BEGIN CERTIFICATE-----" blocks and no private key). Name the CA bundle in ' +
+            `${DB_WORKER_ENV.caDir}, or remove caFile to use the bundled RDS certificate authorities.`
+        );
+      }
+      return { conn, tls: { mode: conn.tls.mode, ca } };
+    } catch (err) {
+      if (!(err instanceof WorkerFileError)) throw err;
+      throw failure(
+        'DatabaseTlsFailed',
+        `Cannot read database.tls.caFile ${JSON.stringify(conn.tls.caFile)} on the database worker: ${err.message}. ` +
+          `Put the PEM file in ${DB_WORKER_ENV.caDir} on every database worker, or remove caFile to use the bundled ` +
+          'RDS certificate authorities.'
+      );
+    }
+  }
 
   async function readCredentials(
     secretArn: string,
@@ -104,7 +166,7 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
 
   /** Opens a session as the master user, keeps the activity heartbeating, closes it on cancellation and at the end. */
   async function withSession<T>(
-    conn: DatabaseConnectionInput,
+    allowed: AllowedConnection,
     opts: {
       /** Failure for a database error that is not about the connection, login or TLS. */
       fallback: FailureName;
@@ -115,6 +177,7 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
     },
     run: (session: DbSession, dialect: Dialect) => Promise<T>
   ): Promise<T> {
+    const { conn } = allowed;
     const where = whereOf(conn);
     const master = await readCredentials(
       conn.master.secretArn,
@@ -139,7 +202,7 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
       ...(conn.database ? { database: conn.database } : {}),
       user,
       password: master.password,
-      tls: conn.tls,
+      tls: allowed.tls,
       connectTimeoutMs,
       where,
     });
@@ -241,16 +304,31 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
     return users;
   }
 
-  async function loadScript(script: SanitizeDatabaseInput['scripts'][number], conn: DatabaseConnectionInput) {
+  async function loadScript(
+    script: SanitizeDatabaseInput['scripts'][number],
+    index: number,
+    conn: DatabaseConnectionInput
+  ) {
     if (script.sql !== undefined) return { text: script.sql, source: 'sql' as const };
     if (script.file) {
       try {
-        return { text: await readFile(script.file, 'utf8'), source: 'file' as const };
+        const text = await readWorkerFile({
+          dir: policy.sqlDir,
+          requested: script.file,
+          field: `database.sanitize[${index}].file`,
+          setting: DB_WORKER_ENV.sqlDir,
+          what: 'script files',
+          instead: 'or use sql or s3',
+          maxBytes: MAX_SQL_FILE_BYTES,
+        });
+        return { text, source: 'file' as const };
       } catch (err) {
+        if (!(err instanceof WorkerFileError)) throw err;
         throw failure(
           'SanitizationFailed',
-          `Cannot read sanitization script "${script.name}" from file ${script.file} on the database worker: ` +
-            `${dbMessage(err, [])}. Put the file on every database worker, or use sql or s3.`,
+          `Cannot read sanitization script "${script.name}" from file ${JSON.stringify(script.file)} on the ` +
+            `database worker: ${err.message}. Put the file in ${DB_WORKER_ENV.sqlDir} on every database worker, or ` +
+            'use sql or s3.',
           { script: script.name }
         );
       }
@@ -278,63 +356,63 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
     /** Creates each user or resets its password, and makes its grants exactly the requested ones. Idempotent. */
     async setupDatabaseUsers(input: SetupDatabaseUsersInput): Promise<{ users: DatabaseUserReport[] }> {
       const masterHint = input.connection.master.username;
+      const allowed = await allowConnection(input.connection);
       // Secrets first: a bad one fails before anything changes.
       const users = await resolveUsers(input, masterHint);
       const passwords = () => users.map((u) => u.password);
-      return withSession(
-        input.connection,
-        { fallback: 'DatabaseUserFailed', secrets: passwords },
-        async (session, dialect) => {
-          const reports: DatabaseUserReport[] = [];
-          for (const user of users) {
-            try {
-              reports.push(await dialect.setupUser(session, user, input.connection.database));
-            } catch (err) {
-              const mapped = toDatabaseFailure(
-                err,
-                `Setting up database user "${user.name}"`,
-                passwords(),
-                'DatabaseUserFailed'
+      return withSession(allowed, { fallback: 'DatabaseUserFailed', secrets: passwords }, async (session, dialect) => {
+        const reports: DatabaseUserReport[] = [];
+        for (const user of users) {
+          try {
+            reports.push(await dialect.setupUser(session, user, input.connection.database));
+          } catch (err) {
+            const mapped = toDatabaseFailure(
+              err,
+              `Setting up database user "${user.name}"`,
+              passwords(),
+              'DatabaseUserFailed'
+            );
+            if (mapped.type === 'DatabaseUserSetupFailed') {
+              throw failure(
+                'DatabaseUserFailed',
+                `${mapped.message}. ${
+                  dialect.name === 'postgresql'
+                    ? "Nothing of this user's change was kept (one transaction)"
+                    : 'Account statements commit one by one on MySQL, and running the step again converges'
+                }; fix the request or the database and restore again.`,
+                { user: user.name }
               );
-              if (mapped.type === 'DatabaseUserSetupFailed') {
-                throw failure(
-                  'DatabaseUserFailed',
-                  `${mapped.message}. ${
-                    dialect.name === 'postgresql'
-                      ? "Nothing of this user's change was kept (one transaction)"
-                      : 'Account statements commit one by one on MySQL, and running the step again converges'
-                  }; fix the request or the database and restore again.`,
-                  { user: user.name }
-                );
-              }
-              throw mapped;
             }
+            throw mapped;
           }
-          return { users: reports };
         }
-      );
+        return { users: reports };
+      });
     },
 
     /**
      * Runs the scripts in order, each in one transaction (on MySQL, DDL commits implicitly). A script that fails is
-     * rolled back and fails the step, naming the statement. Scripts already committed by an earlier attempt are
-     * skipped on retry (heartbeat details).
+     * rolled back and fails the step, naming the statement. Each committed script is recorded in the database's
+     * sanitize log in the same transaction, so a retry (after a crash, a lost connection or a lost heartbeat) skips
+     * exactly the scripts already committed.
      */
     async sanitizeDatabase(input: SanitizeDatabaseInput): Promise<{ scripts: SanitizeScriptReport[] }> {
       const { connection: conn } = input;
       const dialect = dialectOf(conn.engine);
+      const allowed = await allowConnection(conn);
       // Load and split every script before connecting: a missing file or a broken quote fails before any change.
       const loaded: {
         script: SanitizeDatabaseInput['scripts'][number];
         source: SanitizeScriptReport['source'];
         statements: string[];
+        sha256: string;
       }[] = [];
-      for (const script of input.scripts) {
-        const { text, source } = await loadScript(script, conn);
+      for (const [index, script] of input.scripts.entries()) {
+        const { text, source } = await loadScript(script, index, conn);
         try {
           const statements = splitSqlStatements(text, dialect.name);
           if (statements.length === 0) throw new SqlScriptError('it has no SQL statement');
-          loaded.push({ script, source, statements });
+          loaded.push({ script, source, statements, sha256: createHash('sha256').update(text).digest('hex') });
         } catch (err) {
           if (!(err instanceof SqlScriptError)) throw err;
           throw failure('SanitizationFailed', `Sanitization script "${script.name}" cannot be run: ${err.message}.`, {
@@ -342,14 +420,30 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
           });
         }
       }
-      const earlier = activityInfo().heartbeatDetails as { done?: SanitizeScriptReport[] } | undefined;
-      const done: SanitizeScriptReport[] = Array.isArray(earlier?.done) ? [...earlier.done] : [];
+      const operation = sanitizeOperation();
+      const done: SanitizeScriptReport[] = [];
 
       return withSession(
-        conn,
+        allowed,
         { fallback: 'SanitizationFailed', heartbeatDetails: () => ({ done }) },
         async (session) => {
-          for (const { script, source, statements } of loaded.slice(done.length)) {
+          await dialect.ensureSanitizeLog(session);
+          const committed = await dialect.committedScripts(session, operation.id);
+          for (const [index, { script, source, statements, sha256 }] of loaded.entries()) {
+            const earlier = committed.get(index);
+            if (earlier) {
+              if (earlier.sha256 !== sha256) {
+                throw failure(
+                  'SanitizationFailed',
+                  `Sanitization script "${script.name}" (number ${index + 1}) was committed by an earlier attempt ` +
+                    'of this step, and its text has changed since (a file or S3 object replaced mid-restore). It is ' +
+                    'not run again; restore again to sanitize with the new text.',
+                  { script: script.name }
+                );
+              }
+              done.push(earlier.report);
+              continue;
+            }
             const started = Date.now();
             const perStatement: SanitizeScriptReport['perStatement'] = [];
             const transactional = !statements.some((s) => dialect.commitsImplicitly(s));
@@ -373,8 +467,7 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
                 );
               }
             }
-            await session.query('COMMIT');
-            done.push({
+            const report: SanitizeScriptReport = {
               name: script.name,
               source,
               statements: statements.length,
@@ -382,7 +475,11 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
               perStatement,
               transactional,
               durationMs: Date.now() - started,
-            });
+            };
+            // In the script's own transaction: the record commits exactly when the script does.
+            await dialect.recordScript(session, { ...operation, index, sha256, report });
+            await session.query('COMMIT');
+            done.push(report);
             heartbeat({ done });
           }
           return { scripts: done };
@@ -392,7 +489,8 @@ export function createDatabaseActivities(deps: DatabaseActivityDeps) {
 
     /** Reads the server version, the tables with row estimates, and runs the requested checks (read-only). */
     async verifyDatabase(input: VerifyDatabaseInput): Promise<VerificationReport> {
-      return withSession(input.connection, { fallback: 'VerificationFailed' }, async (session, dialect) => {
+      const allowed = await allowConnection(input.connection);
+      return withSession(allowed, { fallback: 'VerificationFailed' }, async (session, dialect) => {
         const serverVersion = await dialect.serverVersion(session);
         const listed = await dialect.tables(session, MAX_LISTED_TABLES + 1);
         const tables = listed.slice(0, MAX_LISTED_TABLES);

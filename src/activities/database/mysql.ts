@@ -8,11 +8,12 @@ import mysql from 'mysql2';
 
 import type { DatabaseUserReport, TableEstimate } from '../types';
 
-import { toNumber } from './dialect';
-import type { Dialect, ResolvedUser } from './dialect';
+import { BOOKKEEPING_SCHEMA, parseLoggedReport, toNumber } from './dialect';
+import type { CommittedScript, Dialect, ResolvedUser } from './dialect';
 import type { DbSession } from './session';
 
 const SYSTEM_DATABASES = ['mysql', 'sys', 'information_schema', 'performance_schema'];
+const SANITIZE_LOG = `${mysql.escapeId(BOOKKEEPING_SCHEMA)}.sanitize_log`;
 const RESERVED = new Set(['rdsadmin', 'root', 'mysql.sys', 'mysql.session', 'mysql.infoschema', 'rdsrepladmin']);
 /** MySQL 8 (Aurora MySQL 3) allows 32 characters in a user name. */
 const MAX_USER_NAME = 32;
@@ -36,7 +37,8 @@ async function databasesFor(session: DbSession, user: ResolvedUser, database: st
   }
   const res = await session.query(
     `SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?) ORDER BY 1`,
-    [SYSTEM_DATABASES]
+    // Our sanitize log is no application data: users get no grant on it by default.
+    [[...SYSTEM_DATABASES, BOOKKEEPING_SCHEMA]]
   );
   return res.rows.map((r) => String(r.name));
 }
@@ -76,6 +78,39 @@ export const mysqlDialect: Dialect = {
   begin: (readOnly) => (readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION'),
 
   commitsImplicitly: (statement) => DDL_RE.test(statement),
+
+  async ensureSanitizeLog(session) {
+    await session.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(BOOKKEEPING_SCHEMA)}`);
+    await session.query(
+      `CREATE TABLE IF NOT EXISTS ${SANITIZE_LOG} (
+         operation_id varchar(255) NOT NULL,
+         script_index int NOT NULL,
+         workflow_id text NOT NULL,
+         script_name text NOT NULL,
+         sha256 char(64) NOT NULL,
+         report longtext NOT NULL,
+         committed_at timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+         PRIMARY KEY (operation_id, script_index)
+       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`
+    );
+  },
+
+  async committedScripts(session, operationId) {
+    const res = await session.query(`SELECT script_index, sha256, report FROM ${SANITIZE_LOG} WHERE operation_id = ?`, [
+      operationId,
+    ]);
+    return new Map<number, CommittedScript>(
+      res.rows.map((r) => [toNumber(r.script_index), { sha256: String(r.sha256), report: parseLoggedReport(r.report) }])
+    );
+  },
+
+  async recordScript(session, e) {
+    await session.query(
+      `INSERT INTO ${SANITIZE_LOG} (operation_id, script_index, workflow_id, script_name, sha256, report)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [e.id, e.index, e.workflowId, e.report.name, e.sha256, JSON.stringify(e.report)]
+    );
+  },
 
   async serverVersion(session) {
     const res = await session.query('SELECT VERSION() AS version');

@@ -1,20 +1,23 @@
 /**
  * Aurora PostgreSQL: users are login roles; grants cover existing tables and sequences of each schema, and default
  * privileges cover the ones the master user creates later. All of a user's changes run in one transaction, and
- * identifiers and literals are quoted by pg's own escapeIdentifier/escapeLiteral (statements that take no bind
- * parameters, such as CREATE ROLE ... PASSWORD, cannot be parameterized).
+ * identifiers and literals are quoted by pg's own escapeIdentifier/escapeLiteral. CREATE/ALTER ROLE ... PASSWORD
+ * takes no bind parameters, so it gets a SCRAM-SHA-256 verifier computed here: the password never enters statement
+ * text (server logs, audit extensions, error messages).
  */
 import pg from 'pg';
 
 import type { DatabaseUserReport, TableEstimate } from '../types';
 
-import { toNumber } from './dialect';
-import type { Dialect, ResolvedUser } from './dialect';
+import { BOOKKEEPING_SCHEMA, parseLoggedReport, toNumber } from './dialect';
+import type { CommittedScript, Dialect, ResolvedUser } from './dialect';
+import { scramSha256Verifier } from './scram';
 import type { DbSession } from './session';
 
 const id = (name: string) => pg.escapeIdentifier(name);
 const RESERVED = new Set(['rdsadmin', 'rds_superuser', 'rds_replication', 'rds_iam', 'rds_password', 'rdsrepladmin']);
 const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema')";
+const SANITIZE_LOG = `${id(BOOKKEEPING_SCHEMA)}.sanitize_log`;
 
 function qualified(table: string): string {
   return table.split('.').map(id).join('.');
@@ -32,7 +35,7 @@ export const postgresDialect: Dialect = {
     await session.query('BEGIN');
     try {
       const exists = (await session.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user.name])).rowCount > 0;
-      const password = pg.escapeLiteral(user.password);
+      const password = pg.escapeLiteral(scramSha256Verifier(user.password));
       await session.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${id(user.name)} WITH LOGIN PASSWORD ${password}`);
       await session.query(`GRANT CONNECT ON DATABASE ${id(db)} TO ${id(user.name)}`);
       for (const schema of schemas) {
@@ -69,6 +72,39 @@ export const postgresDialect: Dialect = {
 
   // PostgreSQL DDL is transactional.
   commitsImplicitly: () => false,
+
+  async ensureSanitizeLog(session) {
+    await session.query(`CREATE SCHEMA IF NOT EXISTS ${id(BOOKKEEPING_SCHEMA)}`);
+    await session.query(
+      `CREATE TABLE IF NOT EXISTS ${SANITIZE_LOG} (
+         operation_id text NOT NULL,
+         script_index integer NOT NULL,
+         workflow_id text NOT NULL,
+         script_name text NOT NULL,
+         sha256 text NOT NULL,
+         report jsonb NOT NULL,
+         committed_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (operation_id, script_index))`
+    );
+  },
+
+  async committedScripts(session, operationId) {
+    const res = await session.query(
+      `SELECT script_index, sha256, report FROM ${SANITIZE_LOG} WHERE operation_id = $1`,
+      [operationId]
+    );
+    return new Map<number, CommittedScript>(
+      res.rows.map((r) => [toNumber(r.script_index), { sha256: String(r.sha256), report: parseLoggedReport(r.report) }])
+    );
+  },
+
+  async recordScript(session, e) {
+    await session.query(
+      `INSERT INTO ${SANITIZE_LOG} (operation_id, script_index, workflow_id, script_name, sha256, report)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [e.id, e.index, e.workflowId, e.report.name, e.sha256, JSON.stringify(e.report)]
+    );
+  },
 
   async serverVersion(session) {
     const res = await session.query('SELECT version() AS version');

@@ -3,7 +3,6 @@
  * against the RDS CA bundle by default, and driver errors turned into the catalogue's typed failures. Passwords go to
  * the driver only; every message that leaves this module is scrubbed of them.
  */
-import { readFileSync } from 'node:fs';
 import { checkServerIdentity } from 'node:tls';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 
@@ -13,9 +12,9 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 import type { FailureName } from '../../domain/errors';
-import type { NormalizedDatabaseSpec } from '../../domain/request';
 import { failure } from '../failures';
 
+import type { TlsMode } from './policy';
 import type { SqlDialect } from './sql-script';
 
 export interface QueryResult {
@@ -41,7 +40,8 @@ export interface ConnectParams {
   database?: string;
   user: string;
   password: string;
-  tls: NormalizedDatabaseSpec['tls'];
+  /** `ca`: PEM text of the CAs to trust (read from the worker's CA directory); default the RDS CA bundle. */
+  tls: { mode: TlsMode; ca?: string };
   connectTimeoutMs: number;
   /** "cluster x in eu-west-1 (db.example:5432)", for messages. */
   where: string;
@@ -135,8 +135,8 @@ export function toDatabaseFailure(
     return failure(
       'DatabaseTlsFailed',
       `${context}: TLS failed: ${message}. The server certificate must chain to the RDS CA bundle (or database.tls.caFile) ` +
-        'and, with mode verify-full, name the cluster endpoint. Fix the certificate or the CA file; for local tests ' +
-        'only, database.tls.mode "verify-ca" skips the name check.',
+        'and, with mode verify-full, name the cluster endpoint. Fix the certificate or the CA file; mode "verify-ca" ' +
+        "skips the name check where the database worker's configuration allows it.",
       details
     );
   }
@@ -160,21 +160,10 @@ export function toDatabaseFailure(
 }
 
 function tlsOptions(params: ConnectParams): ConnectionOptions | false {
-  const { mode, caFile } = params.tls;
+  const { mode } = params.tls;
   if (mode === 'disable') return false;
   if (mode === 'insecure') return { rejectUnauthorized: false };
-  let ca: string | string[] = RDS_CA_BUNDLE;
-  if (caFile) {
-    try {
-      ca = readFileSync(caFile, 'utf8');
-    } catch (err) {
-      throw failure(
-        'DatabaseTlsFailed',
-        `Cannot read database.tls.caFile "${caFile}" on the database worker: ${dbMessage(err, [])}. Put the PEM ` +
-          'file on every database worker, or remove caFile to use the bundled RDS certificate authorities.'
-      );
-    }
-  }
+  const ca: string | string[] = params.tls.ca ?? RDS_CA_BUNDLE;
   const expected = params.expectedHost;
   return {
     ca,
