@@ -8,9 +8,13 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { WORKFLOW_BUNDLE_PATH } from './config';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './telemetry';
 
 export async function buildWorkflowBundle(outputPath = WORKFLOW_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+  });
   await fs.mkdir(path.dirname(outputPath), { recursive: true });
   await fs.writeFile(outputPath, code);
   return { path: outputPath, bytes: Buffer.byteLength(code) };

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createAwsClientFactory } from '../activities';
@@ -23,6 +23,8 @@ import type { WorkerConfig } from './config';
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
+import { createLogger, parseTelemetryConfig, runtimeTelemetryOptions, workerInterceptors } from './telemetry';
+import type { TelemetryConfig } from './telemetry';
 
 /** gRPC status codes the startup checks explain. */
 const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAUTHENTICATED: 16 } as const;
@@ -51,8 +53,10 @@ export interface RunWorkerOptions {
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: RunWorkerOptions = {}): Promise<number> {
   let config: WorkerConfig;
+  let telemetry: TelemetryConfig;
   try {
     config = parseWorkerConfig(env);
+    telemetry = parseTelemetryConfig(env);
   } catch (err) {
     if (err instanceof WorkerConfigError) {
       console.error(`aurora-restore worker: ${err.message}`);
@@ -64,19 +68,9 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: R
   // Before any connection: the Runtime owns logging and the shutdown signals for everything created after it.
   // Our own messages go straight to the logger: the Runtime's forwarding buffer is dropped once the Runtime shuts
   // down (when the last connection closes), which is exactly when the final error would be logged.
-  const logger = new DefaultLogger(config.logLevel);
-  Runtime.install({
-    logger,
-    telemetryOptions: {
-      logging: {
-        // Core's INFO is chatty (every poller); it follows LOG_LEVEL only when debugging.
-        filter: makeTelemetryFilterString({
-          core: config.logLevel === 'TRACE' || config.logLevel === 'DEBUG' ? config.logLevel : 'WARN',
-        }),
-        forward: {},
-      },
-    },
-  });
+  // Metrics (Prometheus endpoint) and the log format: telemetry.ts.
+  const logger = createLogger(config.logLevel, telemetry.logFormat);
+  Runtime.install({ logger, telemetryOptions: runtimeTelemetryOptions(config.logLevel, telemetry) });
 
   try {
     await serve(config, logger, options);
@@ -118,7 +112,12 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
   }
 
   const rdsCallBudget = new CallBudget(config.rdsCallsPerSecond);
-  const clients = createAwsClientFactory({ ...options.awsClients, rdsCallBudget });
+  const clients = createAwsClientFactory({
+    ...options.awsClients,
+    rdsCallBudget,
+    meter: Runtime.instance().metricMeter,
+    logger,
+  });
   let fleet: FleetWatch | undefined;
   try {
     const workers: Worker[] = [];
@@ -134,6 +133,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
         namespace,
         taskQueue: config.taskQueue,
         ...source,
+        interceptors: workerInterceptors({ workflowModules: !source.workflowBundle }),
         activities: createActivities({ clients, maxConcurrentCopies: config.maxConcurrentCopies }),
         shutdownGraceTime: config.shutdownGraceTime,
         maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
@@ -173,6 +173,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
           connection,
           namespace,
           taskQueue: DB_TASK_QUEUE,
+          interceptors: workerInterceptors({ workflowModules: false }),
           activities: createDatabaseActivities({ clients }),
           shutdownGraceTime: config.shutdownGraceTime,
           maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
