@@ -122,3 +122,9 @@ export function exportedSeriesNames(): string[] {
     m.kind === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name]
   );
 }
+
+/**
+ * The SDK's own metrics (Temporal Core, prefix `temporal_`) the dashboard and the alert rules use; the monitoring
+ * end-to-end test checks that the worker exports each of them.
+ */
+export const SDK_METRICS_USED: readonly string[] = ['temporal_num_pollers'];

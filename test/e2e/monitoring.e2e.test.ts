@@ -1,0 +1,321 @@
+/**
+ * Monitoring end to end: the production worker process started with the README's "Monitoring" settings (Prometheus
+ * endpoint, JSON logs), three restores on the dev server + moto (a new target, the same target again, which
+ * replaces it, and one whose snapshot does not exist), then the endpoint scraped and the log lines read: the series
+ * and their values, the operation context on every line of an operation, the deletes with their AWS request ids, and
+ * no secret anywhere.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+
+import { main as cli } from '../../src/client/main';
+import { METRICS, SDK_METRICS_USED } from '../../src/domain/metrics';
+import { restoreWorkflowId } from '../../src/domain/naming';
+import type { RestoreRequest } from '../../src/domain/request';
+import {
+  assertMotoReachable,
+  dropAutomatedSnapshots,
+  motoClients,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
+import { readmeSection, shellWords } from '../support/readme';
+import { startWorkerProcess } from '../support/worker-process';
+import type { WorkerProcess } from '../support/worker-process';
+
+const SOURCE_REGION = 'us-east-1';
+const TARGET_REGION = 'us-west-2';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Samples of a Prometheus text exposition (comments skipped). */
+function parsePrometheus(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    assert.ok(match, `not a Prometheus sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value;
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The sum of the samples named `name` whose labels include `labels`. */
+function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** A free port in 19400-19499 on 127.0.0.1 (the range this suite may use). */
+async function freePort(): Promise<number> {
+  for (let port = 19400; port < 19500; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port in 19400-19499');
+}
+
+/** The environment the README's "Monitoring" section sets on `npm run worker` (its leading VAR=value words). */
+function readmeWorkerEnv(): Record<string, string> {
+  const section = readmeSection('Monitoring');
+  for (const block of section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
+    for (const line of block[1].replace(/\\\n/g, ' ').split('\n')) {
+      if (!line.includes('npm run worker')) continue;
+      const words = shellWords(line);
+      const env: Record<string, string> = {};
+      for (const word of words) {
+        const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+        if (!assignment) break;
+        env[assignment[1]] = assignment[2];
+      }
+      return env;
+    }
+  }
+  throw new Error('README.md "Monitoring" shows no `npm run worker` command');
+}
+
+describe('monitoring end to end: metrics endpoint and JSON logs of the worker process', function () {
+  this.timeout(240_000);
+  const taskQueue = uniqueName('restore-monitoring');
+  const sourceId = uniqueName('mon-src');
+  const targetId = uniqueName('mon-target');
+  const missingSnapshotTarget = uniqueName('mon-missing');
+  const masterPassword = `Mon-${uniqueName('pw').replace(/-/g, '')}`;
+  let worker: WorkerProcess;
+  let port: number;
+  let scrape: string;
+  let samples: Sample[];
+  let lines: Record<string, unknown>[];
+  const operations: Record<string, string> = {};
+
+  async function restore(name: string, request: RestoreRequest, expectCode: number): Promise<void> {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-mon-')), 'request.json');
+    writeFileSync(file, JSON.stringify(request));
+    let out = '';
+    const code = await cli(['start', file], {
+      stdout: (text) => (out += text),
+      stderr: (text) => (out += text),
+      env: { ...process.env, AURORA_RESTORE_TASK_QUEUE: taskQueue },
+      watchIntervalMs: 500,
+    });
+    assert.equal(code, expectCode, `${name}: CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
+    const operationId = /op-[\w-]+/.exec(out)?.[0] ?? request.operationId;
+    assert.ok(operationId, `${name}: no operation id printed:\n${out}`);
+    operations[name] = operationId;
+  }
+
+  before(async () => {
+    await assertMotoReachable();
+    await seedSourceCluster({ region: SOURCE_REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { secretsManager } = motoClients(TARGET_REGION);
+    const secret = await secretsManager.send(
+      new CreateSecretCommand({
+        Name: uniqueName('mon/master'),
+        SecretString: JSON.stringify({ password: masterPassword }),
+      })
+    );
+    const env = readmeWorkerEnv();
+    assert.equal(env.AURORA_RESTORE_LOG_FORMAT, 'json', 'the README turns JSON logs on');
+    assert.ok(env.AURORA_RESTORE_METRICS_ADDRESS, 'the README sets the metrics address');
+    port = await freePort();
+    worker = startWorkerProcess({
+      ...env,
+      AURORA_RESTORE_METRICS_ADDRESS: `127.0.0.1:${port}`,
+      AURORA_RESTORE_TASK_QUEUE: taskQueue,
+      LOG_LEVEL: 'INFO',
+      // Node's own process warnings (e.g. the AWS SDK's Node version notice) are not log lines of the worker.
+      NODE_NO_WARNINGS: '1',
+    });
+
+    const request = (clusterId: string, snapshot: string): RestoreRequest => ({
+      source: { region: SOURCE_REGION, clusterId: sourceId, snapshot },
+      target: { region: TARGET_REGION, clusterId, instanceCount: 1 },
+      copy: { kmsKeyId: 'alias/aws/rds' },
+      replace: { existing: true },
+      masterPassword: { secretArn: secret.ARN as string },
+      timing: { pollInterval: '5s' },
+    });
+    await restore('first', request(targetId, `${sourceId}-snap`), 0);
+    // moto names a cluster's automated snapshot by the minute: the replacement would collide with the first's.
+    await dropAutomatedSnapshots(TARGET_REGION, targetId);
+    await restore('replacing', request(targetId, `${sourceId}-snap`), 0);
+    await restore('missing-snapshot', request(missingSnapshotTarget, `${sourceId}-does-not-exist`), 1);
+
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(response.status, 200);
+    scrape = await response.text();
+    samples = parsePrometheus(scrape);
+    await worker.stop();
+    lines = worker
+      .log()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          assert.fail(`a worker output line is not JSON: ${line}`);
+        }
+      });
+  });
+
+  after(async () => {
+    await worker?.stop();
+  });
+
+  it('counts restores started, succeeded and failed by failure type, with their durations', () => {
+    const restoreType = { workflowType: 'auroraRestore' };
+    assert.equal(total(samples, METRICS.restoresStarted.name, restoreType), 3);
+    assert.equal(total(samples, METRICS.restoresSucceeded.name, restoreType), 2);
+    assert.equal(
+      total(samples, METRICS.restoresFailed.name, { ...restoreType, failure_type: 'SnapshotNotFound' }),
+      1,
+      scrape
+    );
+    assert.equal(total(samples, METRICS.restoresFailed.name), 1);
+    const duration = `${METRICS.restoreDuration.name}_count`;
+    assert.equal(total(samples, duration, { outcome: 'succeeded' }), 2);
+    assert.equal(total(samples, duration, { outcome: 'failed' }), 1);
+    assert.ok(total(samples, `${METRICS.restoreDuration.name}_sum`, { outcome: 'succeeded' }) > 0);
+  });
+
+  it('measures every step that ran, the replacement of the target included', () => {
+    const count = `${METRICS.stepDuration.name}_count`;
+    const once = ['restore-cluster', 'create-instances', 'copy-snapshot', 'set-master-password'];
+    for (const step of once) {
+      assert.equal(total(samples, count, { step, outcome: 'completed' }), 2, `${step} ran in two restores`);
+    }
+    // Three restores looked for their snapshot; the one that found none failed in that step.
+    assert.equal(total(samples, count, { step: 'find-snapshot', outcome: 'completed' }), 2);
+    assert.equal(total(samples, count, { step: 'find-snapshot', outcome: 'failed' }), 1);
+    assert.equal(total(samples, count, { step: 'delete-target', outcome: 'completed' }), 1, 'the second restore');
+    for (const step of ['check-target', 'wait-for-copy', 'wait-for-cluster', 'wait-for-instances']) {
+      assert.equal(total(samples, count, { step, outcome: 'completed' }), 2, step);
+    }
+    assert.equal(total(samples, count, { step: 'delete-snapshot-copy', outcome: 'completed' }), 2);
+    assert.equal(total(samples, count, { step: 'notify' }), 0, 'no topic, so no notification activity');
+  });
+
+  it('counts AWS calls by service, operation and outcome, and the call-budget and copy-slot waits', () => {
+    const calls = METRICS.awsCalls.name;
+    const rds = (operation: string, outcome = 'ok') => total(samples, calls, { service: 'rds', operation, outcome });
+    assert.equal(rds('RestoreDBClusterFromSnapshot'), 2);
+    assert.equal(rds('CopyDBClusterSnapshot'), 2);
+    assert.equal(rds('DeleteDBClusterSnapshot'), 2);
+    assert.equal(rds('DeleteDBCluster'), 1);
+    assert.equal(rds('CreateDBInstance'), 2);
+    assert.equal(rds('DeleteDBInstance'), 1);
+    assert.equal(rds('ModifyDBCluster'), 2, 'the master password, set twice');
+    assert.ok(rds('DescribeDBClusters') > 2);
+    assert.ok(total(samples, calls, { service: 'secretsmanager', operation: 'GetSecretValue', outcome: 'ok' }) >= 2);
+    assert.ok(rds('DescribeDBClusterSnapshots', 'client-error') >= 1, 'the missing snapshot: a 4xx answer');
+    assert.equal(total(samples, calls, { outcome: 'throttled' }), 0);
+    assert.equal(total(samples, calls, { outcome: 'server-error' }), 0);
+
+    const budget = `${METRICS.callBudgetWait.name}_count`;
+    assert.equal(
+      total(samples, budget),
+      total(samples, calls, { service: 'rds' }),
+      'every RDS attempt took a budget token'
+    );
+    assert.equal(total(samples, `${METRICS.copySlotWait.name}_count`, { region: TARGET_REGION }), 2);
+    assert.equal(total(samples, METRICS.copySlotBusy.name), 0);
+  });
+
+  it("exports the SDK's own metrics the dashboard and the alerts use", () => {
+    const names = new Set(samples.map((s) => s.name));
+    const missing = SDK_METRICS_USED.filter((name) => !names.has(name));
+    assert.deepEqual(missing, [], `SDK metrics missing from the scrape:\n${[...names].sort().join('\n')}`);
+  });
+
+  it('writes JSON lines carrying the operation id, workflow id and step on every line of an operation', () => {
+    for (const [name, operationId] of Object.entries(operations)) {
+      const workflowId = restoreWorkflowId({
+        region: TARGET_REGION,
+        clusterId: name === 'missing-snapshot' ? missingSnapshotTarget : targetId,
+      });
+      const ofOperation = lines.filter((l) => l.operationId === operationId);
+      assert.ok(ofOperation.length > 0, `no line of operation ${name}`);
+      for (const line of ofOperation) {
+        assert.equal(line.workflowId, workflowId, JSON.stringify(line));
+        assert.equal(typeof line.step, 'string', JSON.stringify(line));
+        assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
+        assert.ok(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(String(line.level)));
+      }
+      // Lines of this restore's workflow and its activities all carry the operation id.
+      const ofWorkflow = lines.filter((l) => l.workflowId === workflowId);
+      const without = ofWorkflow.filter((l) => l.operationId === undefined);
+      assert.deepEqual(without, [], 'lines of the restore without an operation id');
+    }
+  });
+
+  it('logs every mutating AWS call with its target and request id, and the deletes', () => {
+    const awsLine = (operation: string, operationId: string) =>
+      lines.filter(
+        (l) => (l.aws as { operation?: string } | undefined)?.operation === operation && l.operationId === operationId
+      );
+    const replacing = operations.replacing;
+    const [deleteCopy] = awsLine('DeleteDBClusterSnapshot', replacing);
+    assert.ok(deleteCopy, 'the delete of the snapshot copy is logged');
+    const aws = deleteCopy.aws as { requestId?: string; target?: Record<string, string> };
+    assert.ok(aws.requestId, `no request id: ${JSON.stringify(deleteCopy)}`);
+    assert.match(aws.target?.DBClusterSnapshotIdentifier ?? '', new RegExp(`^${targetId}`));
+    assert.equal(deleteCopy.step, 'delete-snapshot-copy');
+
+    const [deleteCluster] = awsLine('DeleteDBCluster', replacing);
+    assert.ok(deleteCluster, 'the delete of the replaced cluster is logged');
+    assert.equal((deleteCluster.aws as { target?: Record<string, string> }).target?.DBClusterIdentifier, targetId);
+    assert.ok((deleteCluster.aws as { requestId?: string }).requestId);
+    assert.equal(deleteCluster.step, 'delete-target');
+    const clusterDeleted = lines.find((l) => l.message === 'Deleting the cluster' && l.operationId === replacing);
+    assert.equal(clusterDeleted?.cluster, targetId);
+    assert.equal(clusterDeleted?.createdByOperation, operations.first, 'the replaced cluster came from the first');
+    assert.ok(clusterDeleted?.requestId);
+    const instanceDeleted = lines.find(
+      (l) => l.message === 'Deleting an instance of the cluster' && l.operationId === replacing
+    );
+    assert.equal(instanceDeleted?.cluster, targetId);
+    assert.ok(instanceDeleted?.requestId);
+
+    for (const operation of [
+      'RestoreDBClusterFromSnapshot',
+      'CopyDBClusterSnapshot',
+      'CreateDBInstance',
+      'ModifyDBCluster',
+    ]) {
+      const [line] = awsLine(operation, operations.first);
+      assert.ok(line, `${operation} is logged`);
+      assert.ok((line.aws as { requestId?: string }).requestId, `${operation} carries its request id`);
+    }
+    assert.deepEqual(awsLine('DescribeDBClusters', operations.first), [], 'reads are not logged');
+  });
+
+  it('puts no secret in a log line or a metric', () => {
+    const all = lines.map((l) => JSON.stringify(l)).join('\n');
+    assert.ok(!all.includes(masterPassword), 'the master password appeared in the logs');
+    assert.ok(!scrape.includes(masterPassword), 'the master password appeared in the metrics');
+    const modify = lines.find((l) => (l.aws as { operation?: string } | undefined)?.operation === 'ModifyDBCluster');
+    assert.deepEqual(Object.keys((modify?.aws as { target?: object } | undefined)?.target ?? {}), [
+      'DBClusterIdentifier',
+    ]);
+    // Operation ids and cluster names are log content, never metric labels (unbounded series).
+    assert.ok(!scrape.includes(targetId), 'a cluster name appeared in a metric label');
+    assert.ok(!scrape.includes(operations.first), 'an operation id appeared in a metric label');
+  });
+});
