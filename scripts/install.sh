@@ -106,12 +106,28 @@ install_apt_packages() {
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 # ---------------------------------------------------------------------------------------------------------------------
+# promtool (Debian package prometheus): the monitoring test checks monitoring/prometheus/*.yml with
+# `promtool check rules` and `promtool check config`. Only the tool is used; the distribution's service is not started.
+install_promtool() {
+  if command -v promtool >/dev/null; then
+    say "promtool present ($(promtool --version 2>&1 | head -1))"
+    return
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found; install promtool (Debian/Ubuntu package prometheus) by hand"
+  local sudo=()
+  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+  say "apt-get install prometheus (for promtool)"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus
+}
+# ---------------------------------------------------------------------------------------------------------------------
 
 main() {
   local start=$SECONDS
   install_node_modules
   install_python_tools
   install_apt_packages
+  install_promtool
   say "done in $((SECONDS - start))s (binaries in .tools/venv/bin; start servers with scripts/servers.sh start)"
 }
 

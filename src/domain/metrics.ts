@@ -127,4 +127,12 @@ export function exportedSeriesNames(): string[] {
  * The SDK's own metrics (Temporal Core, prefix `temporal_`) the dashboard and the alert rules use; the monitoring
  * end-to-end test checks that the worker exports each of them.
  */
-export const SDK_METRICS_USED: readonly string[] = ['temporal_num_pollers'];
+export const SDK_METRICS_USED: readonly string[] = [
+  'temporal_num_pollers',
+  'temporal_worker_task_slots_available',
+  'temporal_workflow_completed',
+  'temporal_workflow_failed',
+  'temporal_activity_execution_failed',
+  'temporal_activity_schedule_to_start_latency_bucket',
+  'temporal_workflow_task_schedule_to_start_latency_bucket',
+];

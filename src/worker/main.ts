@@ -20,6 +20,8 @@ import { DB_TASK_QUEUE } from '../workflows/messages';
 
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
 import type { WorkerConfig } from './config';
+import { watchExpiringClusters } from './expiry-watch';
+import type { ExpiryWatch } from './expiry-watch';
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
@@ -73,7 +75,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: R
   Runtime.install({ logger, telemetryOptions: runtimeTelemetryOptions(config.logLevel, telemetry) });
 
   try {
-    await serve(config, logger, options);
+    await serve(config, telemetry, logger, options);
     logger.info('Worker stopped cleanly');
     return 0;
   } catch (err) {
@@ -87,7 +89,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: R
   }
 }
 
-async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOptions): Promise<void> {
+async function serve(
+  config: WorkerConfig,
+  telemetry: TelemetryConfig,
+  logger: Logger,
+  options: RunWorkerOptions
+): Promise<void> {
   let connectConfig: ReturnType<typeof loadClientConnectConfig>;
   try {
     connectConfig = loadClientConnectConfig();
@@ -119,6 +126,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
     logger,
   });
   let fleet: FleetWatch | undefined;
+  let expiries: ExpiryWatch | undefined;
   try {
     const workers: Worker[] = [];
     if (config.roles.includes('restore')) {
@@ -167,6 +175,10 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
           }),
       });
     }
+    if (config.roles.includes('restore') && telemetry.metricsAddress) {
+      const meter = Runtime.instance().metricMeter;
+      expiries = watchExpiringClusters(connection, namespace, config.taskQueue, meter, logger);
+    }
     if (config.roles.includes('database')) {
       workers.push(
         await Worker.create({
@@ -196,6 +208,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
     if (failed) throw failed.reason;
   } finally {
     fleet?.stop();
+    expiries?.stop();
     clients.destroy();
     await connection.close();
   }

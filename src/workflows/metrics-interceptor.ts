@@ -76,7 +76,7 @@ export function noteOperationId(operationId: string): void {
 
 /** Counts an RTO breach of this restore, labelled with the step running when the RTO passed. */
 export function noteRtoBreach(): void {
-  metric(METRICS.rtoBreaches).add(1, { step: currentStep() ?? 'none' });
+  metric(METRICS.rtoBreaches).add(1, { step: currentStep() });
 }
 
 export const interceptors = (): WorkflowInterceptors => {
@@ -121,11 +121,10 @@ export const interceptors = (): WorkflowInterceptors => {
       }
     },
     getLogAttributes(input, next) {
-      const step = currentStep();
       return next({
         ...input,
         ...(state.operationId ? { operationId: state.operationId } : {}),
-        ...(step ? { step } : {}),
+        step: currentStep(),
       });
     },
   };
@@ -144,11 +143,16 @@ export const interceptors = (): WorkflowInterceptors => {
   };
 };
 
-/** The step a restore is in for its logs: the cleanup, or the last step it started. */
-function currentStep(): string | undefined {
-  const attributes = workflowInfo().typedSearchAttributes;
+/**
+ * The step for log lines and RTO breaches: in a restore, the cleanup or the last step it started (validation before
+ * the first); other workflows of an operation (its expiry, its schedule) have no steps and use their type.
+ */
+function currentStep(): string {
+  const info = workflowInfo();
+  if (info.workflowType !== RESTORE_WORKFLOW_TYPE) return info.workflowType;
+  const attributes = info.typedSearchAttributes;
   if (attributes.get(SA_STATUS) === 'cleaning-up') return CLEANUP_STEP;
-  return attributes.get(SA_STEP);
+  return attributes.get(SA_STEP) ?? 'validate-request';
 }
 
 function activityStep(activityType: string): string {

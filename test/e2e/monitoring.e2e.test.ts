@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { Client, Connection } from '@temporalio/client';
 
 import { main as cli } from '../../src/client/main';
 import { METRICS, SDK_METRICS_USED } from '../../src/domain/metrics';
-import { restoreWorkflowId } from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import {
   assertMotoReachable,
@@ -25,6 +26,7 @@ import {
   uniqueName,
 } from '../support/moto';
 import { readmeSection, shellWords } from '../support/readme';
+import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
 
@@ -150,6 +152,8 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
       replace: { existing: true },
       masterPassword: { secretArn: secret.ARN as string },
       timing: { pollInterval: '5s' },
+      // Within a day: counted by aurora_restore_clusters_expiring_soon.
+      expiry: { after: '2h' },
     });
     await restore('first', request(targetId, `${sourceId}-snap`), 0);
     // moto names a cluster's automated snapshot by the minute: the replacement would collide with the first's.
@@ -157,10 +161,15 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     await restore('replacing', request(targetId, `${sourceId}-snap`), 0);
     await restore('missing-snapshot', request(missingSnapshotTarget, `${sourceId}-does-not-exist`), 1);
 
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-    assert.equal(response.status, 200);
-    scrape = await response.text();
-    samples = parsePrometheus(scrape);
+    // The expiring-clusters gauge is recounted from visibility every 30 s: wait for it to see the restore's expiry.
+    for (let i = 0; i < 90; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      assert.equal(response.status, 200);
+      scrape = await response.text();
+      samples = parsePrometheus(scrape);
+      if (total(samples, METRICS.clustersExpiringSoon.name) > 0) break;
+    }
     await worker.stop();
     lines = worker
       .log()
@@ -177,6 +186,17 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
 
   after(async () => {
     await worker?.stop();
+    // The expiry would delete the cluster in two hours; end it instead (the cluster stays in moto).
+    const connection = await Connection.connect({ address: temporalAddress() });
+    try {
+      const client = new Client({ connection });
+      await client.workflow
+        .getHandle(expiryWorkflowId({ region: TARGET_REGION, clusterId: targetId }))
+        .terminate('monitoring test done')
+        .catch(() => undefined);
+    } finally {
+      await connection.close();
+    }
   });
 
   it('counts restores started, succeeded and failed by failure type, with their durations', () => {
@@ -238,6 +258,11 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     assert.equal(total(samples, METRICS.copySlotBusy.name), 0);
   });
 
+  it('counts the clusters whose expiry comes within a day', () => {
+    // Two restores of the target, each with a 2h expiry: the second took the first's over, so one remains.
+    assert.equal(total(samples, METRICS.clustersExpiringSoon.name), 1, scrape);
+  });
+
   it("exports the SDK's own metrics the dashboard and the alerts use", () => {
     const names = new Set(samples.map((s) => s.name));
     const missing = SDK_METRICS_USED.filter((name) => !names.has(name));
@@ -246,23 +271,31 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
 
   it('writes JSON lines carrying the operation id, workflow id and step on every line of an operation', () => {
     for (const [name, operationId] of Object.entries(operations)) {
-      const workflowId = restoreWorkflowId({
+      const target = {
         region: TARGET_REGION,
         clusterId: name === 'missing-snapshot' ? missingSnapshotTarget : targetId,
-      });
+      };
+      // An operation's lines come from its restore and, once it succeeded, from its cluster's expiry.
+      const workflowIds = [restoreWorkflowId(target), expiryWorkflowId(target)];
       const ofOperation = lines.filter((l) => l.operationId === operationId);
       assert.ok(ofOperation.length > 0, `no line of operation ${name}`);
       for (const line of ofOperation) {
-        assert.equal(line.workflowId, workflowId, JSON.stringify(line));
+        assert.ok(workflowIds.includes(String(line.workflowId)), JSON.stringify(line));
         assert.equal(typeof line.step, 'string', JSON.stringify(line));
         assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
         assert.ok(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(String(line.level)));
       }
-      // Lines of this restore's workflow and its activities all carry the operation id.
-      const ofWorkflow = lines.filter((l) => l.workflowId === workflowId);
-      const without = ofWorkflow.filter((l) => l.operationId === undefined);
+      assert.ok(
+        ofOperation.some((l) => l.workflowId === restoreWorkflowId(target)),
+        `no line of the restore of operation ${name}`
+      );
+      // Every line of these workflows and their activities carries an operation id.
+      const without = lines.filter((l) => workflowIds.includes(String(l.workflowId)) && l.operationId === undefined);
       assert.deepEqual(without, [], 'lines of the restore without an operation id');
     }
+    const expiryLines = lines.filter((l) => l.workflowType === 'clusterExpiry');
+    assert.ok(expiryLines.length > 0, 'the expiry logs too');
+    assert.ok(expiryLines.every((l) => l.step === 'clusterExpiry'));
   });
 
   it('logs every mutating AWS call with its target and request id, and the deletes', () => {
