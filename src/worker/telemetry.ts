@@ -84,7 +84,7 @@ function isBindAddress(value: string): boolean {
 export function createLogger(
   level: LogLevel,
   format: LogFormat,
-  write = (line: string) => process.stdout.write(line)
+  write: (line: string) => unknown = (line) => process.stdout.write(line)
 ): Logger {
   if (format === 'text') return new DefaultLogger(level);
   return new DefaultLogger(level, (entry) => {

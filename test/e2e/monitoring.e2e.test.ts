@@ -1,9 +1,9 @@
 /**
  * Monitoring end to end: the production worker process started with the README's "Monitoring" settings (Prometheus
- * endpoint, JSON logs), three restores on the dev server + moto (a new target, the same target again, which
- * replaces it, and one whose snapshot does not exist), then the endpoint scraped and the log lines read: the series
- * and their values, the operation context on every line of an operation, the deletes with their AWS request ids, and
- * no secret anywhere.
+ * endpoint, JSON logs), four restores on the dev server + moto (a new target, the same target again, which
+ * replaces it, one whose snapshot does not exist, and one held in its approval past its 1-minute RTO, then
+ * cancelled), then the endpoint scraped and the log lines read: the series and their values, the operation context
+ * on every line of an operation, the deletes with their AWS request ids, and no secret anywhere.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 
 import { main as cli } from '../../src/client/main';
 import { METRICS, SDK_METRICS_USED } from '../../src/domain/metrics';
-import { expiryWorkflowId, restoreWorkflowId } from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import {
   assertMotoReachable,
@@ -98,8 +98,10 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
   const sourceId = uniqueName('mon-src');
   const targetId = uniqueName('mon-target');
   const missingSnapshotTarget = uniqueName('mon-missing');
+  const heldTarget = uniqueName('mon-held');
   const masterPassword = `Mon-${uniqueName('pw').replace(/-/g, '')}`;
   let worker: WorkerProcess;
+  let connection: Connection | undefined;
   let port: number;
   let scrape: string;
   let samples: Sample[];
@@ -145,6 +147,32 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
       NODE_NO_WARNINGS: '1',
     });
 
+    // Held in await-approval (it replaces a managed cluster) until its RTO passes; started first, it waits meanwhile.
+    await seedSourceCluster({
+      region: TARGET_REGION,
+      clusterId: heldTarget,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    await dropAutomatedSnapshots(TARGET_REGION, heldTarget);
+    connection = await Connection.connect({ address: temporalAddress() });
+    const client = new Client({ connection });
+    operations.held = uniqueName('op-held');
+    const held = await client.workflow.start('auroraRestore', {
+      taskQueue,
+      workflowId: restoreWorkflowId({ region: TARGET_REGION, clusterId: heldTarget }),
+      args: [
+        {
+          operationId: operations.held,
+          source: { region: SOURCE_REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+          target: { region: TARGET_REGION, clusterId: heldTarget, instanceCount: 1 },
+          copy: { kmsKeyId: 'alias/aws/rds' },
+          replace: { existing: true },
+          approval: { required: true, timeout: '1h' },
+          rto: '1m',
+        } satisfies RestoreRequest,
+      ],
+    });
+
     const request = (clusterId: string, snapshot: string): RestoreRequest => ({
       source: { region: SOURCE_REGION, clusterId: sourceId, snapshot },
       target: { region: TARGET_REGION, clusterId, instanceCount: 1 },
@@ -161,15 +189,26 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     await restore('replacing', request(targetId, `${sourceId}-snap`), 0);
     await restore('missing-snapshot', request(missingSnapshotTarget, `${sourceId}-does-not-exist`), 1);
 
-    // The expiring-clusters gauge is recounted from visibility every 30 s: wait for it to see the restore's expiry.
-    for (let i = 0; i < 90; i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The held restore's RTO passes a minute after its start; the expiring-clusters gauge is recounted from
+    // visibility every 30 s. Wait for both, then cancel the held restore.
+    const metrics = async () => {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
       assert.equal(response.status, 200);
-      scrape = await response.text();
-      samples = parsePrometheus(scrape);
-      if (total(samples, METRICS.clustersExpiringSoon.name) > 0) break;
+      return response.text();
+    };
+    for (let i = 0; i < 120; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+      const seen = parsePrometheus(await metrics());
+      if (total(seen, METRICS.clustersExpiringSoon.name) > 0 && total(seen, METRICS.rtoBreaches.name) > 0) break;
     }
+    await held.cancel();
+    const ended = await held.result().then(
+      () => 'completed',
+      (err: Error & { cause?: { type?: string } }) => err.cause?.type ?? err.name
+    );
+    assert.equal(ended, 'RestoreCancelled');
+    scrape = await metrics();
+    samples = parsePrometheus(scrape);
     await worker.stop();
     lines = worker
       .log()
@@ -186,49 +225,41 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
 
   after(async () => {
     await worker?.stop();
+    if (!connection) return;
     // The expiry would delete the cluster in two hours; end it instead (the cluster stays in moto).
-    const connection = await Connection.connect({ address: temporalAddress() });
-    try {
-      const client = new Client({ connection });
-      await client.workflow
-        .getHandle(expiryWorkflowId({ region: TARGET_REGION, clusterId: targetId }))
-        .terminate('monitoring test done')
-        .catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+    await new Client({ connection }).workflow
+      .getHandle(expiryWorkflowId({ region: TARGET_REGION, clusterId: targetId }))
+      .terminate('monitoring test done')
+      .catch(() => undefined);
+    await connection.close();
   });
 
   it('counts restores started, succeeded and failed by failure type, with their durations', () => {
     const restoreType = { workflowType: 'auroraRestore' };
-    assert.equal(total(samples, METRICS.restoresStarted.name, restoreType), 3);
+    assert.equal(total(samples, METRICS.restoresStarted.name, restoreType), 4);
     assert.equal(total(samples, METRICS.restoresSucceeded.name, restoreType), 2);
-    assert.equal(
-      total(samples, METRICS.restoresFailed.name, { ...restoreType, failure_type: 'SnapshotNotFound' }),
-      1,
-      scrape
-    );
-    assert.equal(total(samples, METRICS.restoresFailed.name), 1);
+    const failed = (labels: Record<string, string>) =>
+      total(samples, METRICS.restoresFailed.name, { ...restoreType, ...labels });
+    assert.equal(failed({ failure_type: 'SnapshotNotFound', step: 'find-snapshot' }), 1, scrape);
+    assert.equal(failed({ failure_type: 'RestoreCancelled', step: 'await-approval' }), 1, scrape);
+    assert.equal(total(samples, METRICS.restoresFailed.name), 2);
     const duration = `${METRICS.restoreDuration.name}_count`;
     assert.equal(total(samples, duration, { outcome: 'succeeded' }), 2);
-    assert.equal(total(samples, duration, { outcome: 'failed' }), 1);
+    assert.equal(total(samples, duration, { outcome: 'failed' }), 2);
     assert.ok(total(samples, `${METRICS.restoreDuration.name}_sum`, { outcome: 'succeeded' }) > 0);
   });
 
-  it('measures every step that ran, the replacement of the target included', () => {
+  it('measures every step that ran, the replacement of the target and the cleanup included', () => {
     const count = `${METRICS.stepDuration.name}_count`;
-    const once = ['restore-cluster', 'create-instances', 'copy-snapshot', 'set-master-password'];
-    for (const step of once) {
-      assert.equal(total(samples, count, { step, outcome: 'completed' }), 2, `${step} ran in two restores`);
-    }
-    // Three restores looked for their snapshot; the one that found none failed in that step.
-    assert.equal(total(samples, count, { step: 'find-snapshot', outcome: 'completed' }), 2);
-    assert.equal(total(samples, count, { step: 'find-snapshot', outcome: 'failed' }), 1);
-    assert.equal(total(samples, count, { step: 'delete-target', outcome: 'completed' }), 1, 'the second restore');
-    for (const step of ['check-target', 'wait-for-copy', 'wait-for-cluster', 'wait-for-instances']) {
-      assert.equal(total(samples, count, { step, outcome: 'completed' }), 2, step);
-    }
-    assert.equal(total(samples, count, { step: 'delete-snapshot-copy', outcome: 'completed' }), 2);
+    const steps = (step: string, outcome = 'completed') => total(samples, count, { step, outcome });
+    // Four restores looked for their snapshot; one found none. Three copied it; the held one stopped at its approval.
+    assert.equal(steps('find-snapshot'), 3);
+    assert.equal(steps('find-snapshot', 'failed'), 1);
+    for (const step of ['check-target', 'copy-snapshot', 'wait-for-copy']) assert.equal(steps(step), 3, step);
+    const twice = ['restore-cluster', 'wait-for-cluster', 'create-instances', 'wait-for-instances'];
+    for (const step of [...twice, 'set-master-password', 'delete-snapshot-copy']) assert.equal(steps(step), 2, step);
+    assert.equal(steps('delete-target'), 1, 'the second restore replaced the first one’s cluster');
+    assert.equal(steps('cleanup'), 1, 'the cancelled restore deleted its snapshot copy');
     assert.equal(total(samples, count, { step: 'notify' }), 0, 'no topic, so no notification activity');
   });
 
@@ -236,8 +267,8 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     const calls = METRICS.awsCalls.name;
     const rds = (operation: string, outcome = 'ok') => total(samples, calls, { service: 'rds', operation, outcome });
     assert.equal(rds('RestoreDBClusterFromSnapshot'), 2);
-    assert.equal(rds('CopyDBClusterSnapshot'), 2);
-    assert.equal(rds('DeleteDBClusterSnapshot'), 2);
+    assert.equal(rds('CopyDBClusterSnapshot'), 3);
+    assert.equal(rds('DeleteDBClusterSnapshot'), 3, 'two deleted after their restore, one by the cleanup');
     assert.equal(rds('DeleteDBCluster'), 1);
     assert.equal(rds('CreateDBInstance'), 2);
     assert.equal(rds('DeleteDBInstance'), 1);
@@ -254,8 +285,16 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
       total(samples, calls, { service: 'rds' }),
       'every RDS attempt took a budget token'
     );
-    assert.equal(total(samples, `${METRICS.copySlotWait.name}_count`, { region: TARGET_REGION }), 2);
+    assert.equal(total(samples, `${METRICS.copySlotWait.name}_count`, { region: TARGET_REGION }), 3);
     assert.equal(total(samples, METRICS.copySlotBusy.name), 0);
+  });
+
+  it('counts the RTO breach of the restore held past its RTO, with the step it happened in', () => {
+    assert.equal(
+      total(samples, METRICS.rtoBreaches.name, { workflowType: 'auroraRestore', step: 'await-approval' }),
+      1
+    );
+    assert.equal(total(samples, METRICS.rtoBreaches.name), 1);
   });
 
   it('counts the clusters whose expiry comes within a day', () => {
@@ -271,10 +310,8 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
 
   it('writes JSON lines carrying the operation id, workflow id and step on every line of an operation', () => {
     for (const [name, operationId] of Object.entries(operations)) {
-      const target = {
-        region: TARGET_REGION,
-        clusterId: name === 'missing-snapshot' ? missingSnapshotTarget : targetId,
-      };
+      const clusterId = { 'missing-snapshot': missingSnapshotTarget, held: heldTarget }[name] ?? targetId;
+      const target = { region: TARGET_REGION, clusterId };
       // An operation's lines come from its restore and, once it succeeded, from its cluster's expiry.
       const workflowIds = [restoreWorkflowId(target), expiryWorkflowId(target)];
       const ofOperation = lines.filter((l) => l.operationId === operationId);
