@@ -25,7 +25,7 @@ import type { ExpiryWatch } from './expiry-watch';
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
-import { createLogger, parseTelemetryConfig, runtimeTelemetryOptions, workerInterceptors } from './telemetry';
+import { createLogger, installRuntime, parseTelemetryConfig, workerInterceptors } from './telemetry';
 import type { TelemetryConfig } from './telemetry';
 
 /** gRPC status codes the startup checks explain. */
@@ -72,7 +72,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: R
   // down (when the last connection closes), which is exactly when the final error would be logged.
   // Metrics (Prometheus endpoint) and the log format: telemetry.ts.
   const logger = createLogger(config.logLevel, telemetry.logFormat);
-  Runtime.install({ logger, telemetryOptions: runtimeTelemetryOptions(config.logLevel, telemetry) });
+  try {
+    installRuntime(logger, config.logLevel, telemetry);
+  } catch (err) {
+    console.error(`aurora-restore worker: ${errorMessage(err)}`);
+    return 1;
+  }
 
   try {
     await serve(config, telemetry, logger, options);

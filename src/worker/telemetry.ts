@@ -14,7 +14,7 @@ import type {
   TelemetryOptions,
   WorkerInterceptors,
 } from '@temporalio/worker';
-import { DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 
 import { histogramBuckets } from '../domain/metrics';
 import { OPERATION_CONTEXT_HEADER } from '../domain/operation-context';
@@ -138,6 +138,23 @@ export function runtimeTelemetryOptions(logLevel: LogLevel, config: TelemetryCon
         }
       : {}),
   };
+}
+
+/**
+ * Installs the SDK Runtime with `logger` and the telemetry options. A metrics address that cannot be bound (in use,
+ * not local) fails here with a message naming the variable.
+ */
+export function installRuntime(logger: Logger, logLevel: LogLevel, config: TelemetryConfig): void {
+  try {
+    Runtime.install({ logger, telemetryOptions: runtimeTelemetryOptions(logLevel, config) });
+  } catch (err) {
+    if (!config.metricsAddress) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `Could not serve metrics on ${config.metricsAddress} (${TELEMETRY_ENV.metricsAddress}): ${reason}. Use a free ` +
+        `port on an address of this host, or unset ${TELEMETRY_ENV.metricsAddress} to serve no metrics.`
+    );
+  }
 }
 
 /**

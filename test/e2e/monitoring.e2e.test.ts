@@ -388,4 +388,29 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     assert.ok(!scrape.includes(targetId), 'a cluster name appeared in a metric label');
     assert.ok(!scrape.includes(operations.first), 'an operation id appeared in a metric label');
   });
+
+  it('refuses to start when the metrics address cannot be bound, naming the variable', async () => {
+    const busy = net.createServer();
+    const busyPort = await freePort();
+    await new Promise<void>((resolve) => busy.listen(busyPort, '127.0.0.1', resolve));
+    const refused = startWorkerProcess({
+      AURORA_RESTORE_METRICS_ADDRESS: `127.0.0.1:${busyPort}`,
+      AURORA_RESTORE_TASK_QUEUE: uniqueName('restore-monitoring-busy'),
+      NODE_NO_WARNINGS: '1',
+    });
+    try {
+      for (let i = 0; i < 100 && !refused.log().includes('Could not serve metrics'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.match(
+        refused.log(),
+        new RegExp(
+          `aurora-restore worker: Could not serve metrics on 127\\.0\\.0\\.1:${busyPort} \\(AURORA_RESTORE_METRICS_ADDRESS\\)`
+        )
+      );
+    } finally {
+      await refused.stop();
+      busy.close();
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities';
 import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
+import { workerInterceptors } from '../../src/worker/telemetry';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
 import { motoClientFactory } from './moto';
@@ -67,6 +68,8 @@ export async function createSimulatedWorker(
     namespace: env.namespace,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
+    // The production worker's interceptors (metrics, operation context in logs), so the tests run them too.
+    interceptors: workerInterceptors({ workflowModules: true }),
     activities: createActivities(deps),
   });
   return { worker, sim, taskQueue, deps };
@@ -81,6 +84,7 @@ export async function createDatabaseWorker(
     connection: env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
+    interceptors: workerInterceptors({ workflowModules: false }),
     activities: createDatabaseActivities({ clients: motoClientFactory() }),
   });
   return { worker, taskQueue };
