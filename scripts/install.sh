@@ -170,6 +170,21 @@ install_apt_packages() {
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 # ---------------------------------------------------------------------------------------------------------------------
+# promtool (Debian package prometheus): the monitoring test checks monitoring/prometheus/*.yml with
+# `promtool check rules` and `promtool check config`. Only the tool is used; the distribution's service is not started.
+install_promtool() {
+  if command -v promtool >/dev/null; then
+    say "promtool present ($(promtool --version 2>&1 | head -1))"
+    return
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found; install promtool (Debian/Ubuntu package prometheus) by hand"
+  local sudo=()
+  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+  say "apt-get install prometheus (for promtool)"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus
+}
+# ---------------------------------------------------------------------------------------------------------------------
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Chromium from Debian for the Web UI check (test/e2e/web-ui.e2e.test.ts), run headless by puppeteer-core, which never
@@ -197,6 +212,7 @@ main() {
   link_temporal_cli
   install_apt_packages
   install_chromium
+  install_promtool
   say "done in $((SECONDS - start))s (commands in .tools/bin: export PATH=\"\$PWD/.tools/bin:\$PATH\"; start servers with scripts/servers.sh start)"
 }
 

@@ -13,7 +13,11 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { Logger, MetricMeter } from '@temporalio/common';
 
+import { METRICS } from '../domain/metrics';
+
+import { applyAwsTelemetry } from './aws-telemetry';
 import { applyCallBudget } from './call-budget';
 import type { CallBudget } from './call-budget';
 import type { AwsLocation } from './types';
@@ -47,12 +51,20 @@ export interface AwsClientFactoryOptions {
   clientConfig?: Record<string, any>;
   /** The fleet-wide RDS call budget (call-budget.ts): every RDS request attempt waits for a token of it. */
   rdsCallBudget?: CallBudget;
+  /**
+   * Where AWS call metrics go (`aurora_restore_aws_calls_total`, the call-budget wait): the worker passes its
+   * Runtime's meter, exported by its Prometheus endpoint. Without one, nothing is recorded.
+   */
+  meter?: MetricMeter;
+  /** Logs mutating calls made outside an activity (inside one, the activity's logger is used). */
+  logger?: Logger;
   /** Called once for every new client, before first use: the hook for middleware (simulation, tracing). */
   decorate?: (client: AwsClient, loc: AwsLocation, service: AwsServiceName) => void;
 }
 
 export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): AwsClientFactory {
-  const { clientConfig = {}, decorate, rdsCallBudget } = options;
+  const { clientConfig = {}, decorate, rdsCallBudget, meter, logger } = options;
+  const budgetWait = meter?.createHistogram(METRICS.callBudgetWait.name, 'float', 's', METRICS.callBudgetWait.help);
   const cache = new Map<string, AwsClient>();
   let destroyed = false;
 
@@ -79,7 +91,11 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
     const credentials = credentialsFor(loc);
     const client = build({ ...clientConfig, region: loc.region, ...(credentials ? { credentials } : {}) });
     // The budget first: added before `decorate`, it also paces attempts that a simulator later fails.
-    if (service === 'rds' && rdsCallBudget) applyCallBudget(client, rdsCallBudget, loc);
+    if (service === 'rds' && rdsCallBudget) {
+      applyCallBudget(client, rdsCallBudget, loc, (ms) => budgetWait?.record(ms / 1000, { region: loc.region }));
+    }
+    // After the budget, so only attempts that are sent count; before `decorate`, so a simulator's failures count.
+    applyAwsTelemetry(client, service, { meter, logger });
     decorate?.(client, loc, service);
     cache.set(key, client);
     return client;

@@ -173,12 +173,19 @@ interface MiddlewareClient {
 
 /**
  * Makes every attempt of `client` take a token from the budget of `loc` first. `finalizeRequest` at low priority runs
- * after the SDK's retry middleware, so each retry of a throttled call also waits for a token.
+ * after the SDK's retry middleware, so each retry of a throttled call also waits for a token. `onWait` hears how long
+ * each attempt waited (the call-budget wait metric).
  */
-export function applyCallBudget(client: unknown, budget: CallBudget, loc: AwsLocation): void {
+export function applyCallBudget(
+  client: unknown,
+  budget: CallBudget,
+  loc: AwsLocation,
+  onWait?: (waitedMs: number) => void
+): void {
   (client as MiddlewareClient).middlewareStack.add(
     (next) => async (args) => {
-      await budget.take(loc);
+      const waitedMs = await budget.take(loc);
+      onWait?.(waitedMs);
       return next(args);
     },
     { step: 'finalizeRequest', priority: 'low', name: 'auroraRestoreCallBudget', override: true }

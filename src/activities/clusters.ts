@@ -14,7 +14,7 @@ import {
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import type { DBCluster, DBInstance, RDSClient, RestoreDBClusterFromSnapshotCommandInput } from '@aws-sdk/client-rds';
-import { activityInfo } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 
 import { classifyClusterStatus, statusHint } from '../domain/aws-status';
 import {
@@ -272,7 +272,16 @@ export function createClusterActivities(deps: ActivityDeps) {
           continue;
         }
         try {
-          await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true }));
+          const out = await rds.send(
+            new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true })
+          );
+          log.info('Deleting an instance of the cluster', {
+            instance: id,
+            cluster: clusterId,
+            region: target.region,
+            createdByOperation: operationOf(tagsOf(cluster.TagList)),
+            requestId: out.$metadata.requestId,
+          });
           deleting.push(id);
         } catch (err) {
           if (isAwsError(err, 'DBInstanceNotFoundFault')) continue; // already gone
@@ -297,7 +306,15 @@ export function createClusterActivities(deps: ActivityDeps) {
       }
 
       try {
-        await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clusterId, SkipFinalSnapshot: true }));
+        const out = await rds.send(
+          new DeleteDBClusterCommand({ DBClusterIdentifier: clusterId, SkipFinalSnapshot: true })
+        );
+        log.info('Deleting the cluster', {
+          cluster: clusterId,
+          region: target.region,
+          createdByOperation: operationOf(tagsOf(cluster.TagList)),
+          requestId: out.$metadata.requestId,
+        });
       } catch (err) {
         if (isAwsError(err, 'DBClusterNotFoundFault')) return gone('deleted');
         if (isAwsError(err, 'InvalidDBClusterStateFault')) {

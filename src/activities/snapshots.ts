@@ -22,6 +22,7 @@ import { classifySnapshotStatus, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_COPY_REQUESTED_AT, TAG_OPERATION_ID } from '../domain/naming';
 import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '../domain/snapshot-selection';
 
+import { countCopySlotBusy, recordCopySlotWait } from './activity-metrics';
 import type { AwsClientFactory } from './aws-clients';
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';
@@ -522,6 +523,8 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
           deps.reportObservation
         );
       }
+      // From the first attempt: the attempts before this one found no free copy slot.
+      recordCopySlotWait(loc.region, msSinceFirstScheduled());
       log.info('Started the snapshot copy', { copy: id, region: loc.region, source: sourceSnapshotArn, operationId });
       return { identifier: id, arn, adopted: false };
     },
@@ -605,6 +608,7 @@ async function waitForCopySlot(
   report?: ObservationReporter
 ): Promise<never> {
   const obs = observation('snapshot-copy', id, 'waiting-for-copy-slot');
+  countCopySlotBusy(loc.region);
   await reportObservation(obs, report);
   const shown = running.slice(0, 5).join(', ') + (running.length > 5 ? ', ...' : '');
   const busy =

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createAwsClientFactory } from '../activities';
@@ -21,9 +21,13 @@ import { DB_TASK_QUEUE } from '../workflows/messages';
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
 import type { WorkerConfig } from './config';
 import { claimCurrentVersionIfNone, workerDeploymentOptions } from './deployment';
+import { watchExpiringClusters } from './expiry-watch';
+import type { ExpiryWatch } from './expiry-watch';
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
+import { createLogger, installRuntime, parseTelemetryConfig, workerInterceptors } from './telemetry';
+import type { TelemetryConfig } from './telemetry';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-interceptors';
 
 /** gRPC status codes the startup checks explain. */
@@ -59,8 +63,10 @@ export interface RunWorkerOptions {
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: RunWorkerOptions = {}): Promise<number> {
   let config: WorkerConfig;
+  let telemetry: TelemetryConfig;
   try {
     config = parseWorkerConfig(env);
+    telemetry = parseTelemetryConfig(env);
   } catch (err) {
     if (err instanceof WorkerConfigError) {
       console.error(`aurora-restore worker: ${err.message}`);
@@ -72,22 +78,17 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: R
   // Before any connection: the Runtime owns logging and the shutdown signals for everything created after it.
   // Our own messages go straight to the logger: the Runtime's forwarding buffer is dropped once the Runtime shuts
   // down (when the last connection closes), which is exactly when the final error would be logged.
-  const logger = new DefaultLogger(config.logLevel);
-  Runtime.install({
-    logger,
-    telemetryOptions: {
-      logging: {
-        // Core's INFO is chatty (every poller); it follows LOG_LEVEL only when debugging.
-        filter: makeTelemetryFilterString({
-          core: config.logLevel === 'TRACE' || config.logLevel === 'DEBUG' ? config.logLevel : 'WARN',
-        }),
-        forward: {},
-      },
-    },
-  });
+  // Metrics (Prometheus endpoint) and the log format: telemetry.ts.
+  const logger = createLogger(config.logLevel, telemetry.logFormat);
+  try {
+    installRuntime(logger, config.logLevel, telemetry);
+  } catch (err) {
+    console.error(`aurora-restore worker: ${errorMessage(err)}`);
+    return 1;
+  }
 
   try {
-    await serve(config, logger, options);
+    await serve(config, telemetry, logger, options);
     logger.info('Worker stopped cleanly');
     return 0;
   } catch (err) {
@@ -101,7 +102,12 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env, options: R
   }
 }
 
-async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOptions): Promise<void> {
+async function serve(
+  config: WorkerConfig,
+  telemetry: TelemetryConfig,
+  logger: Logger,
+  options: RunWorkerOptions
+): Promise<void> {
   let connectConfig: ReturnType<typeof loadClientConnectConfig>;
   try {
     connectConfig = loadClientConnectConfig();
@@ -126,8 +132,14 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
   }
 
   const rdsCallBudget = new CallBudget(config.rdsCallsPerSecond);
-  const clients = createAwsClientFactory({ ...options.awsClients, rdsCallBudget });
+  const clients = createAwsClientFactory({
+    ...options.awsClients,
+    rdsCallBudget,
+    meter: Runtime.instance().metricMeter,
+    logger,
+  });
   let fleet: FleetWatch | undefined;
+  let expiries: ExpiryWatch | undefined;
   try {
     const workers: Worker[] = [];
     if (config.roles.includes('restore')) {
@@ -142,6 +154,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
         namespace,
         taskQueue: config.taskQueue,
         ...source,
+        interceptors: workerInterceptors({ workflowModules: !source.workflowBundle }),
         activities: createActivities({ clients, maxConcurrentCopies: config.maxConcurrentCopies }),
         shutdownGraceTime: config.shutdownGraceTime,
         maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
@@ -178,12 +191,17 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
           }),
       });
     }
+    if (config.roles.includes('restore') && telemetry.metricsAddress) {
+      const meter = Runtime.instance().metricMeter;
+      expiries = watchExpiringClusters(connection, namespace, config.taskQueue, meter, logger);
+    }
     if (config.roles.includes('database')) {
       workers.push(
         await Worker.create({
           connection,
           namespace,
           taskQueue: DB_TASK_QUEUE,
+          interceptors: workerInterceptors({ workflowModules: false }),
           activities: createDatabaseActivities({ clients, policy: config.database }),
           shutdownGraceTime: config.shutdownGraceTime,
           maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
@@ -206,6 +224,7 @@ async function serve(config: WorkerConfig, logger: Logger, options: RunWorkerOpt
     if (failed) throw failed.reason;
   } finally {
     fleet?.stop();
+    expiries?.stop();
     clients.destroy();
     await connection.close();
   }

@@ -71,6 +71,7 @@ import {
   SA_TARGET,
 } from './messages';
 import type { ApprovalDecision, ApprovalInput, ApprovalState, RestoreProgress, RestoreResult } from './messages';
+import { noteOperationId, noteRtoBreach } from './metrics-interceptor';
 import { ProgressTracker } from './progress';
 import type { StepName } from './progress';
 
@@ -117,6 +118,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   // Validation happens before any side effect and reports every problem at once.
   const request = validate(input, progress);
   progress.setOperationId(request.operationId);
+  noteOperationId(request.operationId);
   progress.measureRecovery(startedAt, request.rtoMs);
   const { target, source } = request;
   const targetLoc = locationOf(target);
@@ -163,6 +165,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
             () =>
               CancellationScope.nonCancellable(async () => {
                 const recovery = progress.rtoBreached(Date.now());
+                noteRtoBreach();
                 await notify(request, 'rto-breached', progress, { recovery });
               }),
             (err: unknown) => {

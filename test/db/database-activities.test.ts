@@ -11,11 +11,11 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 
 import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseConnectionInput, DatabaseUserReport } from '../../src/activities/types';
 import type { DatabaseUserSpec } from '../../src/domain/request';
+import { createLogger } from '../../src/worker/telemetry';
 import { expectFailure } from '../support/assertions';
 import {
   asMaster,
@@ -54,9 +54,8 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
   /** Everything the activities logged or heartbeated, and every password the test handed them. */
   const captured: string[] = [];
   const passwords = new Set<string>();
-  const logger = new DefaultLogger('TRACE', (entry) =>
-    captured.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`)
-  );
+  // The worker's JSON log lines (AURORA_RESTORE_LOG_FORMAT=json), exactly as it writes them.
+  const logger = createLogger('TRACE', 'json', (line) => captured.push(line));
   let activityCount = 0;
   const run = <A, R>(fn: (input: A) => Promise<R>, input: A): Promise<R> => {
     // One workflow run per call, as in production: the sanitize log keys committed scripts by run and activity.
@@ -73,7 +72,10 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
 
   afterEach(function () {
     passwords.add(masterPassword());
-    const leaks = [...passwords].filter((pw) => captured.some((line) => line.includes(pw)));
+    // As written, or escaped inside a JSON string (a hostile password has quotes and backslashes).
+    const leaks = [...passwords].filter((pw) =>
+      captured.some((line) => line.includes(pw) || line.includes(JSON.stringify(pw).slice(1, -1)))
+    );
     captured.length = 0;
     passwords.clear();
     assert.deepEqual(leaks, [], 'a password appeared in activity logs, errors or heartbeats');

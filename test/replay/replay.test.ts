@@ -1,5 +1,6 @@
 /**
- * Replays every recorded restore history against the current workflow code. A change that alters the commands a
+ * Replays every recorded restore history against the current workflow code, with the production worker's workflow
+ * interceptors (step summaries, metrics and log context), which must add no command. A change that alters the commands a
  * recorded run produced (order, activity names, timers) fails here before it can break running restores.
  */
 import assert from 'node:assert/strict';

@@ -14,7 +14,7 @@ import type { ActivityDeps } from '../../src/activities';
 import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseWorkerPolicy } from '../../src/activities/database';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflow-interceptors';
+import { workerInterceptors } from '../../src/worker/telemetry';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
 import { motoClientFactory } from './moto';
@@ -69,7 +69,8 @@ export async function createSimulatedWorker(
     namespace: env.namespace,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
-    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    // The production worker's interceptors (metrics, operation context in logs), so the tests run them too.
+    interceptors: workerInterceptors({ workflowModules: true }),
     activities: createActivities(deps),
   });
   return { worker, sim, taskQueue, deps };
@@ -88,6 +89,7 @@ export async function createDatabaseWorker(
     connection: env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
+    interceptors: workerInterceptors({ workflowModules: false }),
     activities: createDatabaseActivities({ clients: motoClientFactory(), policy }),
   });
   return { worker, taskQueue };

@@ -1,0 +1,201 @@
+/**
+ * Workflow instrumentation, registered as a workflow interceptor module (the worker's `workflowModules` and the
+ * bundle's `workflowInterceptorModules`): restores started, succeeded and failed (by failure type), restore and step
+ * durations, RTO breaches; and the operation context (operation id, step) on every workflow log line and, through an
+ * activity header, on every activity's log lines.
+ *
+ * Metrics go through the SDK's workflow `metricMeter`, which emits nothing while a workflow replays, so a worker that
+ * picks up a running restore after a restart does not count it twice. The interceptor adds no command: workflow
+ * histories are the same with or without it.
+ */
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { metricMeter, workflowInfo } from '@temporalio/workflow';
+import type {
+  ActivityInput,
+  Next,
+  WorkflowExecuteInput,
+  WorkflowInboundCallsInterceptor,
+  WorkflowInterceptors,
+  WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
+
+import { METRICS } from '../domain/metrics';
+import type { MetricDefinition } from '../domain/metrics';
+import { OPERATION_CONTEXT_HEADER } from '../domain/operation-context';
+import type { OperationContext } from '../domain/operation-context';
+
+import { SA_STATUS, SA_STEP } from './messages';
+import type { StepName } from './progress';
+
+/** The restore workflow's type: the restore counters count only its executions. */
+export const RESTORE_WORKFLOW_TYPE = 'auroraRestore';
+
+/** The step label of the cleanup that runs after a failure (see `SA_STATUS` `cleaning-up`). */
+export const CLEANUP_STEP = 'cleanup';
+/** The step label of notifications, sent between steps. */
+export const NOTIFY_STEP = 'notify';
+
+/**
+ * Which step of the restore an activity runs for (README, "How a restore runs"). During the cleanup every activity
+ * is labelled `cleanup` instead. Activities of other workflows are labelled with their activity type.
+ */
+export const STEP_OF_ACTIVITY: Readonly<Record<string, StepName | typeof NOTIFY_STEP>> = {
+  findSnapshot: 'find-snapshot',
+  describeCluster: 'check-target',
+  shareSnapshot: 'share-snapshot',
+  startSnapshotCopy: 'copy-snapshot',
+  awaitSnapshotAvailable: 'wait-for-copy',
+  unshareSnapshot: 'unshare-snapshot',
+  deleteCluster: 'delete-target',
+  restoreCluster: 'restore-cluster',
+  awaitClusterAvailable: 'wait-for-cluster',
+  createInstances: 'create-instances',
+  awaitInstancesAvailable: 'wait-for-instances',
+  setMasterPassword: 'set-master-password',
+  setupDatabaseUsers: 'setup-users',
+  sanitizeDatabase: 'sanitize-data',
+  verifyDatabase: 'verify-database',
+  deleteSnapshotCopy: 'delete-snapshot-copy',
+  publishNotification: NOTIFY_STEP,
+};
+
+/** What one run knows about its operation; keyed by run id (workflow modules may be shared between runs). */
+interface RunState {
+  operationId?: string;
+}
+const runs = new Map<string, RunState>();
+
+/**
+ * Tells the instrumentation the restore's operation id once it is known (the request's, or the one validation
+ * generated), so that every later log line and activity carries it. No command: replay-safe.
+ */
+export function noteOperationId(operationId: string): void {
+  const state = runs.get(workflowInfo().runId);
+  if (state) state.operationId = operationId;
+}
+
+/** Counts an RTO breach of this restore, labelled with the step running when the RTO passed. */
+export function noteRtoBreach(): void {
+  metric(METRICS.rtoBreaches).add(1, { step: currentStep() });
+}
+
+export const interceptors = (): WorkflowInterceptors => {
+  const info = workflowInfo();
+  const state: RunState = { operationId: initialOperationId(info.memo) };
+  runs.set(info.runId, state);
+  const isRestore = info.workflowType === RESTORE_WORKFLOW_TYPE;
+
+  const inbound: WorkflowInboundCallsInterceptor = {
+    async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
+      state.operationId ??= operationIdOf(input.args[0]);
+      if (!isRestore) return next(input);
+      const startedAt = Date.now();
+      metric(METRICS.restoresStarted).add(1);
+      try {
+        const result = await next(input);
+        metric(METRICS.restoresSucceeded).add(1);
+        seconds(METRICS.restoreDuration, startedAt, { outcome: 'succeeded' });
+        return result;
+      } catch (err) {
+        metric(METRICS.restoresFailed).add(1, failureLabels(err));
+        seconds(METRICS.restoreDuration, startedAt, { outcome: 'failed' });
+        throw err;
+      }
+    },
+  };
+
+  const outbound: WorkflowOutboundCallsInterceptor = {
+    async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+      state.operationId ??= operationIdOf(input.args[0]);
+      const step = isRestore ? activityStep(input.activityType) : input.activityType;
+      const context: OperationContext = { ...(state.operationId ? { operationId: state.operationId } : {}), step };
+      const headers = { ...input.headers, [OPERATION_CONTEXT_HEADER]: defaultPayloadConverter.toPayload(context) };
+      const startedAt = Date.now();
+      try {
+        const result = await next({ ...input, headers });
+        seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
+        return result;
+      } catch (err) {
+        seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
+        throw err;
+      }
+    },
+    getLogAttributes(input, next) {
+      return next({
+        ...input,
+        ...(state.operationId ? { operationId: state.operationId } : {}),
+        step: currentStep(),
+      });
+    },
+  };
+
+  return {
+    inbound: [inbound],
+    outbound: [outbound],
+    internals: [
+      {
+        dispose(input, next) {
+          runs.delete(info.runId);
+          next(input);
+        },
+      },
+    ],
+  };
+};
+
+/**
+ * The step for log lines and RTO breaches: in a restore, the cleanup or the last step it started (validation before
+ * the first); other workflows of an operation (its expiry, its schedule) have no steps and use their type.
+ */
+function currentStep(): string {
+  const info = workflowInfo();
+  if (info.workflowType !== RESTORE_WORKFLOW_TYPE) return info.workflowType;
+  const attributes = info.typedSearchAttributes;
+  if (attributes.get(SA_STATUS) === 'cleaning-up') return CLEANUP_STEP;
+  return attributes.get(SA_STEP) ?? 'validate-request';
+}
+
+function activityStep(activityType: string): string {
+  if (workflowInfo().typedSearchAttributes.get(SA_STATUS) === 'cleaning-up') return CLEANUP_STEP;
+  return STEP_OF_ACTIVITY[activityType] ?? activityType;
+}
+
+/** The operation id a client set: in the memo (our CLI, schedules) or in the request itself. */
+function initialOperationId(memo: Record<string, unknown> | undefined): string | undefined {
+  const fromMemo = memo?.operationId;
+  return typeof fromMemo === 'string' && fromMemo !== '' ? fromMemo : undefined;
+}
+
+/** `operationId` of a restore request or an activity input, when it has one. */
+function operationIdOf(arg: unknown): string | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const value = (arg as { operationId?: unknown }).operationId;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function failureLabels(err: unknown): { failure_type: string; step: string } {
+  if (err instanceof ApplicationFailure) {
+    const details = err.details?.[0] as { step?: unknown } | undefined;
+    return {
+      failure_type: err.type ?? 'ApplicationFailure',
+      step: typeof details?.step === 'string' ? details.step : 'none',
+    };
+  }
+  return { failure_type: err instanceof Error ? err.name : 'Unknown', step: 'none' };
+}
+
+type Counter = ReturnType<typeof metricMeter.createCounter>;
+type Histogram = ReturnType<typeof metricMeter.createHistogram>;
+
+function metric(definition: MetricDefinition & { kind: 'counter' }): Counter {
+  return metricMeter.createCounter(definition.name, undefined, definition.help);
+}
+
+function seconds(
+  definition: MetricDefinition & { kind: 'histogram' },
+  startedAt: number,
+  labels: Record<string, string>
+): void {
+  const histogram: Histogram = metricMeter.createHistogram(definition.name, 'float', 's', definition.help);
+  histogram.record(Math.max(0, Date.now() - startedAt) / 1000, labels);
+}
