@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { DBCluster, DBInstance, RDSClient, RestoreDBClusterFromSnapshotCommandInput } from '@aws-sdk/client-rds';
 
+import type { AwsLocation, ClusterInfo, Tag } from '../domain/aws-shapes';
 import { classifyClusterStatus, statusHint } from '../domain/aws-status';
 import {
   isCreatedByOperation,
@@ -26,15 +27,7 @@ import {
 
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { notReady, observation, reportObservation } from './polling';
-import type {
-  AwsLocation,
-  ClusterInfo,
-  DeleteClusterInput,
-  DescribeClusterInput,
-  RestoreClusterInput,
-  RestoreClusterOutput,
-  Tag,
-} from './types';
+import type { DeleteClusterInput, DescribeClusterInput, RestoreClusterInput, RestoreClusterOutput } from './types';
 
 import type { ActivityDeps } from './index';
 

@@ -24,21 +24,12 @@ import {
   sleep,
   startChild,
   upsertSearchAttributes,
-  uuid4,
   workflowInfo,
   log,
 } from '@temporalio/workflow';
 
-import type {
-  AwsLocation,
-  ClusterEndpoints,
-  ClusterInfo,
-  DatabaseConnectionInput,
-  NotificationKind,
-  RestoreEvent,
-  SetMasterPasswordOutput,
-  SnapshotInfo,
-} from '../activities/types';
+import type { DatabaseConnectionInput, SetMasterPasswordOutput } from '../activities/types';
+import type { AwsLocation, ClusterEndpoints, ClusterInfo, SnapshotInfo } from '../domain/aws-shapes';
 import type { Failures } from '../domain/errors';
 import {
   expiryWorkflowId,
@@ -51,7 +42,9 @@ import {
 } from '../domain/naming';
 import { MIN_EXPIRY_MS } from '../domain/request';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
+import type { NotificationKind, RestoreEvent } from '../domain/restore-event';
 import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
+import type { FailureReport } from '../domain/restore-report';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
 import { calls, databaseSteps, notifications, waits } from './activity-options';
@@ -59,7 +52,6 @@ import { clusterExpiry } from './cluster-expiry';
 import type { ClusterExpiryInput } from './cluster-expiry';
 import { expirySupersededSignal } from './expiry-messages';
 import { reportFailure, refuse } from './failure-report';
-import type { FailureReport } from './failure-report';
 import {
   approveUpdate,
   observationSignal,
@@ -71,6 +63,7 @@ import {
   SA_TARGET,
 } from './messages';
 import type { ApprovalDecision, ApprovalInput, ApprovalState, RestoreProgress, RestoreResult } from './messages';
+import { newOperationId } from './operation-id';
 import { ProgressTracker } from './progress';
 import type { StepName } from './progress';
 
@@ -571,7 +564,7 @@ function validate(input: RestoreRequest, progress: ProgressTracker): NormalizedR
     const request = validateRestoreRequest(input, {
       withoutApprovalAndRto: !patched(APPROVALS_AND_RTO_PATCH),
       now: new Date(Date.now()),
-      newOperationId: () => `op-${Math.floor(Date.now() / 1000)}-${uuid4().replace(/-/g, '').slice(0, 8)}`,
+      newOperationId: () => newOperationId(),
     });
     const expectedId = restoreWorkflowId(request.target);
     if (workflowInfo().workflowId !== expectedId) {

@@ -14,7 +14,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 
 import { createDatabaseActivities } from '../../src/activities/database';
-import type { DatabaseConnectionInput, DatabaseUserReport } from '../../src/activities/types';
+import type { DatabaseConnectionInput } from '../../src/activities/types';
+import type { DatabaseUserReport } from '../../src/domain/database-reports';
 import type { DatabaseUserSpec } from '../../src/domain/request';
 import { expectFailure } from '../support/assertions';
 import { asMaster, connectDirect, connectionTo, masterPassword, masterUser } from '../support/databases';

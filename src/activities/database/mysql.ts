@@ -6,7 +6,7 @@
  */
 import mysql from 'mysql2';
 
-import type { DatabaseUserReport, TableEstimate } from '../types';
+import type { DatabaseUserReport, TableEstimate } from '../../domain/database-reports';
 
 import { toNumber } from './dialect';
 import type { Dialect, ResolvedUser } from './dialect';
