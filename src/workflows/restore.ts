@@ -5,9 +5,13 @@
  *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [database steps]
  *   -> [delete the copy] -> [schedule the cluster's expiry] -> notify
  *
+ * With `approval.required`, a person approves or rejects before an existing target is deleted. With `rto`, a timer
+ * races the steps and raises `rto-breached` the moment the RTO passes. Any failure or cancellation runs the cleanup
+ * (what this run created and no longer needs) in a scope that cancellation cannot interrupt, and ends failed.
+ *
  * Each step is a small function in restore/steps (or restore/expiry-handover.ts); the machinery beside them lives in
  * restore/: the approval gate, the RTO watch, the step bookkeeping (progress view and search attributes), the
- * notifications and the compensation that removes what a failed run created.
+ * notifications, the compensation and how a run ends (outcome).
  */
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 
@@ -33,6 +37,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   const progress = new ProgressTracker(workflowInfo().workflowId);
   setHandler(progressQuery, () => progress.queryView(Date.now()));
   setHandler(observationSignal, (observation) => progress.observe(observation));
+  // The approve/reject handlers exist from the start: an Update while nothing is pending is refused, not lost.
   const approvals = new ApprovalGate(progress);
 
   // Validation happens before any side effect and reports every problem at once.
