@@ -20,7 +20,7 @@ import { NativeConnection } from '@temporalio/worker';
 
 import { scaled } from '../sim/aws-simulator';
 import { CallBudget } from '../src/activities/call-budget';
-import type { AwsLocation } from '../src/activities/types';
+import type { AwsLocation } from '../src/domain/aws-shapes';
 import { restoreWorkflowId } from '../src/domain/naming';
 import type { RestoreRequest } from '../src/domain/request';
 import { auroraRestore } from '../src/workflows';

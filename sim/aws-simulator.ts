@@ -28,7 +28,7 @@
  * timeline. Only for moto: against real AWS the simulator would misreport state.
  */
 import type { AwsServiceName } from '../src/activities/aws-clients';
-import type { AwsLocation } from '../src/activities/types';
+import type { AwsLocation } from '../src/domain/aws-shapes';
 
 import { simError } from './errors';
 import { FaultRegistry } from './faults';

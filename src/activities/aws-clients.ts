@@ -15,12 +15,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Logger, MetricMeter } from '@temporalio/common';
 
+import type { AwsLocation } from '../domain/aws-shapes';
 import { METRICS } from '../domain/metrics';
 
 import { applyAwsTelemetry } from './aws-telemetry';
 import { applyCallBudget } from './call-budget';
 import type { CallBudget } from './call-budget';
-import type { AwsLocation } from './types';
 
 export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3' | 'ec2' | 'kms';
 export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client | EC2Client | KMSClient;

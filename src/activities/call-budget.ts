@@ -10,7 +10,7 @@
  * the call fails at once with `RdsCallBudgetBusy` instead (a throttling failure: the activity is retried with
  * backoff), so a long queue never outlives the activities waiting in it.
  */
-import type { AwsLocation } from './types';
+import type { AwsLocation } from '../domain/aws-shapes';
 
 /** How long a call may expect to wait for its token before it is refused with `RdsCallBudgetBusy`. */
 export const MAX_BUDGET_WAIT_MS = 30_000;

@@ -16,6 +16,7 @@ import {
 import type { DBCluster, DBInstance, RDSClient, RestoreDBClusterFromSnapshotCommandInput } from '@aws-sdk/client-rds';
 import { activityInfo, log } from '@temporalio/activity';
 
+import type { AwsLocation, ClusterInfo, Tag } from '../domain/aws-shapes';
 import { classifyClusterStatus, statusHint } from '../domain/aws-status';
 import {
   isCreatedByOperation,
@@ -27,15 +28,7 @@ import {
 
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { notReady, observation, reportObservation } from './polling';
-import type {
-  AwsLocation,
-  ClusterInfo,
-  DeleteClusterInput,
-  DescribeClusterInput,
-  RestoreClusterInput,
-  RestoreClusterOutput,
-  Tag,
-} from './types';
+import type { DeleteClusterInput, DescribeClusterInput, RestoreClusterInput, RestoreClusterOutput } from './types';
 
 import type { ActivityDeps } from './index';
 

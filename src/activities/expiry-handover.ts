@@ -7,8 +7,8 @@
 import { getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 
-import { expirySupersededSignal } from '../workflows/expiry-messages';
-import type { ExpirySuperseded } from '../workflows/expiry-messages';
+import { EXPIRY_SUPERSEDED_SIGNAL_NAME } from '../domain/expiry';
+import type { ExpirySuperseded } from '../domain/expiry';
 
 export interface SupersedeExpiryInput extends ExpirySuperseded {
   /** The target's expiry workflow id (`aurora-restore-expiry/<region>/<cluster>`). */
@@ -29,7 +29,7 @@ export function createExpiryHandoverActivities() {
       try {
         await getClient()
           .workflow.getHandle(workflowId)
-          .signal(expirySupersededSignal, { operationId, restoreWorkflowId });
+          .signal<[ExpirySuperseded]>(EXPIRY_SUPERSEDED_SIGNAL_NAME, { operationId, restoreWorkflowId });
         return { workflowId, previousExpiry: 'superseded' };
       } catch (err) {
         // Never started, or already ended: no expiry watches this target any more.

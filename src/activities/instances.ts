@@ -8,19 +8,14 @@
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 
+import type { ClusterEndpoints, InstanceInfo } from '../domain/aws-shapes';
 import { classifyInstanceStatus, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_OPERATION_ID, TAG_ROLE } from '../domain/naming';
 
 import { describeWhere, findCluster, listClusterInstances, ownershipTags } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';
-import type {
-  AwaitInstancesInput,
-  ClusterEndpoints,
-  CreateInstancesInput,
-  CreateInstancesOutput,
-  InstanceInfo,
-} from './types';
+import type { AwaitInstancesInput, CreateInstancesInput, CreateInstancesOutput } from './types';
 
 import type { ActivityDeps } from './index';
 

@@ -10,8 +10,10 @@ import { createHash } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 
+import type { NotificationKind, RestoreEvent } from '../domain/restore-event';
+
 import { failure, isAwsError, toActivityFailure } from './failures';
-import type { NotificationKind, PublishNotificationInput, RestoreEvent } from './types';
+import type { PublishNotificationInput } from './types';
 
 import type { ActivityDeps } from './index';
 

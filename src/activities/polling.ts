@@ -5,7 +5,7 @@
  * no history events, so history stays the same size whether AWS takes two minutes or ten hours.
  *
  * Because failed attempts leave no trace in history, the last observed status is pushed to the workflow with the
- * `observationSignal` (for the `progress` query), but only when it changed: status, or copy progress by 10% bucket,
+ * observation signal (for the `progress` query), but only when it changed: status, or copy progress by 10% bucket,
  * and only on attempts that end NotReady. The final status travels in the activity's result: a signal sent right
  * before completing would race the completion for a workflow task and make the history length vary by run.
  * What was last reported is remembered across attempts in the activity's heartbeat details.
@@ -21,9 +21,8 @@ import { activityInfo, getClient, heartbeat, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 
 import { Failures } from '../domain/errors';
-import { observationSignal } from '../workflows/messages';
-
-import type { AwsObservation } from './types';
+import { OBSERVATION_SIGNAL_NAME } from '../domain/observation';
+import type { AwsObservation } from '../domain/observation';
 
 /** Delivers an observation to the workflow that scheduled the current activity. */
 export type ObservationReporter = (obs: AwsObservation) => Promise<void>;
@@ -43,7 +42,10 @@ export interface PollHeartbeat {
 export const signalWorkflowReporter: ObservationReporter = async (obs) => {
   const execution = activityInfo().workflowExecution;
   if (!execution) throw new Error('activity was not scheduled by a workflow');
-  await getClient().workflow.getHandle(execution.workflowId, execution.runId).signal(observationSignal, obs);
+  // By name: the restore workflow defines its `observationSignal` from the same name and shape (domain/observation).
+  await getClient()
+    .workflow.getHandle(execution.workflowId, execution.runId)
+    .signal<[AwsObservation]>(OBSERVATION_SIGNAL_NAME, obs);
 };
 
 /** Makes an observation stamped with the current time. */

@@ -15,11 +15,12 @@ import {
   DescribeDBSubnetGroupsCommand,
 } from '@aws-sdk/client-rds';
 
+import type { AwsLocation } from '../domain/aws-shapes';
 import type { PlanProblem } from '../domain/plan';
 
 import type { AwsClientFactory } from './aws-clients';
 import { isAwsError, toActivityFailure } from './failures';
-import type { AwsLocation, PreflightInput, PreflightKmsKey, PreflightOutput } from './types';
+import type { PreflightInput, PreflightKmsKey, PreflightOutput } from './types';
 
 export interface PreflightActivityDeps {
   clients: AwsClientFactory;

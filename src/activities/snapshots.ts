@@ -18,6 +18,7 @@ import {
 import type { DBClusterSnapshot, DescribeDBClusterSnapshotsCommandInput, RDSClient } from '@aws-sdk/client-rds';
 import { cancellationSignal, log } from '@temporalio/activity';
 
+import type { AwsLocation, SnapshotInfo, Tag } from '../domain/aws-shapes';
 import { classifySnapshotStatus, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_COPY_REQUESTED_AT, TAG_OPERATION_ID } from '../domain/naming';
 import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '../domain/snapshot-selection';
@@ -29,14 +30,11 @@ import { msSinceFirstScheduled, notReady, observation, reportObservation } from 
 import type { ObservationReporter } from './polling';
 import type {
   AwaitSnapshotInput,
-  AwsLocation,
   DeleteSnapshotCopyInput,
   FindSnapshotInput,
   ShareSnapshotInput,
-  SnapshotInfo,
   StartSnapshotCopyInput,
   StartSnapshotCopyOutput,
-  Tag,
 } from './types';
 
 export interface SnapshotActivityDeps {

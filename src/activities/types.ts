@@ -1,86 +1,19 @@
 /**
  * The contract between the restore workflow and its activities: inputs and outputs of every activity.
- * Workflow code imports this file with `import type` only. Nothing here may carry a secret value.
+ * Workflow code imports this file with `import type` only. Nothing here may carry a secret value. The shapes these
+ * inputs and outputs are made of, which workflows, domain rules and the client read too, live in src/domain.
  */
+import type { AwsLocation, RestoreClusterSettings, Tag } from '../domain/aws-shapes';
 import type { PlanProblem } from '../domain/plan';
 import type {
   DatabaseUserSpec,
   MasterPasswordSpec,
   NormalizedDatabaseSpec,
   SanitizeScriptSpec,
-  ServerlessV2Capacity,
   SnapshotRef,
   VerificationCheckSpec,
 } from '../domain/request';
-
-/** Where a call goes: one AWS client per region and account (role). */
-export interface AwsLocation {
-  region: string;
-  /** Account the caller expects to act in (informational and for ARNs); credentials decide the real one. */
-  accountId?: string;
-  /** Role to assume for this account; default credential chain when absent. */
-  roleArn?: string;
-}
-
-export interface Tag {
-  Key: string;
-  Value: string;
-}
-
-export interface SnapshotInfo {
-  identifier: string;
-  arn: string;
-  region: string;
-  accountId: string;
-  clusterId?: string;
-  engine: string;
-  engineVersion?: string;
-  status: string;
-  /** automated | manual | shared | ... */
-  snapshotType: string;
-  encrypted: boolean;
-  kmsKeyId?: string;
-  createdAt?: string;
-  percentProgress?: number;
-  allocatedStorageGb?: number;
-  tags?: Tag[];
-}
-
-export interface ClusterMember {
-  instanceId: string;
-  isWriter: boolean;
-}
-
-export interface ClusterInfo {
-  identifier: string;
-  arn: string;
-  status: string;
-  engine: string;
-  engineVersion?: string;
-  port?: number;
-  endpoint?: string;
-  readerEndpoint?: string;
-  deletionProtection: boolean;
-  /** The master user name (the database steps log in as it). */
-  masterUsername?: string;
-  tags: Tag[];
-  members: ClusterMember[];
-}
-
-export interface InstanceInfo {
-  instanceId: string;
-  role: 'writer' | 'reader';
-  status: string;
-  instanceClass: string;
-  endpoint?: string;
-}
-
-export interface ClusterEndpoints {
-  writerEndpoint?: string;
-  readerEndpoint?: string;
-  port?: number;
-  instances: InstanceInfo[];
-}
+import type { RestoreEvent } from '../domain/restore-event';
 
 export interface FindSnapshotInput {
   source: AwsLocation;
@@ -134,21 +67,6 @@ export interface DeleteClusterInput {
     source?: { clusterId?: string; region: string; accountId?: string };
   };
   disableDeletionProtection: boolean;
-}
-
-export interface RestoreClusterSettings {
-  engine: string;
-  engineVersion?: string;
-  port?: number;
-  dbSubnetGroupName?: string;
-  vpcSecurityGroupIds?: string[];
-  dbClusterParameterGroupName?: string;
-  kmsKeyId?: string;
-  deletionProtection: boolean;
-  serverlessV2?: ServerlessV2Capacity;
-  enableIamDatabaseAuthentication?: boolean;
-  enableCloudwatchLogsExports?: string[];
-  backupRetentionPeriod?: number;
 }
 
 export interface RestoreClusterInput {
@@ -207,87 +125,6 @@ export interface DeleteSnapshotCopyInput {
   operationId: string;
 }
 
-/** A status observed while waiting, reported to the workflow so the `progress` query can show it. */
-export interface AwsObservation {
-  resource: 'snapshot-copy' | 'cluster' | 'instances' | 'deletion';
-  id: string;
-  status: string;
-  percentProgress?: number;
-  observedAt: string;
-}
-
-export type NotificationKind =
-  | 'started'
-  | 'succeeded'
-  | 'failed'
-  | 'expiry-reminder'
-  | 'expired'
-  | 'expiry-failed'
-  | 'approval-required'
-  | 'rto-breached';
-
-export interface StepTiming {
-  name: string;
-  status: 'running' | 'completed' | 'skipped' | 'failed';
-  startedAt: string;
-  endedAt?: string;
-  durationMs?: number;
-  detail?: string;
-}
-
-/** The JSON body of every notification. `eventId` is stable across retries so consumers can de-duplicate. */
-export interface RestoreEvent {
-  eventId: string;
-  kind: NotificationKind;
-  operationId: string;
-  workflowId: string;
-  timestamp: string;
-  source: { region: string; accountId?: string; snapshot?: string; clusterId?: string };
-  target: { region: string; accountId?: string; clusterId: string };
-  endpoints?: ClusterEndpoints;
-  steps: StepTiming[];
-  failure?: { step?: string; type: string; code: string; message: string };
-  cleanup?: { removed: string[]; leftInPlace: string[] };
-  /** Expiry notifications (`expiry-reminder`, `expired`, `expiry-failed`): when and how to change it. */
-  expiry?: {
-    workflowId: string;
-    expiresAt: string;
-    timeLeftMs?: number;
-    deletedAt?: string;
-    /** What went wrong (`expiry-failed`). */
-    problem?: string;
-    /** The commands that keep the cluster longer or keep it for good. */
-    extendWith?: string;
-    cancelWith?: string;
-  };
-  /** approval-required: what will be replaced and until when the approval is awaited; later events: the decision. */
-  approval?: {
-    replaces: { clusterId: string; region: string; accountId?: string; status?: string };
-    since: string;
-    deadline: string;
-    decision?: { decision: string; by?: string; at: string; reason?: string };
-  };
-  /** Measured recovery time and the RTO verdict (rto-breached, succeeded, failed). */
-  recovery?: {
-    rtoMs?: number;
-    totalMs: number;
-    steps: { name: string; durationMs: number }[];
-    rtoMet?: boolean;
-    breachedAt?: string;
-    breachedDuring?: string;
-  };
-  /** What the database steps did and found, summarized (the `progress` query has the full report). */
-  database?: {
-    users?: { name: string; action: string; role: string }[];
-    sanitization?: { name: string; statements: number; rowsAffected: number }[];
-    verification?: {
-      serverVersion: string;
-      tables: number;
-      checks: { name: string; passed: boolean; detail: string }[];
-    };
-  };
-}
-
 export interface PublishNotificationInput {
   topicArn: string;
   event: RestoreEvent;
@@ -318,58 +155,14 @@ export interface SetupDatabaseUsersInput {
   usersSecretArn?: string;
 }
 
-export interface DatabaseUserReport {
-  name: string;
-  action: 'created' | 'updated';
-  role: string;
-  privileges: string[];
-  /** Schemas (PostgreSQL) or databases (MySQL) granted on. */
-  scope: string[];
-}
-
 export interface SanitizeDatabaseInput {
   connection: DatabaseConnectionInput;
   scripts: (SanitizeScriptSpec & { name: string })[];
 }
 
-export interface SanitizeScriptReport {
-  name: string;
-  source: 'sql' | 'file' | 's3';
-  statements: number;
-  /** Rows inserted, updated or deleted by the whole script. */
-  rowsAffected: number;
-  /** Per statement: its start (one line) and the rows it touched. */
-  perStatement: { statement: string; rows: number }[];
-  /** False on MySQL when the script has DDL, which commits implicitly. */
-  transactional: boolean;
-  durationMs: number;
-}
-
 export interface VerifyDatabaseInput {
   connection: DatabaseConnectionInput;
   checks: VerificationCheckSpec[];
-}
-
-export interface TableEstimate {
-  schema: string;
-  name: string;
-  /** From the catalogue (pg_class.reltuples, information_schema.TABLES); null when never analyzed. */
-  rowEstimate: number | null;
-}
-
-export interface VerificationCheckResult {
-  name: string;
-  passed: boolean;
-  detail: string;
-}
-
-export interface VerificationReport {
-  serverVersion: string;
-  schemas: string[];
-  tables: TableEstimate[];
-  /** More tables exist than were listed. */
-  tablesTruncated: boolean;
-  checks: VerificationCheckResult[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

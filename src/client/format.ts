@@ -2,9 +2,10 @@
  * Human output of the CLI: progress lines, the result, failures, status, list and cancel. Pure functions returning
  * lines, so the CLI stays thin and the formats are unit-tested.
  */
-import type { AwsObservation, StepTiming } from '../activities/types';
 import { formatDuration } from '../domain/durations';
 import { TAG_OPERATION_ID } from '../domain/naming';
+import type { AwsObservation } from '../domain/observation';
+import type { StepTiming } from '../domain/restore-report';
 import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreResult } from '../workflows/messages';
 
 import type { FailureSummary, ProgressEvent, RestoreStatusReport, RestoreSummary } from './restore-client';

@@ -15,10 +15,11 @@ import {
 } from '@temporalio/common';
 import type { SearchAttributePair } from '@temporalio/common';
 
-import type { AwsObservation, StepTiming } from '../activities/types';
 import { Failures, failureKindOf } from '../domain/errors';
 import { restoreWorkflowId, snapshotSourceLabel, TAG_OPERATION_ID } from '../domain/naming';
+import type { AwsObservation } from '../domain/observation';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
+import type { StepTiming } from '../domain/restore-report';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import type { auroraRestore } from '../workflows';
 import {

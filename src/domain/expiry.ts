@@ -178,3 +178,15 @@ export function defaultRemindBefore(lifetimeMs: number): number {
   const day = parseDuration('24h');
   return lifetimeMs > day ? day : Math.floor(lifetimeMs / 2);
 }
+
+/** Sent by a later restore of the same target: the cluster is being replaced, the expiry ends without deleting. */
+export interface ExpirySuperseded {
+  operationId: string;
+  restoreWorkflowId: string;
+}
+
+/**
+ * Name of the signal that carries `ExpirySuperseded` to the `clusterExpiry` workflow: recorded in histories, so it
+ * never changes. The handover activity signals by this name; the workflow defines its signal from it.
+ */
+export const EXPIRY_SUPERSEDED_SIGNAL_NAME = 'expirySuperseded';

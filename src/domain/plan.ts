@@ -4,6 +4,7 @@
  *
  * Pure types and helpers: imported by the planRestore workflow, its activities and the CLI.
  */
+import type { ClusterRef, RestoreClusterSettings, SnapshotInfo } from './aws-shapes';
 import type { FailureName } from './errors';
 import type { AuroraEngine } from './request';
 
@@ -26,19 +27,21 @@ export interface PlanProblem {
   message: string;
 }
 
-export interface PlannedSnapshot {
-  identifier: string;
-  arn: string;
-  region: string;
-  accountId: string;
-  engine: string;
-  engineVersion?: string;
-  status: string;
-  snapshotType: string;
-  encrypted: boolean;
-  kmsKeyId?: string;
-  createdAt?: string;
-}
+/** The snapshot a plan found, without its tags and progress. */
+export type PlannedSnapshot = Pick<
+  SnapshotInfo,
+  | 'identifier'
+  | 'arn'
+  | 'region'
+  | 'accountId'
+  | 'engine'
+  | 'engineVersion'
+  | 'status'
+  | 'snapshotType'
+  | 'encrypted'
+  | 'kmsKeyId'
+  | 'createdAt'
+>;
 
 export interface RestorePlan {
   /** True when no problem was found: the restore would start its first change with nothing known against it. */
@@ -47,7 +50,7 @@ export interface RestorePlan {
   problems: PlanProblem[];
   /** The operation id the plan used (the request's, or one generated for the plan only). */
   operationId?: string;
-  target?: { clusterId: string; region: string; accountId?: string };
+  target?: ClusterRef;
   /** The snapshot the restore would use; absent when it could not be found. */
   snapshot?: PlannedSnapshot;
   /** The engine the cluster would be restored with. */
@@ -64,15 +67,16 @@ export interface RestorePlan {
     /** Present when the replacement waits for a person's approve/reject update (`approval.required`). */
     approval?: { timeoutMs: number; notify: boolean };
   };
-  restore?: {
-    engineVersion?: string;
-    port?: number;
-    dbSubnetGroupName?: string;
-    vpcSecurityGroupIds?: string[];
-    dbClusterParameterGroupName?: string;
-    kmsKeyId?: string;
-    deletionProtection: boolean;
-  };
+  restore?: Pick<
+    RestoreClusterSettings,
+    | 'engineVersion'
+    | 'port'
+    | 'dbSubnetGroupName'
+    | 'vpcSecurityGroupIds'
+    | 'dbClusterParameterGroupName'
+    | 'kmsKeyId'
+    | 'deletionProtection'
+  >;
   instances?: { ids: string[]; instanceClass: string; dbParameterGroupName?: string };
   /** `snapshot`: the restored cluster keeps the snapshot's master password. */
   masterPassword?: { mode: 'snapshot' | 'secret' | 'managed'; secretArn?: string; kmsKeyId?: string };

@@ -3,8 +3,7 @@
  * and copied, which engine to restore, and whether an existing target may be replaced. Each refusal names the
  * resource, the rule and what to do, and is raised before anything is changed.
  */
-import type { ClusterInfo, SnapshotInfo } from '../activities/types';
-
+import type { ClusterInfo, SnapshotInfo } from './aws-shapes';
 import type { FailureName } from './errors';
 import { isManagedByPipeline } from './naming';
 import type { NormalizedRestoreRequest } from './request';

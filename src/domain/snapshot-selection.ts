@@ -4,7 +4,7 @@
  *
  * Pure: imported by workflow code and by the find-snapshot activity.
  */
-import type { SnapshotInfo } from '../activities/types';
+import type { SnapshotInfo } from './aws-shapes';
 
 export type SnapshotTypeFilter = 'automated' | 'manual' | 'any';
 

@@ -10,7 +10,7 @@
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
 
-import type { StepName } from './progress';
+import type { StepName } from './restore/progress';
 
 export type ActivityName = keyof RestoreActivities | keyof DatabaseActivities;
 

@@ -24,11 +24,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 
-import type { AwsLocation, RestoreEvent } from '../activities/types';
+import type { AwsLocation, ClusterRef } from '../domain/aws-shapes';
 import { Failures } from '../domain/errors';
 import { checkFinalChange, ExpiryChangeError, planExtend, planSet } from '../domain/expiry';
 import type { ExpiryAction, ExpiryChange, ExpiryChangeBase, ExpiryStatus, ExpiryView } from '../domain/expiry';
 import { isCreatedByOperation, TAG_OPERATION_ID } from '../domain/naming';
+import type { RestoreEvent } from '../domain/restore-event';
+import type { RestoreSourceRef } from '../domain/restore-report';
 
 import { calls, notifications, waits } from './activity-options';
 import {
@@ -46,7 +48,7 @@ export interface ClusterExpiryInput {
   restoreWorkflowId: string;
   target: AwsLocation & { clusterId: string };
   /** The restore's source, for notifications and the never-delete-the-source guard. */
-  source: { region: string; accountId?: string; clusterId?: string; snapshot?: string };
+  source: RestoreSourceRef;
   topicArn?: string;
   /** ISO 8601. */
   expiresAt: string;
@@ -66,7 +68,7 @@ export interface ClusterExpiryInput {
 
 export interface ClusterExpiryResult {
   status: Exclude<ExpiryStatus, 'waiting' | 'deleting'>;
-  target: { region: string; accountId?: string; clusterId: string };
+  target: ClusterRef;
   expiresAt: string;
   endedAt: string;
   message: string;

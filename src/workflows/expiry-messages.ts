@@ -4,7 +4,16 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-import type { ExpiryChangeBase, ExpiryView, ExtendExpiryInput, SetExpiryInput } from '../domain/expiry';
+import { EXPIRY_SUPERSEDED_SIGNAL_NAME } from '../domain/expiry';
+import type {
+  ExpiryChangeBase,
+  ExpirySuperseded,
+  ExpiryView,
+  ExtendExpiryInput,
+  SetExpiryInput,
+} from '../domain/expiry';
+
+export type { ExpirySuperseded } from '../domain/expiry';
 
 export const expiryQuery = defineQuery<ExpiryView>('expiry');
 
@@ -18,8 +27,4 @@ export const cancelExpiryUpdate = defineUpdate<ExpiryView, [ExpiryChangeBase]>('
 export const expireNowUpdate = defineUpdate<ExpiryView, [ExpiryChangeBase]>('expireNow');
 
 /** Sent by a later restore of the same target: the cluster is being replaced, this expiry ends without deleting. */
-export interface ExpirySuperseded {
-  operationId: string;
-  restoreWorkflowId: string;
-}
-export const expirySupersededSignal = defineSignal<[ExpirySuperseded]>('expirySuperseded');
+export const expirySupersededSignal = defineSignal<[ExpirySuperseded]>(EXPIRY_SUPERSEDED_SIGNAL_NAME);

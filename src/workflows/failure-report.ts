@@ -5,17 +5,11 @@
 import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 
-import type { AwsObservation } from '../activities/types';
 import { formatDuration } from '../domain/durations';
 import { Failures, failureKindOf } from '../domain/errors';
 import type { FailureName } from '../domain/errors';
-
-export interface FailureReport {
-  step?: string;
-  type: string;
-  code: string;
-  message: string;
-}
+import type { AwsObservation } from '../domain/observation';
+import type { FailureReport } from '../domain/restore-report';
 
 /** A non-retryable catalogue failure raised by the workflow itself (preflight refusals). */
 export function refuse(failure: FailureName, message: string): ApplicationFailure {

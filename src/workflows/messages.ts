@@ -1,21 +1,28 @@
 /**
  * Messages of the restore workflow: the `progress` query, the observation signal the wait activities send, and
  * the search attributes that make restores findable in the Web UI and `temporal workflow list --query`.
- * Imported by the workflow, the client and the activities (definitions only).
+ * Imported by the workflow and the client (definitions only); activities signal by the name in domain/observation.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-import type {
-  AwsObservation,
-  ClusterEndpoints,
-  DatabaseUserReport,
-  SanitizeScriptReport,
-  SnapshotInfo,
-  StepTiming,
-  VerificationReport,
-} from '../activities/types';
+import type { SetMasterPasswordOutput } from '../activities/types';
+import type { ClusterEndpoints, ClusterRef, SnapshotInfo } from '../domain/aws-shapes';
+import type { DatabaseOutcome } from '../domain/database-reports';
+import { OBSERVATION_SIGNAL_NAME } from '../domain/observation';
+import type { AwsObservation } from '../domain/observation';
 import { DEFAULT_DATABASE_TASK_QUEUE } from '../domain/request';
+import type {
+  ApprovalDecision,
+  ApprovalState,
+  CleanupReport,
+  FailureReport,
+  RecoveryReport,
+  StepTiming,
+} from '../domain/restore-report';
+
+// The query, the updates and the result are made of these domain shapes; callers may name them from here.
+export type { ApprovalDecision, ApprovalState, DatabaseOutcome, RecoveryReport };
 
 export type RestoreStatus = 'running' | 'cleaning-up' | 'succeeded' | 'failed';
 
@@ -37,58 +44,18 @@ export interface RestoreProgress {
   endpoints?: ClusterEndpoints;
   /** What the database steps did (users, sanitization) and found (verification). No secrets. */
   database?: DatabaseOutcome;
-  failure?: { step?: string; type: string; code: string; message: string };
-  cleanup?: { removed: string[]; leftInPlace: string[] };
+  failure?: FailureReport;
+  cleanup?: CleanupReport;
   /** The approval before the existing target is replaced (approval.required): pending, then the decision. */
   approval?: ApprovalState;
   /** Measured recovery time against the request's RTO (if any), updated as steps end. */
   recovery?: RecoveryReport;
 }
 
-export interface ApprovalState {
-  /** What the approval guards: the existing cluster the restore will delete and restore over. */
-  replaces: { clusterId: string; region: string; accountId?: string; status?: string };
-  /** When the wait started and when it times out (ISO 8601). */
-  since: string;
-  deadline: string;
-  pending: boolean;
-  decision?: ApprovalDecision;
-}
-
-export interface ApprovalDecision {
-  decision: 'approved' | 'rejected' | 'timed-out';
-  /** Who decided (absent when the wait timed out). */
-  by?: string;
-  at: string;
-  reason?: string;
-}
-
 /** What `approve` and `reject` carry: who decides (required) and why (required to reject). */
 export interface ApprovalInput {
   by: string;
   reason?: string;
-}
-
-/** Recovery time: from the start of the restore to its end (or to now while it runs). */
-export interface RecoveryReport {
-  /** The request's RTO, when given. */
-  rtoMs?: number;
-  /** Total measured so far; final once the restore has ended. */
-  totalMs: number;
-  /** Per step (each run of a step), in order. */
-  steps: { name: string; durationMs: number }[];
-  /** Whether the RTO was met (set when the restore ends or the RTO passes). */
-  rtoMet?: boolean;
-  /** When the RTO passed while the restore was still running. */
-  breachedAt?: string;
-  /** The step running when the RTO passed. */
-  breachedDuring?: string;
-}
-
-export interface DatabaseOutcome {
-  users?: DatabaseUserReport[];
-  sanitization?: SanitizeScriptReport[];
-  verification?: VerificationReport;
 }
 
 export const progressQuery = defineQuery<RestoreProgress>('progress');
@@ -98,8 +65,8 @@ export const approveUpdate = defineUpdate<ApprovalDecision, [ApprovalInput]>('ap
 /** Reject it: the restore cleans up what it created and fails with ApprovalRejected; the target is left as it is. */
 export const rejectUpdate = defineUpdate<ApprovalDecision, [ApprovalInput]>('reject');
 
-/** Sent by the wait activities when the observed AWS status (or progress) changes. */
-export const observationSignal = defineSignal<[AwsObservation]>('awsObservation');
+/** Sent by the wait activities (by name, see domain/observation) when the observed AWS status or progress changes. */
+export const observationSignal = defineSignal<[AwsObservation]>(OBSERVATION_SIGNAL_NAME);
 
 export const SA_TARGET = defineSearchAttributeKey('AuroraRestoreTarget', SearchAttributeType.KEYWORD);
 export const SA_SOURCE = defineSearchAttributeKey('AuroraRestoreSource', SearchAttributeType.KEYWORD);
@@ -121,17 +88,10 @@ export interface RestoreResult {
   workflowId: string;
   status: 'succeeded';
   snapshot: SnapshotInfo;
-  target: {
-    clusterId: string;
-    region: string;
-    accountId?: string;
-    clusterArn: string;
-    engine: string;
-    engineVersion?: string;
-  };
+  target: ClusterRef & { clusterArn: string; engine: string; engineVersion?: string };
   endpoints: ClusterEndpoints;
   snapshotCopy?: { identifier: string; kept: boolean };
-  masterPassword?: { mode: 'secret' | 'managed'; managedSecretArn?: string };
+  masterPassword?: SetMasterPasswordOutput;
   replacedExistingCluster: boolean;
   /** The cluster's expiry, when the request asked for one. */
   expiry?: {

@@ -24,40 +24,22 @@ import type { MetricDefinition } from '../domain/metrics';
 import { OPERATION_CONTEXT_HEADER } from '../domain/operation-context';
 import type { OperationContext } from '../domain/operation-context';
 
+import { ACTIVITY_DESCRIPTIONS } from './activity-summaries';
 import { SA_STATUS, SA_STEP } from './messages';
-import type { StepName } from './progress';
 
 /** The restore workflow's type: the restore counters count only its executions. */
 export const RESTORE_WORKFLOW_TYPE = 'auroraRestore';
 
 /** The step label of the cleanup that runs after a failure (see `SA_STATUS` `cleaning-up`). */
 export const CLEANUP_STEP = 'cleanup';
-/** The step label of notifications, sent between steps. */
-export const NOTIFY_STEP = 'notify';
 
 /**
- * Which step of the restore an activity runs for (README, "How a restore runs"). During the cleanup every activity
- * is labelled `cleanup` instead. Activities of other workflows are labelled with their activity type.
+ * Which step of the restore an activity runs for (README, "How a restore runs"), from the one table that also gives
+ * the Web UI's summaries. During the cleanup every activity is labelled `cleanup` instead.
  */
-export const STEP_OF_ACTIVITY: Readonly<Record<string, StepName | typeof NOTIFY_STEP>> = {
-  findSnapshot: 'find-snapshot',
-  describeCluster: 'check-target',
-  shareSnapshot: 'share-snapshot',
-  startSnapshotCopy: 'copy-snapshot',
-  awaitSnapshotAvailable: 'wait-for-copy',
-  unshareSnapshot: 'unshare-snapshot',
-  deleteCluster: 'delete-target',
-  restoreCluster: 'restore-cluster',
-  awaitClusterAvailable: 'wait-for-cluster',
-  createInstances: 'create-instances',
-  awaitInstancesAvailable: 'wait-for-instances',
-  setMasterPassword: 'set-master-password',
-  setupDatabaseUsers: 'setup-users',
-  sanitizeDatabase: 'sanitize-data',
-  verifyDatabase: 'verify-database',
-  deleteSnapshotCopy: 'delete-snapshot-copy',
-  publishNotification: NOTIFY_STEP,
-};
+export const STEP_OF_ACTIVITY: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ACTIVITY_DESCRIPTIONS).map(([activity, description]) => [activity, description.step])
+);
 
 /** What one run knows about its operation; keyed by run id (workflow modules may be shared between runs). */
 interface RunState {

@@ -7,9 +7,10 @@
  * A found problem is data in the plan, never an error; the workflow fails only when AWS cannot be read at all.
  * It takes no per-target lock, so a plan may run while a restore of the same target is in progress.
  */
-import { ActivityFailure, ApplicationFailure, uuid4 } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
-import type { ClusterInfo, PreflightKmsKey, SnapshotInfo } from '../activities/types';
+import type { PreflightKmsKey } from '../activities/types';
+import type { ClusterInfo, SnapshotInfo } from '../domain/aws-shapes';
 import { Failures } from '../domain/errors';
 import { instanceIds, isManagedByPipeline, snapshotCopyId } from '../domain/naming';
 import { validationProblems } from '../domain/plan';
@@ -20,6 +21,7 @@ import type { Refusal } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
 import { calls } from './activity-options';
+import { newOperationId } from './operation-id';
 
 /** Failures of findSnapshot that are findings about the request's snapshot (or access to it), by failure type. */
 const SNAPSHOT_FINDINGS = new Map(
@@ -52,7 +54,7 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
   try {
     request = validateRestoreRequest(input, {
       now: new Date(Date.now()),
-      newOperationId: () => `plan-${Math.floor(Date.now() / 1000)}-${uuid4().replace(/-/g, '').slice(0, 8)}`,
+      newOperationId: () => newOperationId('plan'),
     });
   } catch (err) {
     if (err instanceof RequestValidationError) {

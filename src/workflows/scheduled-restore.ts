@@ -14,7 +14,6 @@ import {
   ChildWorkflowFailure,
   ParentClosePolicy,
   startChild,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 
@@ -25,6 +24,7 @@ import { RequestValidationError, validateRestoreRequest } from '../domain/valida
 import { refuse } from './failure-report';
 import { SA_SOURCE, SA_STATUS, SA_STEP, SA_TARGET } from './messages';
 import type { RestoreResult } from './messages';
+import { newOperationId } from './operation-id';
 import { auroraRestore } from './restore';
 
 export async function scheduledRestore(input: RestoreRequest): Promise<RestoreResult> {
@@ -100,7 +100,7 @@ function validateScheduled(input: RestoreRequest): NormalizedRestoreRequest {
   try {
     return validateRestoreRequest(input, {
       now: new Date(Date.now()),
-      newOperationId: () => `op-${Math.floor(Date.now() / 1000)}-${uuid4().replace(/-/g, '').slice(0, 8)}`,
+      newOperationId: () => newOperationId(),
     });
   } catch (err) {
     if (err instanceof RequestValidationError) throw refuse('InvalidRequest', `${err.message} Nothing was changed.`);

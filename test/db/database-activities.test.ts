@@ -13,7 +13,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 
 import { createDatabaseActivities } from '../../src/activities/database';
-import type { DatabaseConnectionInput, DatabaseUserReport } from '../../src/activities/types';
+import type { DatabaseConnectionInput } from '../../src/activities/types';
+import type { DatabaseUserReport } from '../../src/domain/database-reports';
 import type { DatabaseUserSpec } from '../../src/domain/request';
 import { createLogger } from '../../src/worker/telemetry';
 import { expectFailure } from '../support/assertions';

@@ -12,8 +12,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 
 import { createClusterActivities } from '../../src/activities/clusters';
-import type { AwsObservation, RestoreClusterInput } from '../../src/activities/types';
+import type { RestoreClusterInput } from '../../src/activities/types';
 import { pipelineTags, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import type { AwsObservation } from '../../src/domain/observation';
 import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 

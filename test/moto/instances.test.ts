@@ -7,13 +7,10 @@ import { DefaultLogger } from '@temporalio/worker';
 
 import { createClusterActivities } from '../../src/activities/clusters';
 import { createInstanceActivities } from '../../src/activities/instances';
-import type {
-  AwaitInstancesInput,
-  AwsObservation,
-  ClusterEndpoints,
-  CreateInstancesInput,
-} from '../../src/activities/types';
+import type { AwaitInstancesInput, CreateInstancesInput } from '../../src/activities/types';
+import type { ClusterEndpoints } from '../../src/domain/aws-shapes';
 import { instanceIds, pipelineTags, TAG_OPERATION_ID, TAG_ROLE } from '../../src/domain/naming';
+import type { AwsObservation } from '../../src/domain/observation';
 import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 

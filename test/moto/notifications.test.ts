@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 
 import { createNotificationActivities, fifoId, notificationSubject } from '../../src/activities/notifications';
-import type { RestoreEvent } from '../../src/activities/types';
+import type { RestoreEvent } from '../../src/domain/restore-event';
 import { expectFailure } from '../support/assertions';
 import { assertMotoReachable, motoClientFactory, motoClients, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';

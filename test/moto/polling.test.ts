@@ -20,10 +20,10 @@ import type { LogEntry } from '@temporalio/worker';
 import { notReady, observation, reportObservation } from '../../src/activities/polling';
 import type { PollHeartbeat } from '../../src/activities/polling';
 import { createSnapshotActivities } from '../../src/activities/snapshots';
-import type { AwsObservation } from '../../src/activities/types';
 import { statusHint } from '../../src/domain/aws-status';
 import { Failures, NON_RETRYABLE_TYPES } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../src/domain/naming';
+import type { AwsObservation } from '../../src/domain/observation';
 import { expectFailure } from '../support/assertions';
 import { assertMotoReachable, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
 

@@ -39,7 +39,7 @@ import { AwsSimulator } from '../../sim/aws-simulator';
 import { SNAPSHOT_COPY_QUOTA } from '../../sim/rds-behaviour';
 import type { AwsClientFactory } from '../../src/activities/aws-clients';
 import { CallBudget } from '../../src/activities/call-budget';
-import type { AwsLocation } from '../../src/activities/types';
+import type { AwsLocation } from '../../src/domain/aws-shapes';
 import {
   assertMotoReachable,
   motoClientConfig,

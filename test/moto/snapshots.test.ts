@@ -18,9 +18,11 @@ import { DefaultLogger } from '@temporalio/worker';
 
 import { AwsSimulator } from '../../sim/aws-simulator';
 import { createSnapshotActivities } from '../../src/activities/snapshots';
-import type { AwsObservation, SnapshotInfo, StartSnapshotCopyInput } from '../../src/activities/types';
+import type { StartSnapshotCopyInput } from '../../src/activities/types';
+import type { SnapshotInfo } from '../../src/domain/aws-shapes';
 import { Failures } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId, TAG_MANAGED_BY, TAG_OPERATION_ID } from '../../src/domain/naming';
+import type { AwsObservation } from '../../src/domain/observation';
 import { expectFailure } from '../support/assertions';
 import {
   assertMotoReachable,

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 
-import type { RestoreEvent } from '../../src/activities/types';
+import type { RestoreEvent } from '../../src/domain/restore-event';
 
 import { motoClients, uniqueName } from './moto';
 

@@ -2,7 +2,7 @@
  * Example restore requests and helpers shared by tests. Every function returns a fresh object, so tests may
  * mutate what they get.
  */
-import type { SnapshotInfo } from '../../src/activities/types';
+import type { SnapshotInfo } from '../../src/domain/aws-shapes';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { ValidateOptions } from '../../src/domain/validate';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 
-import type { ClusterInfo } from '../../src/activities/types';
+import type { ClusterInfo } from '../../src/domain/aws-shapes';
 import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import { planWorkflowId, validationProblems } from '../../src/domain/plan';
 import { checkReplaceAllowed, replaceRefusals } from '../../src/domain/restore-plan';

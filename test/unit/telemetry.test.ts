@@ -4,7 +4,7 @@
  * the workflow interceptor, and the expiring-clusters count.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -34,6 +34,7 @@ import {
   runtimeTelemetryOptions,
   workerInterceptors,
 } from '../../src/worker/telemetry';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/worker/workflow-interceptors';
 import { STEP_OF_ACTIVITY } from '../../src/workflows/metrics-interceptor';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -311,9 +312,10 @@ describe('worker telemetry', () => {
     it('registers the workflow interceptor module only when the worker bundles at startup', () => {
       assert.equal(workerInterceptors({ workflowModules: false }).workflowModules, undefined);
       const modules = workerInterceptors({ workflowModules: true }).workflowModules ?? [];
-      assert.deepEqual(
-        modules.map((m) => path.relative(ROOT, m)),
-        ['src/workflows/metrics-interceptor.ts']
+      assert.deepEqual(modules, WORKFLOW_INTERCEPTOR_MODULES);
+      assert.ok(
+        modules.map((m) => path.relative(ROOT, m)).includes('src/workflows/metrics-interceptor.ts'),
+        `the metrics interceptor is not among ${modules.join(', ')}`
       );
     });
 
@@ -325,7 +327,16 @@ describe('worker telemetry', () => {
       ]);
       const unknown = Object.keys(STEP_OF_ACTIVITY).filter((name) => !activities.has(name));
       assert.deepEqual(unknown, [], 'mapped names that are not activities');
-      const source = readFileSync(path.join(ROOT, 'src/workflows/restore.ts'), 'utf8');
+      // The restore's steps and cleanup live in restore.ts and the modules beside it (src/workflows/restore/).
+      const restoreDir = path.join(ROOT, 'src/workflows/restore');
+      const source = [
+        path.join(ROOT, 'src/workflows/restore.ts'),
+        ...readdirSync(restoreDir, { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => path.join(restoreDir, f)),
+      ]
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n');
       const called = new Set(
         [
           ...source.matchAll(

@@ -14,11 +14,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import type { RestoreEvent } from '../../src/activities/types';
 import { EXIT, main } from '../../src/client/main';
 import type { ApprovalOutcome } from '../../src/client/restore-client';
 import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
+import type { RestoreEvent } from '../../src/domain/restore-event';
 import { auroraRestore } from '../../src/workflows';
 import { approveUpdate, progressQuery, rejectUpdate, SA_STEP } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';

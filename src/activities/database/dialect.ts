@@ -2,7 +2,7 @@
  * What differs between Aurora PostgreSQL and Aurora MySQL for the database steps: how a user is created and granted,
  * which statements can run in a transaction, and where the catalogue keeps schemas and row estimates.
  */
-import type { DatabaseUserReport, SanitizeScriptReport, TableEstimate } from '../types';
+import type { DatabaseUserReport, SanitizeScriptReport, TableEstimate } from '../../domain/database-reports';
 
 import type { DbSession } from './session';
 import type { SqlDialect } from './sql-script';

@@ -10,18 +10,20 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
+import type {
+  DatabaseUserReport,
+  SanitizeScriptReport,
+  VerificationCheckResult,
+  VerificationReport,
+} from '../../domain/database-reports';
 import type { FailureName } from '../../domain/errors';
 import type { AwsClientFactory } from '../aws-clients';
 import { failure, isAwsError, toActivityFailure } from '../failures';
 import { readSecretString } from '../secrets';
 import type {
   DatabaseConnectionInput,
-  DatabaseUserReport,
   SanitizeDatabaseInput,
-  SanitizeScriptReport,
   SetupDatabaseUsersInput,
-  VerificationCheckResult,
-  VerificationReport,
   VerifyDatabaseInput,
 } from '../types';
 

@@ -6,7 +6,7 @@
  */
 import mysql from 'mysql2';
 
-import type { DatabaseUserReport, TableEstimate } from '../types';
+import type { DatabaseUserReport, TableEstimate } from '../../domain/database-reports';
 
 import { BOOKKEEPING_SCHEMA, parseLoggedReport, toNumber } from './dialect';
 import type { CommittedScript, Dialect, ResolvedUser } from './dialect';

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 
-import type { DatabaseUserReport, TableEstimate } from '../types';
+import type { DatabaseUserReport, TableEstimate } from '../../domain/database-reports';
 
 import { BOOKKEEPING_SCHEMA, parseLoggedReport, toNumber } from './dialect';
 import type { CommittedScript, Dialect, ResolvedUser } from './dialect';

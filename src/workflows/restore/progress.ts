@@ -2,9 +2,10 @@
  * The restore's live state, as the `progress` query shows it: steps with their start and end times, the last AWS
  * status a wait observed, and the resources this run created. Plain data mutated by the workflow only.
  */
-import type { AwsObservation, ClusterEndpoints, SnapshotInfo, StepTiming } from '../activities/types';
-
-import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreStatus } from './messages';
+import type { ClusterEndpoints, SnapshotInfo } from '../../domain/aws-shapes';
+import type { AwsObservation } from '../../domain/observation';
+import type { StepTiming } from '../../domain/restore-report';
+import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreStatus } from '../messages';
 
 export type StepName =
   | 'validate-request'

@@ -9,10 +9,10 @@
  */
 import { getExternalWorkflowHandle, isCancellation, log, patched } from '@temporalio/workflow';
 
-import { calls } from './activity-options';
-import { expirySupersededSignal } from './expiry-messages';
-import type { ExpirySuperseded } from './expiry-messages';
-import type { RestoreResult } from './messages';
+import { calls } from '../activity-options';
+import { expirySupersededSignal } from '../expiry-messages';
+import type { ExpirySuperseded } from '../expiry-messages';
+import type { RestoreResult } from '../messages';
 
 export const EXPIRY_HANDOVER_PATCH = 'expiry-handover-activity';
 

@@ -1,0 +1,97 @@
+/**
+ * What the pipeline knows about AWS resources: where a call goes, and what a describe returns, as the activities
+ * report it and the workflows, the domain rules and the client read it. Plain data, never a secret value.
+ */
+import type { ServerlessV2Capacity } from './request';
+
+/** Where a call goes: one AWS client per region and account (role). */
+export interface AwsLocation {
+  region: string;
+  /** Account the caller expects to act in (informational and for ARNs); credentials decide the real one. */
+  accountId?: string;
+  /** Role to assume for this account; default credential chain when absent. */
+  roleArn?: string;
+}
+
+/** Which cluster: its identifier in a region (and account). */
+export interface ClusterRef {
+  region: string;
+  accountId?: string;
+  clusterId: string;
+}
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface SnapshotInfo {
+  identifier: string;
+  arn: string;
+  region: string;
+  accountId: string;
+  clusterId?: string;
+  engine: string;
+  engineVersion?: string;
+  status: string;
+  /** automated | manual | shared | ... */
+  snapshotType: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  createdAt?: string;
+  percentProgress?: number;
+  allocatedStorageGb?: number;
+  tags?: Tag[];
+}
+
+export interface ClusterMember {
+  instanceId: string;
+  isWriter: boolean;
+}
+
+export interface ClusterInfo {
+  identifier: string;
+  arn: string;
+  status: string;
+  engine: string;
+  engineVersion?: string;
+  port?: number;
+  endpoint?: string;
+  readerEndpoint?: string;
+  deletionProtection: boolean;
+  /** The master user name (the database steps log in as it). */
+  masterUsername?: string;
+  tags: Tag[];
+  members: ClusterMember[];
+}
+
+export interface InstanceInfo {
+  instanceId: string;
+  role: 'writer' | 'reader';
+  status: string;
+  instanceClass: string;
+  endpoint?: string;
+}
+
+export interface ClusterEndpoints {
+  writerEndpoint?: string;
+  readerEndpoint?: string;
+  port?: number;
+  instances: InstanceInfo[];
+}
+
+/** The settings a cluster is restored with (the restore applies them, the plan shows them). */
+export interface RestoreClusterSettings {
+  engine: string;
+  engineVersion?: string;
+  port?: number;
+  dbSubnetGroupName?: string;
+  vpcSecurityGroupIds?: string[];
+  dbClusterParameterGroupName?: string;
+  kmsKeyId?: string;
+  deletionProtection: boolean;
+  serverlessV2?: ServerlessV2Capacity;
+  enableIamDatabaseAuthentication?: boolean;
+  enableCloudwatchLogsExports?: string[];
+  backupRetentionPeriod?: number;
+}

@@ -1,0 +1,52 @@
+/**
+ * One restore run as its steps see it: the validated request, where its calls go, the progress view, what it has
+ * created so far (for the cleanup), and the step bookkeeping.
+ */
+import type { AwsLocation } from '../../domain/aws-shapes';
+import type { NormalizedRestoreRequest } from '../../domain/request';
+import { noteOperationId } from '../metrics-interceptor';
+
+import type { ProgressTracker } from './progress';
+import { announceRestore } from './search-attributes';
+import { StepBookkeeping } from './step-bookkeeping';
+
+/** What this run has created (or may have created, when a call's outcome is unknown) and must clean up on failure. */
+export interface CreatedResources {
+  sharedWith?: string;
+  snapshotCopy?: string;
+  cluster?: string;
+}
+
+export interface RestoreRun {
+  readonly request: NormalizedRestoreRequest;
+  readonly progress: ProgressTracker;
+  readonly startedAt: number;
+  /** Where the target's and the source's calls go. */
+  readonly targetLoc: AwsLocation;
+  readonly sourceLoc: AwsLocation;
+  /** What this run has created and a failure must clean up; steps add to it as they create. */
+  readonly created: CreatedResources;
+  readonly steps: StepBookkeeping;
+}
+
+/** Starts the run's bookkeeping once the request is valid: operation id, recovery clock, search attributes. */
+export function beginRun(request: NormalizedRestoreRequest, progress: ProgressTracker, startedAt: number): RestoreRun {
+  progress.setOperationId(request.operationId);
+  noteOperationId(request.operationId);
+  progress.measureRecovery(startedAt, request.rtoMs);
+  const run: RestoreRun = {
+    request,
+    progress,
+    startedAt,
+    targetLoc: locationOf(request.target),
+    sourceLoc: locationOf(request.source),
+    created: {},
+    steps: new StepBookkeeping(request, progress, startedAt),
+  };
+  announceRestore(request);
+  return run;
+}
+
+export function locationOf(side: { region: string; accountId?: string; roleArn?: string }): AwsLocation {
+  return { region: side.region, accountId: side.accountId, roleArn: side.roleArn };
+}

@@ -1,0 +1,48 @@
+/**
+ * The bookkeeping around every step: its start and end (with a detail line) in the progress view, the step search
+ * attribute, and the wait activities bounded by the restore's overall deadline.
+ */
+import type { RestoreActivities } from '../../activities';
+import type { NormalizedRestoreRequest } from '../../domain/request';
+import { waits } from '../activity-options';
+import { refuse } from '../failure-report';
+
+import type { ProgressTracker, StepName } from './progress';
+import { announceStep } from './search-attributes';
+
+export class StepBookkeeping {
+  /** The timeout of the last wait started: a wait that runs out of time reports it. */
+  lastWaitTimeoutMs: number | undefined;
+  private readonly deadlineAt: number;
+
+  constructor(
+    private readonly request: NormalizedRestoreRequest,
+    private readonly progress: ProgressTracker,
+    startedAt: number
+  ) {
+    this.deadlineAt = startedAt + request.timing.deadlineMs;
+  }
+
+  /** Runs one step: recorded as running, then completed (with `detail` of its result) or failed. */
+  readonly step = async <T>(name: StepName, run: () => Promise<T>, detail?: (result: T) => string): Promise<T> => {
+    this.progress.stepStarted(name, Date.now());
+    announceStep(name);
+    try {
+      const result = await run();
+      this.progress.stepEnded(name, Date.now(), 'completed', detail?.(result));
+      return result;
+    } catch (err) {
+      this.progress.stepEnded(name, Date.now(), 'failed');
+      throw err;
+    }
+  };
+
+  /** Wait activities, bounded by the wait's own timeout and by what is left of the overall deadline. */
+  readonly wait = (timeoutMs: number): RestoreActivities => {
+    this.lastWaitTimeoutMs = Math.min(timeoutMs, this.deadlineAt - Date.now());
+    if (this.lastWaitTimeoutMs <= 0) {
+      throw refuse('WaitTimedOut', `The restore's overall deadline (timing.deadline) passed before the next wait.`);
+    }
+    return waits(this.request.timing.pollIntervalMs, this.lastWaitTimeoutMs);
+  };
+}

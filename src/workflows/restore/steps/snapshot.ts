@@ -1,0 +1,129 @@
+/**
+ * The snapshot steps: find the snapshot to restore (1), share it with the target account (3), copy it into the
+ * target region and account (4), and delete that copy once the cluster no longer needs it (10).
+ */
+import type { SnapshotInfo } from '../../../domain/aws-shapes';
+import type { Failures } from '../../../domain/errors';
+import { pipelineTags, snapshotCopyId } from '../../../domain/naming';
+import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/restore-plan';
+import type { TransferPlan } from '../../../domain/restore-plan';
+import { calls } from '../../activity-options';
+import { refuse } from '../../failure-report';
+import type { RestoreRun } from '../run';
+
+/** The snapshot found, the engine to restore it with, and whether it must be shared and copied first. */
+export interface SourceSnapshot {
+  snapshot: SnapshotInfo;
+  engine: string;
+  transfer: TransferPlan;
+}
+
+/** 1. Find and verify the snapshot (must be `available`); refuse before any change when it cannot be used. */
+export async function findSnapshot(run: RestoreRun): Promise<SourceSnapshot> {
+  const { request, progress } = run;
+  const snapshot = await run.steps.step(
+    'find-snapshot',
+    () =>
+      calls.findSnapshot({
+        source: run.sourceLoc,
+        ref: request.source.snapshotRef,
+        targetAccountId: request.target.accountId,
+      }),
+    (s) => s.identifier
+  );
+  progress.setSnapshot(snapshot);
+  const engine = orRefuse(resolveEngine(request, snapshot));
+  const transfer = orRefuse(planSnapshotTransfer(request, snapshot));
+  return { snapshot, engine, transfer };
+}
+
+/** 3. Cross-account: the source account shares the snapshot with the target account. */
+export async function shareSnapshot(run: RestoreRun, { snapshot, transfer }: SourceSnapshot): Promise<void> {
+  const targetAccountId = run.request.target.accountId;
+  if (!transfer.share || !targetAccountId) return;
+  const share = await run.steps.step(
+    'share-snapshot',
+    () => calls.shareSnapshot({ source: run.sourceLoc, snapshotIdentifier: snapshot.identifier, targetAccountId }),
+    (s) => (s.alreadyShared ? 'already shared before this run; left as it was' : `shared with ${targetAccountId}`)
+  );
+  // Only a share this run added is removed again; one that existed before belongs to someone else.
+  if (!share.alreadyShared) {
+    run.created.sharedWith = targetAccountId;
+    run.progress.resources().sharedSnapshot = snapshot.arn;
+  }
+}
+
+/**
+ * 4. Copy into the target region/account under the target's KMS key and wait until it is available; then the
+ * share is no longer needed. Returns the identifier to restore from: the copy, or the snapshot itself.
+ */
+export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: SourceSnapshot): Promise<string> {
+  const { request, progress, created } = run;
+  const { wait } = run.steps;
+  if (!transfer.copy) {
+    progress.stepSkipped('copy-snapshot', Date.now(), transfer.reason);
+    return snapshot.identifier;
+  }
+  const copyId = snapshotCopyId(request.target.clusterId, request.operationId);
+  created.snapshotCopy = copyId;
+  progress.resources().snapshotCopy = copyId;
+  await run.steps.step(
+    'copy-snapshot',
+    // Polled like a wait: when the destination region has no free copy slot, the activity says so and is
+    // retried every poll interval, up to the copy timeout.
+    () =>
+      wait(request.timing.copyTimeoutMs).startSnapshotCopy({
+        target: run.targetLoc,
+        sourceSnapshotArn: snapshot.arn,
+        copyIdentifier: copyId,
+        kmsKeyId: request.copy.kmsKeyId,
+        operationId: request.operationId,
+        tags: pipelineTags(request.operationId, snapshot.arn, request.target.tags),
+      }),
+    (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
+  );
+  const copy = await run.steps.step('wait-for-copy', () =>
+    wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({ target: run.targetLoc, snapshotIdentifier: copyId })
+  );
+  progress.observeReady('snapshot-copy', copyId, copy.status, Date.now(), copy.percentProgress);
+  if (created.sharedWith) await unshare(run, snapshot);
+  return copyId;
+}
+
+/**
+ * 10. Delete the copy this run made, unless asked to keep it. Never the source snapshot. Returns the copy's
+ * identifier (kept or deleted), for the result.
+ */
+export async function deleteSnapshotCopy(run: RestoreRun): Promise<string | undefined> {
+  const { request, created } = run;
+  const copyId = created.snapshotCopy;
+  if (copyId && !request.copy.keep) {
+    await run.steps.step('delete-snapshot-copy', () =>
+      calls.deleteSnapshotCopy({ target: run.targetLoc, snapshotIdentifier: copyId, operationId: request.operationId })
+    );
+    created.snapshotCopy = undefined;
+    run.progress.resources().snapshotCopy = undefined;
+  }
+  return copyId;
+}
+
+/** Removes the share this run added, once the copy in the target account no longer needs it. */
+async function unshare(run: RestoreRun, snapshot: SnapshotInfo): Promise<void> {
+  const { created, progress } = run;
+  const targetAccountId = created.sharedWith;
+  if (!targetAccountId) return;
+  progress.stepStarted('unshare-snapshot', Date.now());
+  await calls.unshareSnapshot({
+    source: run.sourceLoc,
+    snapshotIdentifier: snapshot.identifier,
+    targetAccountId,
+  });
+  progress.stepEnded('unshare-snapshot', Date.now(), 'completed');
+  created.sharedWith = undefined;
+  progress.resources().sharedSnapshot = undefined;
+}
+
+function orRefuse<T>(value: T | { failure: keyof typeof Failures; message: string }): T {
+  if (isRefusal(value)) throw refuse(value.failure, value.message);
+  return value;
+}
