@@ -199,9 +199,9 @@ export const VerifySchema = z.union([flag(), VerifySection]).superRefine((v, ctx
 
 const ConnectViaSchema = section(
   {
-    host: text({ required: 'the tunnel or bastion host' }).check(
-      rule((v: string) => (HOST_RE.test(v) ? undefined : `${show(v)} is not a host name or IP address`))
-    ),
+    host: text({ required: 'the tunnel or bastion host' })
+      .check(rule((v: string) => (HOST_RE.test(v) ? undefined : `${show(v)} is not a host name or IP address`)))
+      .meta({ pattern: HOST_RE.source }),
     port: int(1, 65535, 'port', { required: 'the local port of the tunnel' }),
   },
   'with host and port'

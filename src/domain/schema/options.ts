@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 import { formatDuration, parseDuration, tryParseDuration } from '../durations';
-import { parseExpiryTime } from '../expiry';
+import { ISO_RE, parseExpiryTime } from '../expiry';
 import { DEFAULT_APPROVAL_TIMEOUT, DEFAULT_TIMING, MAX_EXPIRY_MS, MIN_EXPIRY_MS, type TimingKey } from '../request';
 
 import { KmsKeyId, secretArn } from './aws';
@@ -217,7 +217,10 @@ export const ExpiryAt = z
       return typeof parsed === 'string' ? parsed : undefined;
     })
   )
-  .meta({ format: 'date-time', description: `Absolute expiry time with a time zone, ${EXPIRY_RANGE} after the start` });
+  .meta({
+    pattern: ISO_RE.source,
+    description: `Absolute expiry time, ISO 8601 with a time zone, ${EXPIRY_RANGE} after the start`,
+  });
 
 export const RemindBefore = expiryDuration('24h', {
   min: 1,
