@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { ALWAYS, flagProblem, rule, section, text } from './fields';
+import { ALWAYS, addProblem, rule, section, text } from './fields';
 import { RestoreRequestSchema } from './request';
 
 export const BATCH_SCHEMA_PATH = 'schema/batch-request.schema.json';
@@ -51,9 +51,9 @@ export const BatchRequestSchema = section(
       .array(BatchTargetSchema, { error: 'must be a non-empty array of {name?, request, after?}' })
       .superRefine((list, ctx) => {
         if (!Array.isArray(list)) return;
-        if (list.length === 0) flagProblem(ctx, [], 'must be a non-empty array of {name?, request, after?}');
+        if (list.length === 0) addProblem(ctx, [], 'must be a non-empty array of {name?, request, after?}');
         if (list.length > MAX_BATCH_TARGETS) {
-          flagProblem(ctx, [], `${list.length} targets; at most ${MAX_BATCH_TARGETS}`);
+          addProblem(ctx, [], `${list.length} targets; at most ${MAX_BATCH_TARGETS}`);
         }
       }, ALWAYS)
       .meta({ minItems: 1, maxItems: MAX_BATCH_TARGETS }),

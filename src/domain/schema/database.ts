@@ -12,7 +12,7 @@ import { secretArn } from './aws';
 import {
   ALWAYS,
   flag,
-  flagProblem,
+  addProblem,
   int,
   explainWith,
   rule,
@@ -67,7 +67,7 @@ function stringList<T extends z.ZodType>(item: T) {
     .array(item, { error: typeProblem('an array of strings') })
     .superRefine((list, ctx) => {
       if (Array.isArray(list) && !list.some((v) => typeof v === 'string')) {
-        flagProblem(ctx, [], 'is empty: list at least one, or remove the field for the default');
+        addProblem(ctx, [], 'is empty: list at least one, or remove the field for the default');
       }
     }, ALWAYS)
     .meta({ minItems: 1 });
@@ -104,7 +104,7 @@ export const DatabaseUserSchema = section(
   'with passwordSecretArn and optionally name, role or privileges'
 ).superRefine((u, ctx) => {
   if (isPlainObject(u) && typeof u.role === 'string' && Array.isArray(u.privileges)) {
-    flagProblem(ctx, [], 'has both role and privileges: choose one (privileges replace the role)');
+    addProblem(ctx, [], 'has both role and privileges: choose one (privileges replace the role)');
   }
 }, ALWAYS);
 
@@ -134,14 +134,14 @@ export const SanitizeScriptSchema = section(
     if (!isPlainObject(s)) return;
     const sources = [s.sql, s.file, s.s3].filter((v) => typeof v === 'string').length;
     if (sources !== 1) {
-      flagProblem(
+      addProblem(
         ctx,
         [],
         `needs exactly one of sql (inline), file (a path on the database worker) or s3, got ${sources}`
       );
     }
     if (typeof s.s3Region === 'string' && (typeof s.s3 !== 'string' || !REGION_RE.test(s.s3Region))) {
-      flagProblem(
+      addProblem(
         ctx,
         ['s3Region'],
         typeof s.s3 !== 'string' ? 'only applies with s3' : `${show(s.s3Region)} is not a region`
@@ -172,7 +172,7 @@ const SqlCheckSchema = section({ name: text().optional(), sql: text().check(notE
  */
 export const VerificationCheckSchema = z.union([SqlCheckSchema, TableCheckSchema]).superRefine((c, ctx) => {
   if (!isPlainObject(c)) {
-    flagProblem(ctx, [], `must be an object {table, minRows} or {sql}, got ${typeOf(c)}`);
+    addProblem(ctx, [], `must be an object {table, minRows} or {sql}, got ${typeOf(c)}`);
     return;
   }
   explainWith(ctx, 'sql' in c && c.sql !== undefined ? SqlCheckSchema : TableCheckSchema, c);
@@ -184,7 +184,7 @@ const VerifySection = section(
       .array(VerificationCheckSchema, { error: typeProblem('an array of checks') })
       .superRefine((list, ctx) => {
         if (Array.isArray(list) && list.length > MAX_VERIFICATION_CHECKS) {
-          flagProblem(ctx, [], `has ${list.length} checks; at most ${MAX_VERIFICATION_CHECKS}`);
+          addProblem(ctx, [], `has ${list.length} checks; at most ${MAX_VERIFICATION_CHECKS}`);
         }
       }, ALWAYS)
       .optional(),
@@ -217,7 +217,7 @@ const TlsSchema = section(
   'with mode and caFile'
 ).superRefine((t, ctx) => {
   if (isPlainObject(t) && typeof t.caFile === 'string' && (t.mode === 'insecure' || t.mode === 'disable')) {
-    flagProblem(ctx, ['caFile'], `does nothing with mode "${t.mode}", which does not verify certificates`);
+    addProblem(ctx, ['caFile'], `does nothing with mode "${t.mode}", which does not verify certificates`);
   }
 }, ALWAYS);
 
@@ -239,7 +239,7 @@ const StepTimeout = text()
 
 function listOf<T extends z.ZodType>(item: T, what: string, max: number) {
   return z.array(item, { error: typeProblem(`an array of ${what}`) }).superRefine((list, ctx) => {
-    if (Array.isArray(list) && list.length > max) flagProblem(ctx, [], `has ${list.length} ${what}; at most ${max}`);
+    if (Array.isArray(list) && list.length > max) addProblem(ctx, [], `has ${list.length} ${what}; at most ${max}`);
   }, ALWAYS);
 }
 
@@ -251,7 +251,7 @@ export const UserList = listOf(DatabaseUserSchema, 'users', MAX_DATABASE_USERS)
       .map((u) => (u as { name?: string }).name)
       .filter((n): n is string => n !== undefined);
     const twice = named.find((n, i) => named.indexOf(n) !== i);
-    if (twice !== undefined) flagProblem(ctx, [], `lists ${show(twice)} more than once`);
+    if (twice !== undefined) addProblem(ctx, [], `lists ${show(twice)} more than once`);
   }, ALWAYS)
   .meta({ maxItems: MAX_DATABASE_USERS });
 
@@ -290,6 +290,6 @@ export const DatabaseSchema = section(
     d.sanitize === undefined &&
     d.verify === undefined
   ) {
-    flagProblem(ctx, [], 'has nothing to do: give users, usersSecretArn, sanitize or verify, or remove it');
+    addProblem(ctx, [], 'has nothing to do: give users, usersSecretArn, sanitize or verify, or remove it');
   }
 }, ALWAYS);

@@ -67,7 +67,7 @@ export function rules<T>(problems: (value: T) => string[]) {
 }
 
 /** A problem of a section's rule, at `path` inside the section (no path: the section itself). */
-export function flagProblem(ctx: zc.ParsePayload<unknown>, path: PropertyKey[], message: string): void {
+export function addProblem(ctx: zc.ParsePayload<unknown>, path: PropertyKey[], message: string): void {
   ctx.issues.push({ code: 'custom', message, input: ctx.value, path });
 }
 

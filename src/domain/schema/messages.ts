@@ -56,7 +56,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known key an unknown one was probably meant to be (typos, snake_case, wrong case). */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
+function suggestKey(key: string, known: readonly string[]): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[_\-\s]/g, '');
   const k = norm(key);
   let best: string | undefined;

@@ -13,7 +13,7 @@ import {
   ALWAYS,
   duration,
   flag,
-  flagProblem,
+  addProblem,
   matching,
   rule,
   section,
@@ -52,7 +52,7 @@ export const ReplaceSchema = section(
   'with existing and disableDeletionProtection'
 );
 
-export const MasterSecretArn = secretArn(SECRET_ARN_RE);
+const MasterSecretArn = secretArn(SECRET_ARN_RE);
 
 const Manage = z.literal(true, {
   error: (iss) =>
@@ -80,20 +80,20 @@ export const MasterPasswordSchema = section(
     const hasSecret = mp.secretArn !== undefined;
     const manageGiven = mp.manage !== undefined;
     if (hasSecret && manageGiven) {
-      flagProblem(
+      addProblem(
         ctx,
         [],
         'has both secretArn and manage: choose one (secretArn sets the password from your secret; manage lets RDS generate and store it)'
       );
     } else if (!hasSecret && !manageGiven && !unknownKeys(ctx).some((k) => PASSWORD_KEY_RE.test(k))) {
-      flagProblem(
+      addProblem(
         ctx,
         [],
         "needs secretArn (a Secrets Manager secret holding the password) or manage: true (RDS manages it); remove masterPassword to keep the snapshot's password"
       );
     }
     if (hasSecret && typeof mp.kmsKeyId === 'string') {
-      flagProblem(
+      addProblem(
         ctx,
         ['kmsKeyId'],
         'only applies with manage: true (it encrypts the secret RDS creates): remove it, your secret keeps its own key'
@@ -167,7 +167,7 @@ export const TimingSchema = section(TIMING_FIELDS, 'of duration strings such as 
     for (const key of TIMING_KEYS) {
       if (key === 'pollInterval' || key === 'deadline') continue;
       if (ms.pollInterval > ms[key] && (given('pollInterval') || given(key))) {
-        flagProblem(
+        addProblem(
           ctx,
           ['pollInterval'],
           `is longer than timing.${key}: the wait would time out before its second status check. Shorten pollInterval or lengthen ${key}`
@@ -203,7 +203,7 @@ function expiryDuration(example: string, range: { min: number; max: number; prob
   });
 }
 
-export const ExpiryAfter = expiryDuration('7d', {
+const ExpiryAfter = expiryDuration('7d', {
   min: MIN_EXPIRY_MS,
   max: MAX_EXPIRY_MS,
   problem: (v) => `${show(v)} is out of range: the time to live must be ${EXPIRY_RANGE}`,
@@ -242,9 +242,9 @@ export const ExpirySchema = section(
   .superRefine((e, ctx) => {
     if (!isPlainObject(e)) return;
     if (e.after !== undefined && e.at !== undefined) {
-      flagProblem(ctx, [], 'give either after (a time to live, e.g. "7d") or at (an ISO date-time), not both');
+      addProblem(ctx, [], 'give either after (a time to live, e.g. "7d") or at (an ISO date-time), not both');
     } else if (e.after === undefined && e.at === undefined) {
-      flagProblem(
+      addProblem(
         ctx,
         [],
         'needs after (a time to live such as "7d") or at (an ISO date-time such as "2026-12-24T18:00:00Z")'
@@ -256,7 +256,7 @@ export const ExpirySchema = section(
     if (after !== undefined && e.at === undefined && remind !== undefined) {
       const lifetimeMs = parseDuration(after);
       if (parseDuration(remind) >= lifetimeMs) {
-        flagProblem(ctx, ['remindBefore'], remindTooLate(remind, lifetimeMs));
+        addProblem(ctx, ['remindBefore'], remindTooLate(remind, lifetimeMs));
       }
     }
   }, ALWAYS)

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 
 import { AccountId, KmsKeyId, kmsRegionProblem } from './aws';
 import { DatabaseSchema } from './database';
-import { ALWAYS, flagProblem, section, text, valid } from './fields';
+import { ALWAYS, addProblem, section, text, valid } from './fields';
 import { isAwsManagedAlias, parseKmsKeyRef, parseSnapshotArn } from './identifiers';
 import { isPlainObject, show } from './messages';
 import {
@@ -56,7 +56,7 @@ const crossSectionRules =
   (withApproval: boolean) =>
   (r: unknown, ctx: Ctx): void => {
     if (!isPlainObject(r)) return;
-    const problem = (path: PropertyKey[], message: string): void => flagProblem(ctx, path, message);
+    const problem = (path: PropertyKey[], message: string): void => addProblem(ctx, path, message);
     const source = isPlainObject(r.source) ? r.source : undefined;
     const target = isPlainObject(r.target) ? r.target : undefined;
     const copy = isPlainObject(r.copy) ? r.copy : undefined;

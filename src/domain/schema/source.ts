@@ -10,7 +10,7 @@ import {
 } from '../snapshot-selection';
 
 import { AccountId, clusterId, region, RoleArn, roleAccount, Snapshot } from './aws';
-import { ALWAYS, flagProblem, rules, section, text, valid, wrongType } from './fields';
+import { ALWAYS, addProblem, rules, section, text, valid, wrongType } from './fields';
 import { clusterOfAutomatedSnapshot, parseSnapshotArn, RDS_ID_RULE, snapshotIdentifierProblem } from './identifiers';
 import { isPlainObject, show, typeOf } from './messages';
 
@@ -118,7 +118,7 @@ export const SourceSchema = section(
   { required: 'give {region, snapshot} or {region, clusterId, selection} to say which snapshot to restore' }
 ).superRefine((src, ctx) => {
   if (!isPlainObject(src)) return;
-  const problem = (path: PropertyKey[], message: string): void => flagProblem(ctx, path, message);
+  const problem = (path: PropertyKey[], message: string): void => addProblem(ctx, path, message);
   const regionValue = valid(Region, src.region);
   const accountId = valid(AccountId, src.accountId);
   const roleArn = valid(RoleArn, src.roleArn);

@@ -5,7 +5,7 @@ import { TAG_MANAGED_BY, TAG_OPERATION_ID, TAG_ROLE, TAG_SOURCE_SNAPSHOT } from 
 import { DEFAULT_INSTANCE_CLASS, MAX_INSTANCE_COUNT, SERVERLESS_INSTANCE_CLASS } from '../request';
 
 import { AccountId, clusterId, KmsKeyId, kmsRegionProblem, region, RoleArn, roleAccount } from './aws';
-import { ALWAYS, flagProblem, int, matching, rule, section, typeProblem, valid, wrongType } from './fields';
+import { ALWAYS, addProblem, int, matching, rule, section, typeProblem, valid, wrongType } from './fields';
 import {
   ENGINE_VERSION_RE,
   ENGINES,
@@ -38,7 +38,7 @@ const EngineVersion = matching(
 ).meta({ maxLength: 64 });
 
 const INSTANCE_CLASS_PATTERN = new RegExp(`^db\\.serverless$|${INSTANCE_CLASS_RE.source}`);
-export const InstanceClass = matching(
+const InstanceClass = matching(
   INSTANCE_CLASS_PATTERN,
   (v) =>
     `${show(v)} is not a DB instance class: use a class such as "db.r6g.large", or "db.serverless" with serverlessV2`
@@ -78,14 +78,14 @@ export const ServerlessV2Schema = section(
   const min = valid(MinCapacity, sv.minCapacity);
   const max = valid(capacity(1), sv.maxCapacity);
   if (min !== undefined && max !== undefined && min > max) {
-    flagProblem(
+    addProblem(
       ctx,
       [],
       `minCapacity (${min}) is greater than maxCapacity (${max}): raise maxCapacity or lower minCapacity`
     );
   }
   if (valid(SecondsUntilAutoPause, sv.secondsUntilAutoPause) !== undefined && min !== undefined && min !== 0) {
-    flagProblem(
+    addProblem(
       ctx,
       ['secondsUntilAutoPause'],
       `only applies with minCapacity 0 (auto-pause), but minCapacity is ${min}: set minCapacity to 0 or remove secondsUntilAutoPause`
@@ -124,22 +124,18 @@ const SecurityGroupIds = z
   .superRefine((list, ctx) => {
     if (!Array.isArray(list)) return;
     if (list.length === 0) {
-      flagProblem(
+      addProblem(
         ctx,
         [],
         'is empty: list 1-5 security group ids, or remove the field to use the VPC default security group'
       );
     }
     if (list.length > MAX_SECURITY_GROUPS) {
-      flagProblem(
-        ctx,
-        [],
-        `has ${list.length} security groups, at most ${MAX_SECURITY_GROUPS} are allowed per cluster`
-      );
+      addProblem(ctx, [], `has ${list.length} security groups, at most ${MAX_SECURITY_GROUPS} are allowed per cluster`);
     }
     const ok = (v: unknown): boolean => typeof v === 'string' && SECURITY_GROUP_RE.test(v);
     for (const i of duplicates(list, ok))
-      flagProblem(ctx, [i], `${show(list[i])} is listed twice: remove the duplicate`);
+      addProblem(ctx, [i], `${show(list[i])} is listed twice: remove the duplicate`);
   }, ALWAYS)
   .meta({ minItems: 1, maxItems: MAX_SECURITY_GROUPS, uniqueItems: true });
 
@@ -194,13 +190,13 @@ const Tags = z
     if (!isPlainObject(tags)) return;
     const keys = Object.keys(tags);
     if (keys.length > MAX_USER_TAGS) {
-      flagProblem(
+      addProblem(
         ctx,
         [],
         `has ${keys.length} tags, at most ${MAX_USER_TAGS} are allowed: RDS allows 50 tags per resource and the pipeline adds up to ${PIPELINE_TAG_KEYS.length} of its own`
       );
     }
-    for (const key of keys) for (const text of tagKeyProblems(key)) flagProblem(ctx, [key], text);
+    for (const key of keys) for (const text of tagKeyProblems(key)) addProblem(ctx, [key], text);
   }, ALWAYS)
   .meta({ maxProperties: MAX_USER_TAGS, description: 'Extra tags; aws: and aurora-restore: keys are reserved' });
 
@@ -247,7 +243,7 @@ export const TargetSchema = section(
   { required: 'give at least {clusterId, region} for the cluster to create' }
 ).superRefine((t, ctx) => {
   if (!isPlainObject(t)) return;
-  const problem = (path: PropertyKey[], message: string): void => flagProblem(ctx, path, message);
+  const problem = (path: PropertyKey[], message: string): void => addProblem(ctx, path, message);
   const accountId = valid(AccountId, t.accountId);
   const roleArn = valid(RoleArn, t.roleArn);
   if (roleArn !== undefined && accountId !== undefined && roleAccount(roleArn) !== accountId) {
