@@ -1,35 +1,30 @@
 /**
  * A batch of restores: many targets from one request, with a concurrency limit, an order ("auth before app"),
  * per-target retries and a policy for partial failure. Each target is its own `auroraRestore` (its own per-target
- * lock). Validation here checks every target's request and the order graph before anything starts. Pure.
+ * lock). The file's shape is a zod schema (schema/batch.ts); validation here checks it, every target's request (as
+ * the restore would) and the order graph before anything starts. Pure.
  */
+import type { z } from 'zod';
+
 import { restoreWorkflowId } from './naming';
 import type { RestoreRequest } from './request';
+import {
+  BATCH_NAME_RE,
+  BATCH_NAME_RULE,
+  BatchRequestSchema,
+  type BatchTargetSchema,
+  MAX_BATCH_CONCURRENCY,
+  MAX_BATCH_RETRIES,
+  MAX_BATCH_TARGETS,
+} from './schema/batch';
+import { isPlainObject, problemsOf } from './schema/messages';
 import { RequestValidationError, validateRestoreRequest } from './validate';
 import type { ValidateOptions } from './validate';
 
-export interface BatchTargetSpec {
-  /** Name in reports and in `after` lists; default `<region>/<clusterId>` of the target. */
-  name?: string;
-  request: RestoreRequest;
-  /** Names of targets that must have succeeded before this one starts. */
-  after?: string[];
-}
+export { MAX_BATCH_CONCURRENCY, MAX_BATCH_RETRIES, MAX_BATCH_TARGETS };
 
-export interface BatchRestoreRequest {
-  /** Shown in the batch's workflow id and reports; letters, digits, `.`, `_`, `-`. */
-  name?: string;
-  targets: BatchTargetSpec[];
-  /** Restores running at the same time. Default 2 (RDS allows 5 concurrent copies per destination region). */
-  concurrency?: number;
-  /** Extra attempts of a failed target (a new restore run; the restore adopts what it can). Default 0. */
-  retries?: number;
-  /**
-   * `continue` (default): the other targets go on; `stop`: no new target starts after a failure (running ones
-   * finish). Targets that depend on a failed one are skipped either way.
-   */
-  onFailure?: 'continue' | 'stop';
-}
+export type BatchTargetSpec = z.input<typeof BatchTargetSchema>;
+export type BatchRestoreRequest = z.input<typeof BatchRequestSchema>;
 
 export interface NormalizedBatchTarget {
   name: string;
@@ -47,11 +42,6 @@ export interface NormalizedBatchRequest {
   onFailure: 'continue' | 'stop';
 }
 
-export const MAX_BATCH_TARGETS = 100;
-export const MAX_BATCH_CONCURRENCY = 20;
-export const MAX_BATCH_RETRIES = 3;
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/;
-
 /** One error for the whole batch, listing every problem with the target it belongs to. */
 export class BatchValidationError extends Error {
   readonly problems: string[];
@@ -66,56 +56,22 @@ export class BatchValidationError extends Error {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function intIn(p: string[], value: unknown, field: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    p.push(`${field}: must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    return fallback;
-  }
-  return value;
+/** Whether a schema issue is inside a target's request (those are reported by `validateRestoreRequest`). */
+function inRequest(path: readonly PropertyKey[]): boolean {
+  return path[0] === 'targets' && typeof path[1] === 'number' && path[2] === 'request';
 }
 
 /** Validates a batch: every target's request (as the restore would), unique targets, and an acyclic order. */
 export function validateBatchRequest(input: unknown, opts: ValidateOptions): NormalizedBatchRequest {
-  const p: string[] = [];
-  if (!isObject(input)) throw new BatchValidationError(['request: must be an object with "targets"']);
-  const known = ['name', 'targets', 'concurrency', 'retries', 'onFailure'];
-  for (const key of Object.keys(input)) {
-    if (!known.includes(key)) p.push(`${key}: unknown field; known fields: ${known.join(', ')}`);
-  }
-  const name = input.name;
-  if (name !== undefined && (typeof name !== 'string' || !NAME_RE.test(name))) {
-    p.push('name: use 1-100 letters, digits, ".", "_", "/" or "-", starting with a letter or digit');
-  }
-  const concurrency = intIn(p, input.concurrency, 'concurrency', 1, MAX_BATCH_CONCURRENCY, 2);
-  const retries = intIn(p, input.retries, 'retries', 0, MAX_BATCH_RETRIES, 0);
-  const onFailure = input.onFailure ?? 'continue';
-  if (onFailure !== 'continue' && onFailure !== 'stop') {
-    p.push(`onFailure: must be "continue" or "stop", got ${JSON.stringify(onFailure)}`);
-  }
-
-  const list = input.targets;
-  if (!Array.isArray(list) || list.length === 0) {
-    p.push('targets: must be a non-empty array of {name?, request, after?}');
-    throw new BatchValidationError(p);
-  }
-  if (list.length > MAX_BATCH_TARGETS) p.push(`targets: ${list.length} targets; at most ${MAX_BATCH_TARGETS}`);
+  if (!isPlainObject(input)) throw new BatchValidationError(['request: must be an object with "targets"']);
+  const parsed = BatchRequestSchema.safeParse(input);
+  const p = parsed.success ? [] : problemsOf(parsed.error.issues.filter((issue) => !inRequest(issue.path)));
+  const list = Array.isArray(input.targets) ? input.targets : [];
 
   const targets: NormalizedBatchTarget[] = [];
-  list.forEach((raw, i) => {
+  list.forEach((raw: unknown, i) => {
+    if (!isPlainObject(raw)) return;
     const where = `targets[${i}]`;
-    if (!isObject(raw)) {
-      p.push(`${where}: must be an object {name?, request, after?}`);
-      return;
-    }
-    for (const key of Object.keys(raw)) {
-      if (!['name', 'request', 'after'].includes(key))
-        p.push(`${where}.${key}: unknown field; known: name, request, after`);
-    }
     let workflowId = '';
     try {
       const valid = validateRestoreRequest(raw.request, opts);
@@ -127,15 +83,12 @@ export function validateBatchRequest(input: unknown, opts: ValidateOptions): Nor
     }
     const request = raw.request as RestoreRequest;
     const targetName = raw.name ?? `${request.target.region}/${request.target.clusterId}`;
-    if (typeof targetName !== 'string' || !NAME_RE.test(targetName)) {
-      p.push(`${where}.name: use 1-100 letters, digits, ".", "_", "/" or "-"`);
+    if (typeof targetName !== 'string' || !BATCH_NAME_RE.test(targetName)) {
+      if (raw.name === undefined) p.push(`${where}.name: ${BATCH_NAME_RULE}`);
       return;
     }
     const after = raw.after ?? [];
-    if (!Array.isArray(after) || after.some((a) => typeof a !== 'string')) {
-      p.push(`${where}.after: must be an array of target names`);
-      return;
-    }
+    if (!Array.isArray(after) || after.some((a) => typeof a !== 'string')) return;
     targets.push({ name: targetName, request, after: after as string[], workflowId });
   });
 
@@ -159,13 +112,14 @@ export function validateBatchRequest(input: unknown, opts: ValidateOptions): Nor
   const cycle = findCycle(targets);
   if (cycle) p.push(`targets: the order has a cycle (${cycle.join(' -> ')}); no target in it could ever start`);
 
-  if (p.length > 0) throw new BatchValidationError(p);
+  if (p.length > 0 || !parsed.success) throw new BatchValidationError(p);
+  const batch = parsed.data;
   return {
-    ...(typeof name === 'string' ? { name } : {}),
+    ...(batch.name !== undefined ? { name: batch.name } : {}),
     targets,
-    concurrency,
-    retries,
-    onFailure: onFailure as 'continue' | 'stop',
+    concurrency: batch.concurrency ?? 2,
+    retries: batch.retries ?? 0,
+    onFailure: batch.onFailure ?? 'continue',
   };
 }
 

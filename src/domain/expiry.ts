@@ -75,7 +75,8 @@ export class ExpiryChangeError extends Error {
   }
 }
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** ISO 8601 date-time with a time zone (seconds optional), as `expiry.at` and `setExpiry` accept it. */
+export const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_IDENTITY = 200;
 const MAX_REASON = 500;
 
