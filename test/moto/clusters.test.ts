@@ -14,7 +14,8 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createClusterActivities } from '../../src/activities/clusters';
 import type { AwsObservation, RestoreClusterInput } from '../../src/activities/types';
 import { pipelineTags, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
-import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const REGION = 'eu-central-1';
@@ -65,7 +66,8 @@ function assertFailure(err: unknown, type: string): ApplicationFailure {
 describe('cluster activities (moto RDS)', function () {
   let aws: MotoClients;
   const observed: AwsObservation[] = [];
-  const factory = motoClientFactory();
+  const moto = useMoto();
+  const factory = moto.factory;
   const activities = createClusterActivities({
     clients: factory,
     reportObservation: async (obs: AwsObservation) => {
@@ -76,15 +78,10 @@ describe('cluster activities (moto RDS)', function () {
   let sourceClusterId: string;
 
   before(async () => {
-    await assertMotoReachable();
-    aws = motoClients(REGION);
+    aws = moto.clients(REGION);
     sourceClusterId = uniqueName('src');
     snapshotId = uniqueName('src-snap');
     await seedSourceCluster({ region: REGION, clusterId: sourceClusterId, withSnapshot: snapshotId });
-  });
-  after(() => {
-    factory.destroy();
-    for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
   });
 
   async function readCluster(clusterId: string): Promise<DBCluster | undefined> {

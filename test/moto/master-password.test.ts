@@ -10,7 +10,8 @@ import { DefaultLogger } from '@temporalio/worker';
 
 import { createMasterPasswordActivities } from '../../src/activities/master-password';
 import type { SetMasterPasswordInput, SetMasterPasswordOutput } from '../../src/activities/types';
-import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const CLUSTER_REGION = 'eu-west-1';
@@ -28,7 +29,7 @@ describe('setMasterPassword activity (moto RDS + Secrets Manager)', function () 
   let secretsAws: MotoClients;
   /** ModifyDBCluster requests as the SDK sent them to moto (the wire-level proof the password was used). */
   const sentModifies: SentModify[] = [];
-  const factory = motoClientFactory({
+  const moto = useMoto({
     decorate: (client, _loc, service) => {
       if (service !== 'rds') return;
       (client as RDSClient).middlewareStack.add(
@@ -51,17 +52,11 @@ describe('setMasterPassword activity (moto RDS + Secrets Manager)', function () 
       );
     },
   });
-  const activities = createMasterPasswordActivities({ clients: factory });
+  const activities = createMasterPasswordActivities({ clients: moto.factory });
 
-  before(async () => {
-    await assertMotoReachable();
-    rdsAws = motoClients(CLUSTER_REGION);
-    secretsAws = motoClients(SECRET_REGION);
-  });
-  after(() => {
-    factory.destroy();
-    for (const aws of [rdsAws, secretsAws])
-      for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
+  before(() => {
+    rdsAws = moto.clients(CLUSTER_REGION);
+    secretsAws = moto.clients(SECRET_REGION);
   });
 
   async function newCluster(): Promise<string> {

@@ -25,7 +25,8 @@ import { statusHint } from '../../src/domain/aws-status';
 import { Failures, NON_RETRYABLE_TYPES } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../src/domain/naming';
 import { expectFailure } from '../support/assertions';
-import { assertMotoReachable, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { seedSourceCluster, uniqueName } from '../support/moto';
 
 const SRC = 'us-east-1';
 const DST = 'us-west-2';
@@ -164,7 +165,7 @@ describe('infrequent polling', function () {
   describe('awaitSnapshotAvailable on a moto copy', function () {
     const overrides = new Map<string, StatusOverride>();
     const sent: AwsObservation[] = [];
-    const clients = motoClientFactory({
+    const clients = useMoto({
       decorate: (client, _loc, service) => {
         if (service !== 'rds') return;
         (client as RDSClient).middlewareStack.add(
@@ -182,12 +183,11 @@ describe('infrequent polling', function () {
           { step: 'initialize', name: 'testStatusOverride' }
         );
       },
-    });
+    }).factory;
     const acts = createSnapshotActivities({ clients, reportObservation: async (o) => void sent.push(o) });
     let copyId: string;
 
     before(async function () {
-      await assertMotoReachable();
       const clusterId = uniqueName('poll-src');
       const seeded = await seedSourceCluster({ region: SRC, clusterId, withSnapshot: `${clusterId}-manual` });
       assert.ok(seeded.snapshot);
@@ -205,8 +205,6 @@ describe('infrequent polling', function () {
         undefined
       );
     });
-
-    after(() => clients.destroy());
 
     const poll = (previous: unknown) =>
       attempt(() => acts.awaitSnapshotAvailable({ target: { region: DST }, snapshotIdentifier: copyId }), previous);

@@ -22,8 +22,8 @@ import type { AwsObservation, SnapshotInfo, StartSnapshotCopyInput } from '../..
 import { Failures } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId, TAG_MANAGED_BY, TAG_OPERATION_ID } from '../../src/domain/naming';
 import { expectFailure } from '../support/assertions';
+import { useMoto } from '../support/fixtures/moto';
 import {
-  assertMotoReachable,
   createKmsKey,
   MOTO_DEFAULT_ACCOUNT,
   motoClientFactory,
@@ -57,7 +57,7 @@ describe('snapshot activities (moto)', function () {
   const observed: AwsObservation[] = [];
   // Expected failures are logged by the mock worker at WARN; keep the test output readable.
   const quiet = new DefaultLogger('ERROR');
-  const clients = motoClientFactory();
+  const clients = useMoto().factory;
   const acts = createSnapshotActivities({
     clients,
     reportObservation: async (obs) => {
@@ -71,14 +71,11 @@ describe('snapshot activities (moto)', function () {
   let source: SeededCluster & { snapshot: { identifier: string; arn: string } };
 
   before(async function () {
-    await assertMotoReachable();
     const clusterId = uniqueName('snap-src');
     const seeded = await seedSourceCluster({ region: SRC, clusterId, withSnapshot: `${clusterId}-manual` });
     assert.ok(seeded.snapshot);
     source = { ...seeded, snapshot: seeded.snapshot };
   });
-
-  after(() => clients.destroy());
 
   describe('findSnapshot', function () {
     it('finds a snapshot by identifier', async function () {

@@ -2,7 +2,7 @@
  * Approvals before replacing a target, and restore tests against an RTO, on the time-skipping server with the real
  * worker and activities against moto (simulated AWS: copy 20 min, restore 40 min, instances 10 min).
  *
- * Time is advanced in small `env.sleep` steps while a decision is due, so the approval timer cannot skip past the
+ * Time is advanced in small `fixture.env.sleep` steps while a decision is due, so the approval timer cannot skip past the
  * moment the test sends its Update (the time-skipping server does not skip while an Update is awaited, and would
  * skip straight to the approval deadline while a result is awaited).
  */
@@ -12,7 +12,6 @@ import { DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand } from '@a
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { RestoreEvent } from '../../src/activities/types';
 import { EXIT, main } from '../../src/client/main';
@@ -22,10 +21,10 @@ import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { approveUpdate, progressQuery, rejectUpdate, SA_STEP } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const SOURCE_REGION = 'us-east-1';
@@ -37,16 +36,7 @@ type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: 
 
 describe('approvals and RTO (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
+  const fixture = useWorkflowEnvironment();
 
   async function seedSource(): Promise<{ clusterId: string; snapshotId: string }> {
     const clusterId = uniqueName('src');
@@ -101,7 +91,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   async function advanceUntil(what: string, done: () => Promise<boolean>, step = '1m', maxSteps = 120): Promise<void> {
     for (let i = 0; i < maxSteps; i++) {
       if (await done()) return;
-      await env.sleep(step);
+      await fixture.env.sleep(step);
     }
     assert.fail(`${what} did not happen within ${maxSteps} steps of ${step}`);
   }
@@ -143,9 +133,9 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
       env: { USER: 'ci-operator' },
       now: () => new Date(),
       connect: async () => ({
-        client: env.client,
-        connection: env.connection,
-        namespace: env.namespace ?? 'default',
+        client: fixture.env.client,
+        connection: fixture.env.connection,
+        namespace: fixture.env.namespace ?? 'default',
         address: 'time-skipping',
         uiBaseUrl: 'http://localhost:8233',
         close: async () => undefined,
@@ -155,7 +145,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   }
 
   async function start(w: SimulatedWorker, request: RestoreRequest): Promise<Handle> {
-    return env.client.workflow.start(auroraRestore, {
+    return fixture.env.client.workflow.start(auroraRestore, {
       taskQueue: w.taskQueue,
       workflowId: restoreWorkflowId(request.target),
       args: [request],
@@ -166,7 +156,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     const topic = await notificationTopic();
     const source = await seedSource();
     const targetId = await seedManagedTarget('approve');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = { ...replaceRequest(source, targetId), rto: '24h', notifications: { topicArn: topic.topicArn } };
 
     const { handle, outcome } = await w.worker.runUntil(async () => {
@@ -255,7 +245,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   it('ends ApprovalRejected on a rejection: the copy is cleaned up and the existing target untouched', async () => {
     const source = await seedSource();
     const targetId = await seedManagedTarget('reject');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const { handle, outcome } = await w.worker.runUntil(async () => {
       const handle = await start(w, replaceRequest(source, targetId));
       const waiting = await pendingApproval(handle);
@@ -296,7 +286,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     const topic = await notificationTopic();
     const source = await seedSource();
     const targetId = await seedManagedTarget('timeout');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = {
       ...replaceRequest(source, targetId),
       approval: { required: true, timeout: '1h' },
@@ -329,7 +319,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     const topic = await notificationTopic();
     const source = await seedSource();
     const targetId = uniqueName('rto');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request: RestoreRequest = {
       source: { region: SOURCE_REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: TARGET_REGION, clusterId: targetId },

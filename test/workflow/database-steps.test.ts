@@ -10,7 +10,6 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 
 import { restoreWorkflowId } from '../../src/domain/naming';
@@ -20,32 +19,22 @@ import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
 import type { TestEngine } from '../support/databases';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
-import { createDatabaseWorker, createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
-import type { SimulatedWorker } from '../support/workflow-env';
+import { createDatabaseWorker } from '../support/workflow-env';
 
 const REGION = 'eu-west-1';
 const TIMINGS = { clusterRestore: 20 * 60_000, instanceCreate: 10 * 60_000 };
 
 describe('auroraRestore database steps (time-skipping server, real PostgreSQL and MariaDB)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
-  let restoreWorker: SimulatedWorker;
-  let db: { worker: Worker; taskQueue: string };
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
   // A worker runs once (runUntil shuts it down), so each test gets its own pair.
+  const fixture = useWorkflowEnvironment({ workerPerTest: { timings: TIMINGS } });
+  let db: { worker: Worker; taskQueue: string };
   beforeEach(async () => {
-    restoreWorker = await createSimulatedWorker(env, { timings: TIMINGS });
-    db = await createDatabaseWorker(env);
-  });
-  after(async () => {
-    await env?.teardown();
+    db = await createDatabaseWorker(fixture.env);
   });
 
   async function secret(value: object): Promise<string> {
@@ -93,10 +82,10 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: RestoreProgress };
 
   async function run(request: RestoreRequest): Promise<{ handle: WorkflowHandle; outcome: Outcome }> {
-    return restoreWorker.worker.runUntil(
+    return fixture.worker.worker.runUntil(
       db.worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(auroraRestore, {
-          taskQueue: restoreWorker.taskQueue,
+        const handle = await fixture.env.client.workflow.start(auroraRestore, {
+          taskQueue: fixture.worker.taskQueue,
           workflowId: restoreWorkflowId(request.target),
           args: [request],
         });
