@@ -12,7 +12,13 @@ import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
-import { dropAutomatedSnapshots, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  dropAutomatedSnapshots,
+  motoClients,
+  seedSourceCluster,
+  seedSourceSnapshot,
+  uniqueName,
+} from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
 
 describe('end to end: approval with the Temporal CLI (dev server + worker process + moto)', function () {
@@ -20,8 +26,7 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
   const e2e = useWorkerProcessEnvironment('approval-e2e');
 
   it('waits in await-approval until `temporal workflow update execute --name approve`, then replaces', async () => {
-    const sourceId = uniqueName('e2e-appr-src');
-    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const source = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-appr-src' });
     const targetId = uniqueName('e2e-appr');
     await seedSourceCluster({
       region: 'us-west-2',
@@ -31,7 +36,7 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
     // Otherwise the restore over it collides with moto's leftover automated snapshot when run in the same minute.
     await dropAutomatedSnapshots('us-west-2', targetId);
     const request: RestoreRequest = {
-      source: { region: 'us-east-1', clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      source: { region: 'us-east-1', clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: 'us-west-2', clusterId: targetId },
       copy: { kmsKeyId: 'alias/aws/rds' },
       replace: { existing: true },

@@ -14,7 +14,7 @@ import { planWorkflowId } from '../../src/domain/plan';
 import type { RestorePlan } from '../../src/domain/plan';
 import type { RestoreRequest } from '../../src/domain/request';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
-import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, seedSourceCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -52,8 +52,7 @@ describe('plan (dry run) with the README’s `temporal workflow execute` (dev se
   }
 
   it('prints an ok plan for a new target: the latest manual snapshot, copied to the target region', async () => {
-    const sourceId = uniqueName('e2e-plan-src');
-    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-plan-src' });
     const targetId = uniqueName('e2e-plan-new');
     const { file, request } = requestFile(sourceId, targetId);
 
@@ -68,8 +67,7 @@ describe('plan (dry run) with the README’s `temporal workflow execute` (dev se
   });
 
   it('lists a target without this pipeline’s tag as a problem, and changes nothing', async () => {
-    const sourceId = uniqueName('e2e-plan-src');
-    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-plan-src' });
     // A cluster someone else made: replacing it would be refused, and the plan must say so up front.
     const targetId = uniqueName('e2e-plan-foreign');
     await seedSourceCluster({ region: 'us-west-2', clusterId: targetId });

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 
 import { main as cli } from '../../src/client/main';
 import type { ScheduleListEntry, ScheduleReport, TriggerOutcome } from '../../src/client/schedules';
@@ -19,7 +19,7 @@ import { utcDate } from '../../src/domain/snapshot-selection';
 import type { RestoreResult } from '../../src/workflows/messages';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import { recordHistory } from '../support/histories';
-import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, nightlyRequest, seedDailySnapshots, seedSourceCluster, uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli } from '../support/readme';
 import { temporalAddress } from '../support/servers';
 
@@ -48,27 +48,10 @@ describe('schedules end to end: dev server + worker process + moto', function ()
     // A source with a snapshot named for yesterday and one for today: resolving the wrong day picks the other one.
     const sourceId = uniqueName('sched-e2e-src');
     await seedSourceCluster({ region: REGION, clusterId: sourceId });
+    await seedDailySnapshots(REGION, sourceId, Date.now());
     const { rds } = motoClients(REGION);
-    for (const offset of [-1, 0]) {
-      const day = utcDate(new Date(Date.now() + offset * DAY_MS));
-      await rds.send(
-        new CreateDBClusterSnapshotCommand({
-          DBClusterIdentifier: sourceId,
-          DBClusterSnapshotIdentifier: `${sourceId}-${day}`,
-        })
-      );
-    }
     const targetId = uniqueName('sched-e2e-tgt');
-    const request: RestoreRequest = {
-      source: {
-        region: REGION,
-        clusterId: sourceId,
-        selection: { strategy: 'name-template', template: '{cluster}-{date}', date: 'yesterday' },
-      },
-      target: { region: REGION, clusterId: targetId, tags: { environment: 'staging' } },
-      replace: { existing: true },
-      timing: { pollInterval: '5s' },
-    };
+    const request: RestoreRequest = { ...nightlyRequest(REGION, sourceId, targetId), timing: { pollInterval: '5s' } };
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-sched-')), 'nightly.json');
     writeFileSync(file, JSON.stringify(request));
     const scheduleId = `aurora-restore-schedule/e2e/${targetId}`;

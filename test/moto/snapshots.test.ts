@@ -30,6 +30,7 @@ import {
   motoClients,
   motoRoleArn,
   seedSourceCluster,
+  seedSourceInAccount,
   uniqueName,
 } from '../support/moto';
 import type { SeededCluster } from '../support/moto';
@@ -114,13 +115,7 @@ describe('snapshot activities (moto)', function () {
     });
 
     it('finds a snapshot shared by another account by ARN, and not once the share is removed', async function () {
-      const clusterId = uniqueName('snap-xacct');
-      const seeded = await seedSourceCluster({
-        region: SRC,
-        clusterId,
-        accountId: OTHER_ACCOUNT,
-        withSnapshot: `${clusterId}-manual`,
-      });
+      const seeded = await seedSourceInAccount({ region: SRC, accountId: OTHER_ACCOUNT, prefix: 'snap-xacct' });
       assert.ok(seeded.snapshot);
       assert.match(seeded.snapshot.arn, new RegExp(`:${OTHER_ACCOUNT}:cluster-snapshot:`));
       // The source account (reached through its role, moto STS) shares with the worker's account.

@@ -14,16 +14,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { RestoreEvent } from '../../src/activities/types';
-import { EXIT, main } from '../../src/client/main';
+import { EXIT } from '../../src/client/main';
 import type { ApprovalOutcome } from '../../src/client/restore-client';
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
-import { auroraRestore } from '../../src/workflows';
+import type { auroraRestore } from '../../src/workflows';
 import { approveUpdate, progressQuery, rejectUpdate, SA_STEP } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, seedSourceCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -38,12 +38,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   this.timeout(120_000);
   const fixture = useWorkflowEnvironment();
 
-  async function seedSource(): Promise<{ clusterId: string; snapshotId: string }> {
-    const clusterId = uniqueName('src');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
-    return { clusterId, snapshotId };
-  }
+  const seedSource = () => seedSourceSnapshot({ region: SOURCE_REGION, prefix: 'src', encrypted: true });
 
   /** A target this pipeline created earlier (tagged), so a restore may replace it. */
   async function seedManagedTarget(prefix: string): Promise<string> {
@@ -124,32 +119,10 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   }
 
   /** The CLI, connected to the test server. */
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      env: { USER: 'ci-operator' },
-      now: () => new Date(),
-      connect: async () => ({
-        client: fixture.env.client,
-        connection: fixture.env.connection,
-        namespace: fixture.env.namespace ?? 'default',
-        address: 'time-skipping',
-        uiBaseUrl: 'http://localhost:8233',
-        close: async () => undefined,
-      }),
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (argv: string[]) => fixture.cli(argv, 'ci-operator');
 
   async function start(w: SimulatedWorker, request: RestoreRequest): Promise<Handle> {
-    return fixture.env.client.workflow.start(auroraRestore, {
-      taskQueue: w.taskQueue,
-      workflowId: restoreWorkflowId(request.target),
-      args: [request],
-    });
+    return fixture.startRestore(request, { worker: w });
   }
 
   it('waits for an approval, refuses invalid or untimely updates, then replaces the target (RTO met)', async () => {

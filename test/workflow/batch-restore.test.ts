@@ -14,8 +14,7 @@ import { batchProgressQuery } from '../../src/workflows/batch-restore';
 import type { BatchReport } from '../../src/workflows/batch-restore';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { clusterExists as motoClusterExists, seedSourceCluster, uniqueName } from '../support/moto';
-import { createSimulatedWorker } from '../support/workflow-env';
+import { clusterExists as motoClusterExists, seedSourceSnapshot, uniqueName } from '../support/moto';
 
 const REGION = 'eu-central-1';
 /** Destination of the cross-Region targets. */
@@ -42,9 +41,8 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
   }
 
   it('restores 6 targets 2 at a time, in order, retries a failure, skips its dependent and reports', async () => {
-    const sourceId = uniqueName('batch-src');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
-    const w = await createSimulatedWorker(fixture.env, { timings: TIMINGS });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: REGION, prefix: 'batch-src' });
+    const w = await fixture.createWorker({ timings: TIMINGS });
     const prefix = uniqueName('b');
     const request = (name: string): RestoreRequest => ({
       source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
@@ -122,10 +120,9 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
   });
 
   it('shares the copy slots of the destination Region: three cross-Region targets copy one at a time', async () => {
-    const sourceId = uniqueName('batch-xr');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: REGION, prefix: 'batch-xr' });
     // One slot, as if four of the five RDS allows were taken by other copies in that Region.
-    const w = await createSimulatedWorker(fixture.env, { timings: TIMINGS, maxConcurrentCopies: 1 });
+    const w = await fixture.createWorker({ timings: TIMINGS, maxConcurrentCopies: 1 });
     const prefix = uniqueName('xr');
     const targets = ['orders', 'billing', 'users'].map((name) => ({
       name,
@@ -164,7 +161,7 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
   });
 
   it('refuses a batch with a bad target, a cycle and a duplicate before starting anything', async () => {
-    const w = await createSimulatedWorker(fixture.env);
+    const w = await fixture.createWorker();
     const good: RestoreRequest = {
       source: { region: REGION, snapshot: 'snap-1' },
       target: { region: REGION, clusterId: 'batch-a' },

@@ -12,9 +12,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 
-import { restoreWorkflowId } from '../../src/domain/naming';
 import type { DatabaseSpec, RestoreRequest } from '../../src/domain/request';
-import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
@@ -84,11 +82,7 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   async function run(request: RestoreRequest): Promise<{ handle: WorkflowHandle; outcome: Outcome }> {
     return fixture.worker.worker.runUntil(
       db.worker.runUntil(async () => {
-        const handle = await fixture.env.client.workflow.start(auroraRestore, {
-          taskQueue: fixture.worker.taskQueue,
-          workflowId: restoreWorkflowId(request.target),
-          args: [request],
-        });
+        const handle = await fixture.startRestore(request);
         const settled = await handle.result().then(
           (result) => ({ result }),
           (error: unknown) => {

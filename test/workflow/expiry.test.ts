@@ -11,7 +11,6 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
-import { main } from '../../src/client/main';
 import { Failures } from '../../src/domain/errors';
 import type { ExpiryView } from '../../src/domain/expiry';
 import {
@@ -37,7 +36,7 @@ import { SA_EXPIRES_AT } from '../../src/workflows/messages';
 import { expectFailure } from '../support/assertions';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { clusterExists as motoClusterExists, seedSourceCluster, uniqueName } from '../support/moto';
+import { clusterExists as motoClusterExists, seedSourceCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -56,10 +55,9 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
 
   /** A same-region restore (no copy) of a fresh source snapshot into `targetId`. */
   async function request(targetId: string, extra: Partial<RestoreRequest> = {}): Promise<RestoreRequest> {
-    const sourceId = uniqueName('exsrc');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const source = await seedSourceSnapshot({ region: REGION, prefix: 'exsrc' });
     return {
-      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      source: { region: REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: REGION, clusterId: targetId },
       timing: { pollInterval: '30s' },
       ...extra,
@@ -479,20 +477,15 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
   const TINY = { clusterRestore: 1_000, instanceCreate: 1_000, clusterDelete: 1_000, instanceDelete: 1_000 };
 
   async function restore(w: SimulatedWorker, req: RestoreRequest): Promise<RestoreResult> {
-    return fixture.env.client.workflow.execute(auroraRestore, {
-      taskQueue: w.taskQueue,
-      workflowId: restoreWorkflowId(req.target),
-      args: [req],
-    });
+    return (await fixture.startRestore(req, { worker: w })).result();
   }
 
   it('a replace restore takes the expiry over; the old expiry ends superseded and deletes nothing', async () => {
     const targetId = uniqueName('handover');
     const w = await fixture.createWorker({ timings: TINY });
-    const sourceId = uniqueName('exsrc');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const source = await seedSourceSnapshot({ region: REGION, prefix: 'exsrc' });
     const base: RestoreRequest = {
-      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      source: { region: REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: REGION, clusterId: targetId },
       timing: { pollInterval: '5s' },
     };
@@ -522,25 +515,7 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       assert.equal(await clusterExists(targetId), true, 'the replaced cluster exists');
 
       // The CLI against the same server: show, extend and cancel, as an operator would.
-      const cli = async (argv: string[]) => {
-        let stdout = '';
-        let stderr = '';
-        const code = await main(argv, {
-          stdout: (t) => (stdout += t),
-          stderr: (t) => (stderr += t),
-          env: { USER: 'ops-user' },
-          now: () => new Date(),
-          connect: async () => ({
-            client: fixture.env.client,
-            connection: fixture.env.connection,
-            namespace: fixture.env.namespace ?? 'default',
-            address: 'test',
-            uiBaseUrl: 'http://localhost:8233',
-            close: async () => undefined,
-          }),
-        });
-        return { code, stdout, stderr };
-      };
+      const cli = (argv: string[]) => fixture.cli(argv, 'ops-user');
       const short = `${REGION}/${targetId}`;
       const shown = await cli(['expiry', 'show', short]);
       assert.equal(shown.code, 0, shown.stderr);

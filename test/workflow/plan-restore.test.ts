@@ -32,10 +32,11 @@ import { planRestore } from '../../src/workflows';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
+  crossAccountRequest,
   motoClientConfig,
   motoClients,
-  motoRoleArn,
   seedSourceCluster,
+  seedSourceInAccount,
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
@@ -212,30 +213,19 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
   it('finds that a cross-account snapshot under the default aws/rds key cannot be shared', async () => {
     const SOURCE_ACCOUNT = '311111111111';
     const TARGET_ACCOUNT = '322222222222';
-    const sourceId = uniqueName('plan-xacct');
-    const seeded = await seedSourceCluster({
+    const seeded = await seedSourceInAccount({
       region: SOURCE_REGION,
-      clusterId: sourceId,
       accountId: SOURCE_ACCOUNT,
-      withSnapshot: `${sourceId}-manual`,
+      prefix: 'plan-xacct',
       encrypted: true,
     });
+    const sourceId = seeded.clusterId;
     assert.ok(seeded.snapshot);
-    const request: RestoreRequest = {
-      source: {
-        region: SOURCE_REGION,
-        accountId: SOURCE_ACCOUNT,
-        roleArn: motoRoleArn(SOURCE_ACCOUNT),
-        snapshot: seeded.snapshot.arn,
-      },
-      target: {
-        region: TARGET_REGION,
-        accountId: TARGET_ACCOUNT,
-        roleArn: motoRoleArn(TARGET_ACCOUNT),
-        clusterId: uniqueName('plan-xacct-tgt'),
-      },
-      copy: { kmsKeyId: await createKey(TARGET_REGION, TARGET_ACCOUNT) },
-    };
+    const request = crossAccountRequest({
+      source: { region: SOURCE_REGION, accountId: SOURCE_ACCOUNT, snapshotArn: seeded.snapshot.arn },
+      target: { region: TARGET_REGION, accountId: TARGET_ACCOUNT, clusterId: uniqueName('plan-xacct-tgt') },
+      kmsKeyId: await createKey(TARGET_REGION, TARGET_ACCOUNT),
+    });
     const source = motoClients(SOURCE_REGION, SOURCE_ACCOUNT);
     const before = await motoState(source.rds, [sourceId], [seeded.snapshot.identifier]);
     const w = await fixture.createWorker();

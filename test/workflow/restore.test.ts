@@ -18,17 +18,19 @@ import { temporal } from '@temporalio/proto';
 
 import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
-import { auroraRestore } from '../../src/workflows';
+import type { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
   clusterExists as motoClusterExists,
+  crossAccountRequest,
   motoClientConfig,
   motoClients,
-  motoRoleArn,
   seedSourceCluster,
+  seedSourceInAccount,
+  seedSourceSnapshot,
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
@@ -44,12 +46,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   this.timeout(240_000);
   const fixture = useWorkflowEnvironment();
 
-  async function seedSource(): Promise<{ clusterId: string; snapshotId: string }> {
-    const clusterId = uniqueName('src');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
-    return { clusterId, snapshotId };
-  }
+  const seedSource = () => seedSourceSnapshot({ region: SOURCE_REGION, prefix: 'src', encrypted: true });
 
   function crossRegionRequest(source: { clusterId: string; snapshotId: string }, targetId: string): RestoreRequest {
     return {
@@ -69,11 +66,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   ): Promise<{ handle: WorkflowHandle<typeof auroraRestore>; outcome: Outcome }> {
     const workflowId = options.workflowId ?? restoreWorkflowId(request.target);
     return w.worker.runUntil(async () => {
-      const handle = await fixture.env.client.workflow.start(auroraRestore, {
-        taskQueue: w.taskQueue,
-        workflowId,
-        args: [request],
-      });
+      const handle = await fixture.startRestore(request, { worker: w, workflowId });
       if (options.during) await options.during(handle);
       const settled = await handle.result().then(
         (result) => ({ result }),
@@ -296,11 +289,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const { outcome } = await run(w, request, {
       during: async () => {
         await assert.rejects(
-          fixture.env.client.workflow.start(auroraRestore, {
-            taskQueue: w.taskQueue,
-            workflowId: restoreWorkflowId(request.target),
-            args: [request],
-          }),
+          fixture.startRestore(request, { worker: w }),
           (err: Error) => err.name === 'WorkflowExecutionAlreadyStartedError'
         );
       },
@@ -402,31 +391,15 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('restores across accounts: shares in the source account, copies under the target key, unshares', async () => {
     const SOURCE_ACCOUNT = '111111111111';
     const TARGET_ACCOUNT = '222222222222';
-    const clusterId = uniqueName('xacct-src');
-    const seeded = await seedSourceCluster({
-      region: SOURCE_REGION,
-      clusterId,
-      accountId: SOURCE_ACCOUNT,
-      withSnapshot: `${clusterId}-manual`,
-    });
+    const seeded = await seedSourceInAccount({ region: SOURCE_REGION, accountId: SOURCE_ACCOUNT, prefix: 'xacct-src' });
     assert.ok(seeded.snapshot);
     const targetId = uniqueName('xacct');
     const w = await fixture.createWorker({ timings: REALISTIC });
-    const request: RestoreRequest = {
-      source: {
-        region: SOURCE_REGION,
-        accountId: SOURCE_ACCOUNT,
-        roleArn: motoRoleArn(SOURCE_ACCOUNT),
-        snapshot: seeded.snapshot.arn,
-      },
-      target: {
-        region: TARGET_REGION,
-        accountId: TARGET_ACCOUNT,
-        roleArn: motoRoleArn(TARGET_ACCOUNT),
-        clusterId: targetId,
-      },
-      copy: { kmsKeyId: await customerKey(TARGET_REGION, TARGET_ACCOUNT) },
-    };
+    const request = crossAccountRequest({
+      source: { region: SOURCE_REGION, accountId: SOURCE_ACCOUNT, snapshotArn: seeded.snapshot.arn },
+      target: { region: TARGET_REGION, accountId: TARGET_ACCOUNT, clusterId: targetId },
+      kmsKeyId: await customerKey(TARGET_REGION, TARGET_ACCOUNT),
+    });
     const { handle, outcome } = await run(w, request, { workflowId: restoreWorkflowId(request.target) });
     assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
     const steps = outcome.result.steps.filter((x) => x.status === 'completed').map((x) => x.name);

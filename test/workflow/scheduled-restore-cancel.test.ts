@@ -14,7 +14,7 @@ import type { RestoreRequest } from '../../src/domain/request';
 import { scheduledRestore } from '../../src/workflows';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { clusterExists as motoClusterExists, seedSourceCluster, uniqueName } from '../support/moto';
+import { clusterExists as motoClusterExists, seedSourceSnapshot, uniqueName } from '../support/moto';
 
 const REGION = 'us-west-2';
 /** The restored cluster stays `creating` far longer than the test; deletions are quick. */
@@ -25,10 +25,9 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
   const fixture = useWorkflowEnvironment({ server: 'dev', workerPerTest: { timings: TIMINGS } });
 
   async function request(): Promise<RestoreRequest> {
-    const source = uniqueName('sched-early-src');
-    await seedSourceCluster({ region: REGION, clusterId: source, withSnapshot: `${source}-snap` });
+    const source = await seedSourceSnapshot({ region: REGION, prefix: 'sched-early-src' });
     return {
-      source: { region: REGION, clusterId: source, snapshot: `${source}-snap` },
+      source: { region: REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: REGION, clusterId: uniqueName('sched-early') },
       timing: { pollInterval: '5s' },
     };

@@ -7,17 +7,21 @@
  */
 import assert from 'node:assert/strict';
 
-import { CreateDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { utcDate } from '../../src/domain/snapshot-selection';
-import { auroraRestore, scheduledRestore } from '../../src/workflows';
+import { scheduledRestore } from '../../src/workflows';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  nightlyRequest as nightly,
+  seedDailySnapshots as seedDaily,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 
 const REGION = 'us-west-2';
 const DAY_MS = 86_400_000;
@@ -35,32 +39,12 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
   }
 
   /**
-   * Manual snapshots `<cluster>-<YYYY-MM-DD>` for the server's current day and the day before. The server's clock
-   * stands still outside `result()` waits, so a run started next sees one of these two days as "yesterday".
+   * Daily snapshots for the server's current day and the day before. The server's clock stands still outside
+   * `result()` waits, so a run started next sees one of these two days as "yesterday".
    */
-  async function seedDailySnapshots(clusterId: string): Promise<void> {
-    const { rds } = motoClients(REGION);
-    const now = await fixture.env.currentTimeMs();
-    for (const offset of [-1, 0]) {
-      const id = `${clusterId}-${utcDate(new Date(now + offset * DAY_MS))}`;
-      // The previous night may have made this day's snapshot already.
-      await rds
-        .send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: clusterId, DBClusterSnapshotIdentifier: id }))
-        .catch((err: Error) => (err.name === 'DBClusterSnapshotAlreadyExistsFault' ? undefined : Promise.reject(err)));
-    }
-  }
-
-  function nightlyRequest(sourceClusterId: string, targetId: string): RestoreRequest {
-    return {
-      source: {
-        region: REGION,
-        clusterId: sourceClusterId,
-        selection: { strategy: 'name-template', template: '{cluster}-{date}', date: 'yesterday' },
-      },
-      target: { region: REGION, clusterId: targetId, tags: { environment: 'staging' } },
-      replace: { existing: true },
-    };
-  }
+  const seedDailySnapshots = async (clusterId: string) =>
+    seedDaily(REGION, clusterId, await fixture.env.currentTimeMs());
+  const nightlyRequest = (sourceClusterId: string, targetId: string) => nightly(REGION, sourceClusterId, targetId);
 
   /** Runs scheduledRestore as a schedule would (an id with a timestamp appended); settles with result or failure. */
   async function runScheduled(request: RestoreRequest) {
@@ -119,11 +103,7 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
     const restoreId = restoreWorkflowId(request.target);
 
     await fixture.worker.worker.runUntil(async () => {
-      const running = await fixture.env.client.workflow.start(auroraRestore, {
-        taskQueue: fixture.worker.taskQueue,
-        workflowId: restoreId,
-        args: [request],
-      });
+      const running = await fixture.startRestore(request, { workflowId: restoreId });
       const scheduled = await runScheduled(request);
       const failure = await failureOf(scheduled.result());
       assert.equal(failure.type, 'RestoreAlreadyRunning');
