@@ -17,7 +17,14 @@ import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseConnectionInput, DatabaseUserReport } from '../../src/activities/types';
 import type { DatabaseUserSpec } from '../../src/domain/request';
 import { expectFailure } from '../support/assertions';
-import { asMaster, connectDirect, connectionTo, masterPassword, masterUser } from '../support/databases';
+import {
+  asMaster,
+  connectDirect,
+  connectionTo,
+  createDatabase,
+  masterPassword,
+  masterUser,
+} from '../support/databases';
 import type { TestEngine } from '../support/databases';
 import { assertMotoReachable, motoClientConfig, motoClientFactory, motoClients, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
@@ -82,25 +89,14 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
       let conn: DatabaseConnectionInput;
 
       /** A fresh database with a `customers` table of 3 rows, so tests do not see each other's users or data. */
-      async function freshDatabase(): Promise<string> {
-        const name = uniqueName('dbt').replace(/-/g, '_');
-        await asMaster(engine, (db) => db.query(`CREATE DATABASE ${name}`));
-        await asMaster(
-          engine,
-          async (db) => {
-            await db.query(
-              pgsql
-                ? 'CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL, name text)'
-                : 'CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL, name text)'
-            );
-            await db.query(
-              "INSERT INTO customers (email, name) VALUES ('ann@corp.example', 'Ann'), ('bob@corp.example', 'Bob'), " +
-                "('cy@corp.example', 'Cy')"
-            );
-          },
-          name
-        );
-        return name;
+      function freshDatabase(): Promise<string> {
+        return createDatabase(engine, 'dbt', [
+          pgsql
+            ? 'CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL, name text)'
+            : 'CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL, name text)',
+          "INSERT INTO customers (email, name) VALUES ('ann@corp.example', 'Ann'), ('bob@corp.example', 'Bob'), " +
+            "('cy@corp.example', 'Cy')",
+        ]);
       }
 
       beforeEach(async function () {

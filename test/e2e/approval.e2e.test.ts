@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import { restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
@@ -15,7 +15,7 @@ import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process'
 import {
   dropAutomatedSnapshots,
   motoClients,
-  seedSourceCluster,
+  seedManagedCluster,
   seedSourceSnapshot,
   uniqueName,
 } from '../support/moto';
@@ -28,11 +28,7 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
   it('waits in await-approval until `temporal workflow update execute --name approve`, then replaces', async () => {
     const source = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-appr-src' });
     const targetId = uniqueName('e2e-appr');
-    await seedSourceCluster({
-      region: 'us-west-2',
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster('us-west-2', targetId);
     // Otherwise the restore over it collides with moto's leftover automated snapshot when run in the same minute.
     await dropAutomatedSnapshots('us-west-2', targetId);
     const request: RestoreRequest = {

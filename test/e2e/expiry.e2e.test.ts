@@ -11,17 +11,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 
 import { parseDuration } from '../../src/domain/durations';
 import type { ExpiryChange } from '../../src/domain/expiry';
-import {
-  expiryWorkflowId,
-  restoreWorkflowId,
-  TAG_MANAGED_BY,
-  TAG_MANAGED_BY_VALUE,
-  TAG_OPERATION_ID,
-} from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId } from '../../src/domain/naming';
 import { clusterExpiry } from '../../src/workflows';
 import { expiryQuery } from '../../src/workflows/expiry-messages';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
-import { clusterExists as motoClusterExists, seedSourceCluster, uniqueName } from '../support/moto';
+import { clusterExists as motoClusterExists, seedManagedCluster, uniqueName } from '../support/moto';
 import { markdownTableRows, readmeCommand, readmeSection, runTemporalCli, shellWords } from '../support/readme';
 
 const REGION = 'us-west-2';
@@ -64,11 +58,7 @@ describe('expiring clusters with the README’s Temporal CLI commands (dev serve
   async function startExpiry(): Promise<{ handle: WorkflowHandle<typeof clusterExpiry>; clusterId: string }> {
     const clusterId = uniqueName('e2e-expiry');
     const operationId = uniqueName('op-e2e-expiry');
-    await seedSourceCluster({
-      region: REGION,
-      clusterId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, [TAG_OPERATION_ID]: operationId },
-    });
+    await seedManagedCluster(REGION, clusterId, operationId);
     const target = { region: REGION, clusterId };
     e2e.terminateAtEnd(expiryWorkflowId(target));
     const handle = await e2e.client.workflow.start(clusterExpiry, {

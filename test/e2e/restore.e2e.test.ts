@@ -18,14 +18,20 @@ import {
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 
 import { main as cli } from '../../src/client/main';
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import { restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { BatchReport } from '../../src/workflows/batch-restore';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
-import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
+import { connectDirect, createDatabase, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import { recordHistory } from '../support/histories';
-import { dropAutomatedSnapshots, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import {
+  dropAutomatedSnapshots,
+  motoClients,
+  seedManagedCluster,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -49,6 +55,26 @@ describe('end to end: dev server + worker process + moto', function () {
   before(async () => {
     await seedExampleSource(example);
   });
+
+  /** Runs our CLI on the suite's task queue, watching every `watchIntervalMs`; `out` has stdout and stderr in order. */
+  async function runCli(argv: string[], watchIntervalMs: number) {
+    let out = '';
+    let stdout = '';
+    let stderr = '';
+    const code = await cli(argv, {
+      stdout: (text) => {
+        stdout += text;
+        out += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+        out += text;
+      },
+      env: cliEnv,
+      watchIntervalMs,
+    });
+    return { code, out, stdout, stderr };
+  }
 
   /** The example's source in moto: its cluster and a fresh manual snapshot (the example restores the latest). */
   async function seedExampleSource(request: RestoreRequest): Promise<void> {
@@ -94,14 +120,7 @@ describe('end to end: dev server + worker process + moto', function () {
     const file = path.join(dir, 'request.json');
     const targetId = uniqueName('e2e-cli');
     writeFileSync(file, JSON.stringify({ ...example, target: { ...example.target, clusterId: targetId } }));
-    let out = '';
-    let err = '';
-    const code = await cli(['start', file], {
-      stdout: (text) => (out += text),
-      stderr: (text) => (err += text),
-      env: cliEnv,
-      watchIntervalMs: 500,
-    });
+    const { code, stdout: out, stderr: err } = await runCli(['start', file], 500);
     assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${e2e.worker.log()}`);
     const all = out + err;
     assert.match(all, /wait-for-copy/);
@@ -137,11 +156,7 @@ describe('end to end: dev server + worker process + moto', function () {
   it('follows, lists and cancels a restore with the README’s `temporal workflow query|list|cancel`', async () => {
     // A managed target and an approval keep the restore running (waiting in await-approval) until it is cancelled.
     const targetId = uniqueName('e2e-cancel');
-    await seedSourceCluster({
-      region: example.target.region,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster(example.target.region, targetId);
     await dropAutomatedSnapshots(example.target.region, targetId);
     const target = { ...example.target, clusterId: targetId, instanceCount: 1 };
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-')), 'request.json');
@@ -211,13 +226,7 @@ describe('end to end: dev server + worker process + moto', function () {
         ],
       })
     );
-    let out = '';
-    const code = await cli(['batch', file], {
-      stdout: (text) => (out += text),
-      stderr: (text) => (out += text),
-      env: cliEnv,
-      watchIntervalMs: 300,
-    });
+    const { code, out } = await runCli(['batch', file], 300);
     assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
     assert.match(out, new RegExp(`Batch ${name} succeeded: 2 of 2 target\\(s\\) succeeded`));
     const report = await e2e.client.workflow.getHandle(`aurora-restore-batch/${name}`).result();
@@ -278,16 +287,10 @@ describe('end to end: dev server + worker process + moto', function () {
       engine: 'aurora-mysql',
       withSnapshot: `${sourceId}-snap`,
     });
-    const database = uniqueName('e2edb').replace(/-/g, '_');
-    await asMaster('aurora-mysql', (db) => db.query(`CREATE DATABASE ${database}`));
-    await asMaster(
-      'aurora-mysql',
-      async (db) => {
-        await db.query('CREATE TABLE customers (id int PRIMARY KEY, email varchar(200))');
-        await db.query("INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example')");
-      },
-      database
-    );
+    const database = await createDatabase('aurora-mysql', 'e2edb', [
+      'CREATE TABLE customers (id int PRIMARY KEY, email varchar(200))',
+      "INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example')",
+    ]);
     const { secretsManager } = motoClients('us-west-2');
     const secretArn = async (value: object) =>
       (
@@ -314,13 +317,7 @@ describe('end to end: dev server + worker process + moto', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-'));
     const file = path.join(dir, 'request.json');
     writeFileSync(file, JSON.stringify(request));
-    let out = '';
-    const code = await cli(['start', file], {
-      stdout: (text) => (out += text),
-      stderr: (text) => (out += text),
-      env: cliEnv,
-      watchIntervalMs: 500,
-    });
+    const { code, out } = await runCli(['start', file], 500);
     assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
     assert.match(out, new RegExp(`Users: +${reader} created \\(read-only\\)`));
     assert.match(out, /Sanitized: +mask: 1 statement\(s\), 2 row\(s\) changed/);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
 import { DescribeDBClustersCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
-import type { RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -11,7 +10,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createMasterPasswordActivities } from '../../src/activities/master-password';
 import type { SetMasterPasswordInput, SetMasterPasswordOutput } from '../../src/activities/types';
 import { useMoto } from '../support/fixtures/moto';
-import { seedSourceCluster, uniqueName } from '../support/moto';
+import { interceptRds, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const CLUSTER_REGION = 'eu-west-1';
@@ -30,27 +29,21 @@ describe('setMasterPassword activity (moto RDS + Secrets Manager)', function () 
   /** ModifyDBCluster requests as the SDK sent them to moto (the wire-level proof the password was used). */
   const sentModifies: SentModify[] = [];
   const moto = useMoto({
-    decorate: (client, _loc, service) => {
-      if (service !== 'rds') return;
-      (client as RDSClient).middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName === 'ModifyDBClusterCommand') {
-            const input = args.input as {
-              DBClusterIdentifier?: string;
-              MasterUserPassword?: string;
-              ManageMasterUserPassword?: boolean;
-            };
-            sentModifies.push({
-              clusterId: input.DBClusterIdentifier,
-              password: input.MasterUserPassword,
-              manage: input.ManageMasterUserPassword,
-            });
-          }
-          return next(args);
-        },
-        { step: 'initialize', name: 'recordModify' }
-      );
-    },
+    decorate: interceptRds('recordModify', (commandName, input, send) => {
+      if (commandName === 'ModifyDBClusterCommand') {
+        const modify = input as {
+          DBClusterIdentifier?: string;
+          MasterUserPassword?: string;
+          ManageMasterUserPassword?: boolean;
+        };
+        sentModifies.push({
+          clusterId: modify.DBClusterIdentifier,
+          password: modify.MasterUserPassword,
+          manage: modify.ManageMasterUserPassword,
+        });
+      }
+      return send();
+    }),
   });
   const activities = createMasterPasswordActivities({ clients: moto.factory });
 

@@ -10,7 +10,6 @@
  */
 import assert from 'node:assert/strict';
 
-import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Info } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -26,7 +25,7 @@ import { Failures, NON_RETRYABLE_TYPES } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../src/domain/naming';
 import { expectFailure } from '../support/assertions';
 import { useMoto } from '../support/fixtures/moto';
-import { seedSourceCluster, uniqueName } from '../support/moto';
+import { interceptRds, seedSourceCluster, uniqueName } from '../support/moto';
 
 const SRC = 'us-east-1';
 const DST = 'us-west-2';
@@ -166,23 +165,17 @@ describe('infrequent polling', function () {
     const overrides = new Map<string, StatusOverride>();
     const sent: AwsObservation[] = [];
     const clients = useMoto({
-      decorate: (client, _loc, service) => {
-        if (service !== 'rds') return;
-        (client as RDSClient).middlewareStack.add(
-          (next, context) => async (args) => {
-            const result = await next(args);
-            if (context.commandName === 'DescribeDBClusterSnapshotsCommand') {
-              const output = result.output as { DBClusterSnapshots?: { DBClusterSnapshotIdentifier?: string }[] };
-              for (const s of output.DBClusterSnapshots ?? []) {
-                const override = overrides.get(s.DBClusterSnapshotIdentifier ?? '');
-                if (override) Object.assign(s, override);
-              }
-            }
-            return result;
-          },
-          { step: 'initialize', name: 'testStatusOverride' }
-        );
-      },
+      decorate: interceptRds('testStatusOverride', async (commandName, _input, send) => {
+        const result = await send();
+        if (commandName === 'DescribeDBClusterSnapshotsCommand') {
+          const output = result.output as { DBClusterSnapshots?: { DBClusterSnapshotIdentifier?: string }[] };
+          for (const s of output.DBClusterSnapshots ?? []) {
+            const override = overrides.get(s.DBClusterSnapshotIdentifier ?? '');
+            if (override) Object.assign(s, override);
+          }
+        }
+        return result;
+      }),
     }).factory;
     const acts = createSnapshotActivities({ clients, reportObservation: async (o) => void sent.push(o) });
     let copyId: string;

@@ -23,6 +23,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { createAwsClientFactory } from '../../src/activities/aws-clients';
 import type { AwsClient, AwsClientFactory, AwsClientFactoryOptions } from '../../src/activities/aws-clients';
+import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { AuroraEngine, RestoreRequest } from '../../src/domain/request';
 import { utcDate } from '../../src/domain/snapshot-selection';
 
@@ -115,6 +116,29 @@ export function motoClientFactory(options: MotoClientFactoryOptions = {}): AwsCl
       options.decorate?.(client, loc, service);
     },
   });
+}
+
+/** Sends the command on (towards moto) and resolves to what came back. */
+export type RdsSend = () => Promise<{ output: unknown }>;
+
+/**
+ * A `decorate` for motoClientFactory that runs `intercept` around every RDS command the factory's clients send, to
+ * record, alter or refuse it the way AWS would where moto does not; `also` decorates first (e.g. the AWS simulator).
+ */
+export function interceptRds(
+  name: string,
+  intercept: (commandName: string, input: unknown, send: RdsSend) => Promise<{ output: unknown }>,
+  also?: AwsClientFactoryOptions['decorate']
+): NonNullable<AwsClientFactoryOptions['decorate']> {
+  return (client, loc, service) => {
+    also?.(client, loc, service);
+    if (service !== 'rds') return;
+    (client as RDSClient).middlewareStack.add(
+      (next, context) => async (args) =>
+        (await intercept(context.commandName ?? '', args.input, () => next(args))) as Awaited<ReturnType<typeof next>>,
+      { step: 'initialize', name }
+    );
+  };
 }
 
 /** Throws a clear error unless moto answers at the endpoint. Call from a root `before` hook. */
@@ -223,6 +247,12 @@ export async function seedSourceCluster(options: SeedSourceClusterOptions): Prom
   } finally {
     rds.destroy();
   }
+}
+
+/** A cluster this pipeline created (tagged managed-by, and with its operation when given): one a restore may replace. */
+export function seedManagedCluster(region: string, clusterId: string, operationId?: string): Promise<SeededCluster> {
+  const tags = { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, ...(operationId ? { [TAG_OPERATION_ID]: operationId } : {}) };
+  return seedSourceCluster({ region, clusterId, tags });
 }
 
 /** A restore source: a cluster `<prefix>-<unique>` with one manual snapshot `<cluster>-snap`. */

@@ -16,14 +16,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { RestoreEvent } from '../../src/activities/types';
 import { EXIT } from '../../src/client/main';
 import type { ApprovalOutcome } from '../../src/client/restore-client';
-import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { auroraRestore } from '../../src/workflows';
 import { approveUpdate, progressQuery, rejectUpdate, SA_STEP } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { motoClients, seedSourceCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
+import { motoClients, seedManagedCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -43,11 +42,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   /** A target this pipeline created earlier (tagged), so a restore may replace it. */
   async function seedManagedTarget(prefix: string): Promise<string> {
     const targetId = uniqueName(prefix);
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster(TARGET_REGION, targetId);
     return targetId;
   }
 

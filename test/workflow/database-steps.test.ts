@@ -15,7 +15,15 @@ import type { Worker } from '@temporalio/worker';
 import type { DatabaseSpec, RestoreRequest } from '../../src/domain/request';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
-import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
+import {
+  asMaster,
+  connectDirect,
+  createDatabase,
+  dbServer,
+  masterPassword,
+  masterUser,
+  testCaFile,
+} from '../support/databases';
 import type { TestEngine } from '../support/databases';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
@@ -48,16 +56,10 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   async function seed(engine: TestEngine): Promise<{ request: RestoreRequest; database: string }> {
     const clusterId = uniqueName('dbsrc');
     await seedSourceCluster({ region: REGION, clusterId, engine, withSnapshot: `${clusterId}-snap` });
-    const database = uniqueName('wfdb').replace(/-/g, '_');
-    await asMaster(engine, (c) => c.query(`CREATE DATABASE ${database}`));
-    await asMaster(
-      engine,
-      async (c) => {
-        await c.query('CREATE TABLE customers (id int PRIMARY KEY, email varchar(200) NOT NULL)');
-        await c.query("INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example'), (3, 'cy@x.io')");
-      },
-      database
-    );
+    const database = await createDatabase(engine, 'wfdb', [
+      'CREATE TABLE customers (id int PRIMARY KEY, email varchar(200) NOT NULL)',
+      "INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example'), (3, 'cy@x.io')",
+    ]);
     const spec: DatabaseSpec = {
       masterSecretArn: await secret({ username: masterUser(), password: masterPassword() }),
       name: database,

@@ -13,13 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 
 import { Failures } from '../../src/domain/errors';
 import type { ExpiryView } from '../../src/domain/expiry';
-import {
-  expiryWorkflowId,
-  restoreWorkflowId,
-  TAG_MANAGED_BY,
-  TAG_MANAGED_BY_VALUE,
-  TAG_OPERATION_ID,
-} from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore, clusterExpiry } from '../../src/workflows';
 import { MIN_HISTORY_EVENTS } from '../../src/workflows/cluster-expiry';
@@ -36,7 +30,13 @@ import { SA_EXPIRES_AT } from '../../src/workflows/messages';
 import { expectFailure } from '../support/assertions';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { clusterExists as motoClusterExists, seedSourceCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
+import {
+  clusterExists as motoClusterExists,
+  seedManagedCluster,
+  seedSourceCluster,
+  seedSourceSnapshot,
+  uniqueName,
+} from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -348,11 +348,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     const topic = await notificationTopic();
     const targetId = uniqueName('can');
     const operationId = uniqueName('op-can');
-    await seedSourceCluster({
-      region: REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, [TAG_OPERATION_ID]: operationId },
-    });
+    await seedManagedCluster(REGION, targetId, operationId);
     const w = await fixture.createWorker({ timings: FAST });
     await w.worker.runUntil(async () => {
       const t0 = await fixture.env.currentTimeMs();

@@ -16,7 +16,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
@@ -28,6 +28,7 @@ import {
   crossAccountRequest,
   motoClientConfig,
   motoClients,
+  seedManagedCluster,
   seedSourceCluster,
   seedSourceInAccount,
   seedSourceSnapshot,
@@ -260,11 +261,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('replaces a cluster this pipeline created, turning deletion protection off when allowed', async () => {
     const source = await seedSource();
     const targetId = uniqueName('replace');
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster(TARGET_REGION, targetId);
     await motoClients(TARGET_REGION).rds.send(
       new ModifyDBClusterCommand({ DBClusterIdentifier: targetId, DeletionProtection: true, ApplyImmediately: true })
     );

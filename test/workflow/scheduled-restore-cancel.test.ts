@@ -54,16 +54,22 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
     assert.ok(fixture.worker.sim.calls()['RestoreDBClusterFromSnapshotCommand'], 'the restore never started');
   }
 
+  /** Starts a scheduled run of `req` (its id ends in `suffix`) and waits until the run's restore has started. */
+  async function startRun(req: RestoreRequest, suffix: string, options: { workflowRunTimeout?: string } = {}) {
+    const handle = await fixture.env.client.workflow.start(scheduledRestore, {
+      taskQueue: fixture.worker.taskQueue,
+      workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-${suffix}`,
+      args: [req],
+      ...options,
+    });
+    await untilRestoreStarted();
+    return handle;
+  }
+
   it('cancels the restore when the run times out, and the restore removes the cluster it created', async () => {
     const req = await request();
     await fixture.worker.worker.runUntil(async () => {
-      const handle = await fixture.env.client.workflow.start(scheduledRestore, {
-        taskQueue: fixture.worker.taskQueue,
-        workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-timeout`,
-        args: [req],
-        workflowRunTimeout: '5s',
-      });
-      await untilRestoreStarted();
+      const handle = await startRun(req, 'timeout', { workflowRunTimeout: '5s' });
       const err = await handle.result().then(
         () => assert.fail('expected the run to time out'),
         (e: unknown) => e
@@ -78,12 +84,7 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
   it('ends cancelled, not failed, when the run is cancelled, and the restore cleans up', async () => {
     const req = await request();
     await fixture.worker.worker.runUntil(async () => {
-      const handle = await fixture.env.client.workflow.start(scheduledRestore, {
-        taskQueue: fixture.worker.taskQueue,
-        workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-cancel`,
-        args: [req],
-      });
-      await untilRestoreStarted();
+      const handle = await startRun(req, 'cancel');
       await handle.cancel();
       const err = await handle.result().then(
         () => assert.fail('expected the run to be cancelled'),
