@@ -60,7 +60,7 @@ import { copyPercent, progressOf } from './timeline';
 import type { Activity, ResourceKind, ResourceRef, Timeline } from './timeline';
 import type { SimTimings } from './timings';
 
-/** Concurrent snapshot copies RDS runs per destination account and Region; one more is refused (peers.md). */
+/** Concurrent snapshot copies RDS runs per destination account and Region; one more is refused (5, as on AWS). */
 export const SNAPSHOT_COPY_QUOTA = 5;
 
 /** The members of RDS command inputs the simulator reads (inputs arrive untyped from the middleware). */

@@ -311,7 +311,7 @@ export function createClusterActivities(deps: ActivityDeps) {
       } catch (err) {
         if (isAwsError(err, 'DBClusterNotFoundFault')) return gone('deleted');
         if (isAwsError(err, 'InvalidDBClusterStateFault')) {
-          // The original pipeline took this for "nothing to delete" (defect D6); it means "not yet".
+          // The original pipeline took this for "nothing to delete" and lost track of the cluster; it means "not yet".
           const pending = deleting.length > 0 ? `, ${deleting.length} instance(s) deleting` : '';
           notReady(
             await report('deletion', clusterId, `${status}${pending}`),

@@ -1,8 +1,10 @@
 /**
- * Infrequent polling (temporal-notes 3.1): a wait activity does ONE describe per attempt. When the resource is not
- * ready yet it throws `notReady(...)`, a BENIGN retryable failure, and the workflow's retry policy (initialInterval =
- * poll interval, backoffCoefficient 1, scheduleToClose = the wait's deadline) schedules the next attempt. Retries add
- * no history events, so history stays the same size whether AWS takes two minutes or ten hours.
+ * Infrequent polling, Temporal's pattern for waits of a minute or more
+ * (https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent): a wait activity does ONE describe
+ * per attempt. When the resource is not ready yet it throws `notReady(...)`, a BENIGN retryable failure, and the
+ * workflow's retry policy (initialInterval = poll interval, backoffCoefficient 1, scheduleToClose = the wait's
+ * deadline) schedules the next attempt. Retries add no history events, so history stays the same size whether AWS takes
+ * two minutes or ten hours.
  *
  * Because failed attempts leave no trace in history, the last observed status is pushed to the workflow with the
  * observation signal (for the `progress` query), but only when it changed: status, or copy progress by 10% bucket,

@@ -44,7 +44,10 @@ export interface SnapshotActivityDeps {
   maxConcurrentCopies?: number;
 }
 
-/** RDS runs at most 5 snapshot copies at once per destination region (peers.md, "Quotas"). */
+/**
+ * RDS runs at most 5 snapshot copies at once per destination region and refuses one more
+ * (https://github.com/pbudzon/aws-maintenance/issues/19).
+ */
 export const DEFAULT_COPY_SLOTS = 5;
 
 /** Statuses of a snapshot that is still being made; for a copy (it names its source), a copy slot in use. */

@@ -21,7 +21,10 @@ export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 20;
 export const MAX_CONCURRENT_ACTIVITIES_LIMIT = 1000;
 /** Fleet-wide RDS calls per second per account and region when AURORA_RESTORE_RDS_CALLS_PER_SECOND is unset. */
 export const DEFAULT_RDS_CALLS_PER_SECOND = 10;
-/** Concurrent snapshot copies per destination account and region: the RDS quota (peers.md, "Quotas"). */
+/**
+ * Concurrent snapshot copies per destination account and region: RDS refuses a sixth copy while five are in progress
+ * (https://github.com/pbudzon/aws-maintenance/issues/19).
+ */
 export const DEFAULT_MAX_CONCURRENT_COPIES = 5;
 /** Running activities get this long to finish when the worker stops (the SDK default, 0, cancels them at once). */
 export const SHUTDOWN_GRACE_TIME = '30s';

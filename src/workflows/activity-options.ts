@@ -3,7 +3,8 @@
  * - calls: one AWS call (or a short describe-then-act), retried with exponential backoff on throttling and 5xx;
  * - waits: one status check per attempt, retried every poll interval until ready, a terminal state (non-retryable
  *   typed failure) or the wait's deadline (schedule-to-close). Retries are not recorded in history, so a restore's
- *   history length does not grow with how long AWS takes (temporal-notes.md, polling).
+ *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
+ *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
 import { proxyActivities } from '@temporalio/workflow';
 

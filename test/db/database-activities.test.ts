@@ -22,6 +22,7 @@ import {
   asMaster,
   connectDirect,
   connectionTo,
+  createDatabase,
   dbServer,
   masterPassword,
   masterUser,
@@ -113,25 +114,14 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
       let conn: DatabaseConnectionInput;
 
       /** A fresh database with a `customers` table of 3 rows, so tests do not see each other's users or data. */
-      async function freshDatabase(): Promise<string> {
-        const name = uniqueName('dbt').replace(/-/g, '_');
-        await asMaster(engine, (db) => db.query(`CREATE DATABASE ${name}`));
-        await asMaster(
-          engine,
-          async (db) => {
-            await db.query(
-              pgsql
-                ? 'CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL, name text)'
-                : 'CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL, name text)'
-            );
-            await db.query(
-              "INSERT INTO customers (email, name) VALUES ('ann@corp.example', 'Ann'), ('bob@corp.example', 'Bob'), " +
-                "('cy@corp.example', 'Cy')"
-            );
-          },
-          name
-        );
-        return name;
+      function freshDatabase(): Promise<string> {
+        return createDatabase(engine, 'dbt', [
+          pgsql
+            ? 'CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL, name text)'
+            : 'CREATE TABLE customers (id int AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL, name text)',
+          "INSERT INTO customers (email, name) VALUES ('ann@corp.example', 'Ann'), ('bob@corp.example', 'Bob'), " +
+            "('cy@corp.example', 'Cy')",
+        ]);
       }
 
       beforeEach(async function () {

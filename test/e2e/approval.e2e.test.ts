@@ -6,57 +6,33 @@
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { Client, Connection } from '@temporalio/client';
 
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import { restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import {
-  assertMotoReachable,
   dropAutomatedSnapshots,
   motoClients,
-  seedSourceCluster,
+  seedManagedCluster,
+  seedSourceSnapshot,
   uniqueName,
 } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
-import { temporalAddress } from '../support/servers';
-import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
 
 describe('end to end: approval with the Temporal CLI (dev server + worker process + moto)', function () {
   this.timeout(180_000);
-  // Its own task queue: workers of other branches on the shared dev server must not pick these restores up.
-  const taskQueue = uniqueName('approval-e2e');
-  let worker: WorkerProcess;
-  let client: Client;
-  let connection: Connection;
-
-  before(async () => {
-    await assertMotoReachable();
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
-  });
-
-  after(async () => {
-    await worker?.stop();
-    await connection?.close();
-  });
+  const e2e = useWorkerProcessEnvironment('approval-e2e');
 
   it('waits in await-approval until `temporal workflow update execute --name approve`, then replaces', async () => {
-    const sourceId = uniqueName('e2e-appr-src');
-    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const source = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-appr-src' });
     const targetId = uniqueName('e2e-appr');
-    await seedSourceCluster({
-      region: 'us-west-2',
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster('us-west-2', targetId);
     // Otherwise the restore over it collides with moto's leftover automated snapshot when run in the same minute.
     await dropAutomatedSnapshots('us-west-2', targetId);
     const request: RestoreRequest = {
-      source: { region: 'us-east-1', clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      source: { region: 'us-east-1', clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: 'us-west-2', clusterId: targetId },
       copy: { kmsKeyId: 'alias/aws/rds' },
       replace: { existing: true },
@@ -64,13 +40,17 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
       timing: { pollInterval: '5s' },
     };
     const workflowId = restoreWorkflowId(request.target);
-    const handle = await client.workflow.start(auroraRestore, { taskQueue, workflowId, args: [request] });
+    const handle = await e2e.client.workflow.start(auroraRestore, {
+      taskQueue: e2e.taskQueue,
+      workflowId,
+      args: [request],
+    });
 
     const deadline = Date.now() + 120_000;
     for (;;) {
       const progress = await handle.query(progressQuery).catch(() => undefined);
       if (progress?.approval?.pending) break;
-      assert.ok(Date.now() < deadline, `no approval became pending\nworker:\n${worker.log()}`);
+      assert.ok(Date.now() < deadline, `no approval became pending\nworker:\n${e2e.worker.log()}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const describe = await handle.describe();

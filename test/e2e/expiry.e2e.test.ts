@@ -7,30 +7,16 @@
  */
 import assert from 'node:assert/strict';
 
-import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 
 import { parseDuration } from '../../src/domain/durations';
 import type { ExpiryChange } from '../../src/domain/expiry';
-import {
-  expiryWorkflowId,
-  restoreWorkflowId,
-  TAG_MANAGED_BY,
-  TAG_MANAGED_BY_VALUE,
-  TAG_OPERATION_ID,
-} from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId } from '../../src/domain/naming';
 import { clusterExpiry } from '../../src/workflows';
 import { expiryQuery } from '../../src/workflows/expiry-messages';
-import {
-  assertMotoReachable,
-  clusterExists as motoClusterExists,
-  seedSourceCluster,
-  uniqueName,
-} from '../support/moto';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
+import { clusterExists as motoClusterExists, seedManagedCluster, uniqueName } from '../support/moto';
 import { markdownTableRows, readmeCommand, readmeSection, runTemporalCli, shellWords } from '../support/readme';
-import { temporalAddress } from '../support/servers';
-import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
 
 const REGION = 'us-west-2';
 const DAY = 86_400_000;
@@ -45,14 +31,9 @@ const clusterExists = (clusterId: string): Promise<boolean> => motoClusterExists
 
 describe('expiring clusters with the README’s Temporal CLI commands (dev server + worker process + moto)', function () {
   this.timeout(120_000);
-  const taskQueue = uniqueName('expiry-e2e');
-  let worker: WorkerProcess;
-  let client: Client;
-  let connection: Connection;
+  const e2e = useWorkerProcessEnvironment('expiry-e2e');
   /** The README's commands by handler name (`expiry` for the query), as argv. */
   const readme = new Map<string, string[]>();
-  /** Expiries started here: terminated afterwards, so a failed test leaves none waiting on an unpolled queue. */
-  const started: string[] = [];
 
   before(async () => {
     const section = readmeSection('Expiring clusters');
@@ -71,37 +52,17 @@ describe('expiring clusters with the README’s Temporal CLI commands (dev serve
       ['cancelExpiry', 'expireNow', 'expiry', 'extendExpiry', 'list', 'setExpiry'],
       'the README documents the query, the four updates and the list'
     );
-
-    await assertMotoReachable();
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
-  });
-
-  after(async () => {
-    for (const workflowId of started) {
-      await client?.workflow
-        .getHandle(workflowId)
-        .terminate('test finished')
-        .catch(() => undefined); // ended, as it should have
-    }
-    await worker?.stop();
-    await connection?.close();
   });
 
   /** A cluster this test's operation created, and its expiry a day from now. */
   async function startExpiry(): Promise<{ handle: WorkflowHandle<typeof clusterExpiry>; clusterId: string }> {
     const clusterId = uniqueName('e2e-expiry');
     const operationId = uniqueName('op-e2e-expiry');
-    await seedSourceCluster({
-      region: REGION,
-      clusterId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, [TAG_OPERATION_ID]: operationId },
-    });
+    await seedManagedCluster(REGION, clusterId, operationId);
     const target = { region: REGION, clusterId };
-    started.push(expiryWorkflowId(target));
-    const handle = await client.workflow.start(clusterExpiry, {
-      taskQueue,
+    e2e.terminateAtEnd(expiryWorkflowId(target));
+    const handle = await e2e.client.workflow.start(clusterExpiry, {
+      taskQueue: e2e.taskQueue,
       workflowId: expiryWorkflowId(target),
       args: [
         {
@@ -133,7 +94,7 @@ describe('expiring clusters with the README’s Temporal CLI commands (dev serve
     });
     assert.ok(args.includes(workflowId) || name === 'list', `the README's ${name} command names no workflow id`);
     return runTemporalCli(['temporal', ...args]).catch((err: Error) =>
-      Promise.reject(new Error(`${err.message}\nworker:\n${worker.log()}`))
+      Promise.reject(new Error(`${err.message}\nworker:\n${e2e.worker.log()}`))
     );
   }
 
@@ -196,7 +157,7 @@ describe('expiring clusters with the README’s Temporal CLI commands (dev serve
     const { handle, clusterId } = await startExpiry();
     await runReadme('expireNow', handle.workflowId);
     const ended = await handle.result();
-    assert.equal(ended.status, 'deleted', `${ended.message}\nworker:\n${worker.log()}`);
+    assert.equal(ended.status, 'deleted', `${ended.message}\nworker:\n${e2e.worker.log()}`);
     assert.deepEqual(lastChange(ended.changes), recorded('expire-now', 'expireNow'));
     assert.equal(await clusterExists(clusterId), false, 'expireNow deletes the cluster');
   });

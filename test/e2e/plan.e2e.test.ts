@@ -13,28 +13,17 @@ import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { planWorkflowId } from '../../src/domain/plan';
 import type { RestorePlan } from '../../src/domain/plan';
 import type { RestoreRequest } from '../../src/domain/request';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
+import { motoClients, seedSourceCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
-import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/nightly-staging-refresh.json');
 
 describe('plan (dry run) with the README’s `temporal workflow execute` (dev server + worker process + moto)', function () {
   this.timeout(120_000);
-  const taskQueue = uniqueName('plan-e2e');
+  const e2e = useWorkerProcessEnvironment('plan-e2e');
   const command = readmeCommand('Plan (dry run)', 'temporal workflow execute');
-  let worker: WorkerProcess;
-
-  before(async () => {
-    await assertMotoReachable();
-    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
-  });
-
-  after(async () => {
-    await worker?.stop();
-  });
 
   /** The README's example request with the test's own source and target clusters, written to a file. */
   function requestFile(sourceId: string, targetId: string): { file: string; request: RestoreRequest } {
@@ -53,8 +42,8 @@ describe('plan (dry run) with the README’s `temporal workflow execute` (dev se
   async function planWithReadmeCommand(file: string, request: RestoreRequest): Promise<RestorePlan> {
     const workflowId = planWorkflowId(request.target, uniqueName('e2e'));
     const stdout = await runTemporalCli(
-      withOptionValues(command, { '--task-queue': taskQueue, '--workflow-id': workflowId, '--input-file': file })
-    ).catch((err: Error) => Promise.reject(new Error(`${err.message}\nworker:\n${worker.log()}`)));
+      withOptionValues(command, { '--task-queue': e2e.taskQueue, '--workflow-id': workflowId, '--input-file': file })
+    ).catch((err: Error) => Promise.reject(new Error(`${err.message}\nworker:\n${e2e.worker.log()}`)));
     // The CLI prints the run's events, then "Results:" with the status and the result as one line of JSON.
     assert.match(stdout, /^\s*Status\s+COMPLETED$/m, stdout);
     const json = /^\s*Result\s+(\{.*\})$/m.exec(stdout)?.[1];
@@ -63,8 +52,7 @@ describe('plan (dry run) with the README’s `temporal workflow execute` (dev se
   }
 
   it('prints an ok plan for a new target: the latest manual snapshot, copied to the target region', async () => {
-    const sourceId = uniqueName('e2e-plan-src');
-    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-plan-src' });
     const targetId = uniqueName('e2e-plan-new');
     const { file, request } = requestFile(sourceId, targetId);
 
@@ -79,8 +67,7 @@ describe('plan (dry run) with the README’s `temporal workflow execute` (dev se
   });
 
   it('lists a target without this pipeline’s tag as a problem, and changes nothing', async () => {
-    const sourceId = uniqueName('e2e-plan-src');
-    await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-plan-src' });
     // A cluster someone else made: replacing it would be refused, and the plan must say so up front.
     const targetId = uniqueName('e2e-plan-foreign');
     await seedSourceCluster({ region: 'us-west-2', clusterId: targetId });

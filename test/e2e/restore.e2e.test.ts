@@ -16,26 +16,23 @@ import {
   DescribeDBInstancesCommand,
 } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { Client, Connection } from '@temporalio/client';
 
 import { main as cli } from '../../src/client/main';
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import { restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { BatchReport } from '../../src/workflows/batch-restore';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
-import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
+import { connectDirect, createDatabase, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import { recordHistory } from '../support/histories';
 import {
-  assertMotoReachable,
   dropAutomatedSnapshots,
   motoClients,
+  seedManagedCluster,
   seedSourceCluster,
   uniqueName,
 } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
-import { temporalAddress } from '../support/servers';
-import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/nightly-staging-refresh.json');
@@ -52,32 +49,38 @@ function printedJson<T>(stdout: string, label: 'QueryResult' | 'Result'): T {
 describe('end to end: dev server + worker process + moto', function () {
   this.timeout(180_000);
   const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as RestoreRequest;
-  // Its own task queue: runs started here never land on another worker sharing the dev server.
-  const taskQueue = uniqueName('restore-e2e');
-  const cliEnv = { ...process.env, AURORA_RESTORE_TASK_QUEUE: taskQueue };
-  let worker: WorkerProcess;
-  let client: Client;
-  let connection: Connection;
+  // The database worker's operator allows what the MariaDB test below needs: the local server as a tunnel, with
+  // verify-ca (its certificate names localhost, not the cluster endpoint) against the local CA.
+  const e2e = useWorkerProcessEnvironment('restore-e2e', () => ({
+    AURORA_RESTORE_DB_TLS_MODES: 'verify-ca',
+    AURORA_RESTORE_DB_TUNNELS: `127.0.0.1:${dbServer('aurora-mysql').port}`,
+    AURORA_RESTORE_DB_CA_DIR: path.dirname(testCaFile()),
+  }));
+  const cliEnv = { ...process.env, AURORA_RESTORE_TASK_QUEUE: e2e.taskQueue };
 
   before(async () => {
-    await assertMotoReachable();
     await seedExampleSource(example);
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-    worker = startWorkerProcess({
-      AURORA_RESTORE_TASK_QUEUE: taskQueue,
-      // The database worker's operator allows what the MariaDB test below needs: the local server as a tunnel, with
-      // verify-ca (its certificate names localhost, not the cluster endpoint) against the local CA.
-      AURORA_RESTORE_DB_TLS_MODES: 'verify-ca',
-      AURORA_RESTORE_DB_TUNNELS: `127.0.0.1:${dbServer('aurora-mysql').port}`,
-      AURORA_RESTORE_DB_CA_DIR: path.dirname(testCaFile()),
-    });
   });
 
-  after(async () => {
-    await worker?.stop();
-    await connection?.close();
-  });
+  /** Runs our CLI on the suite's task queue, watching every `watchIntervalMs`; `out` has stdout and stderr in order. */
+  async function runCli(argv: string[], watchIntervalMs: number) {
+    let out = '';
+    let stdout = '';
+    let stderr = '';
+    const code = await cli(argv, {
+      stdout: (text) => {
+        stdout += text;
+        out += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+        out += text;
+      },
+      env: cliEnv,
+      watchIntervalMs,
+    });
+    return { code, out, stdout, stderr };
+  }
 
   /** The example's source in moto: its cluster and a fresh manual snapshot (the example restores the latest). */
   async function seedExampleSource(request: RestoreRequest): Promise<void> {
@@ -123,15 +126,8 @@ describe('end to end: dev server + worker process + moto', function () {
     const file = path.join(dir, 'request.json');
     const targetId = uniqueName('e2e-cli');
     writeFileSync(file, JSON.stringify({ ...example, target: { ...example.target, clusterId: targetId } }));
-    let out = '';
-    let err = '';
-    const code = await cli(['start', file], {
-      stdout: (text) => (out += text),
-      stderr: (text) => (err += text),
-      env: cliEnv,
-      watchIntervalMs: 500,
-    });
-    assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${worker.log()}`);
+    const { code, stdout: out, stderr: err } = await runCli(['start', file], 500);
+    assert.equal(code, 0, `CLI exited ${code}\nstdout:\n${out}\nstderr:\n${err}\nworker:\n${e2e.worker.log()}`);
     const all = out + err;
     assert.match(all, /wait-for-copy/);
     assert.match(all, /wait-for-instances/);
@@ -142,7 +138,7 @@ describe('end to end: dev server + worker process + moto', function () {
     await assertRestoredInMoto(targetId, example.target.region, example.target.instanceCount ?? 1);
     await recordHistory(
       'e2e-cli-cross-region',
-      client.workflow.getHandle(restoreWorkflowId({ ...example.target, clusterId: targetId }))
+      e2e.client.workflow.getHandle(restoreWorkflowId({ ...example.target, clusterId: targetId }))
     );
   });
 
@@ -150,35 +146,31 @@ describe('end to end: dev server + worker process + moto', function () {
     const workflowId = restoreWorkflowId(example.target);
     // The README's own workflow id and file (relative to the repository root); only the task queue is the test's.
     await runTemporalCli(
-      withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow start'), { '--task-queue': taskQueue })
+      withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow start'), { '--task-queue': e2e.taskQueue })
     );
     const printed = await runTemporalCli(
       withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow result'), { '--workflow-id': workflowId })
     );
-    assert.match(printed, /^\s*Status\s+COMPLETED$/m, `${printed}\nworker:\n${worker.log()}`);
+    assert.match(printed, /^\s*Status\s+COMPLETED$/m, `${printed}\nworker:\n${e2e.worker.log()}`);
     const result = printedJson<RestoreResult>(printed, 'Result');
     assert.equal(result.status, 'succeeded');
     assert.equal(result.workflowId, workflowId);
     assert.equal(result.target.clusterId, example.target.clusterId);
     assert.equal(result.endpoints.instances.length, example.target.instanceCount);
     await assertRestoredInMoto(example.target.clusterId, example.target.region, example.target.instanceCount ?? 1);
-    await recordHistory('e2e-temporal-cli-cross-region', client.workflow.getHandle(workflowId));
+    await recordHistory('e2e-temporal-cli-cross-region', e2e.client.workflow.getHandle(workflowId));
   });
 
   it('follows, lists and cancels a restore with the README’s `temporal workflow query|list|cancel`', async () => {
     // A managed target and an approval keep the restore running (waiting in await-approval) until it is cancelled.
     const targetId = uniqueName('e2e-cancel');
-    await seedSourceCluster({
-      region: example.target.region,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster(example.target.region, targetId);
     await dropAutomatedSnapshots(example.target.region, targetId);
     const target = { ...example.target, clusterId: targetId, instanceCount: 1 };
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-')), 'request.json');
     writeFileSync(file, JSON.stringify({ ...example, target, approval: { required: true, timeout: '1h' } }));
     const workflowId = restoreWorkflowId(target);
-    const own = { '--task-queue': taskQueue, '--workflow-id': workflowId, '--input-file': file };
+    const own = { '--task-queue': e2e.taskQueue, '--workflow-id': workflowId, '--input-file': file };
     await runTemporalCli(withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow start'), own));
 
     // The progress query answers while the copy runs; poll until the restore waits for the approval.
@@ -190,7 +182,7 @@ describe('end to end: dev server + worker process + moto', function () {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
       progress = printedJson<typeof progress>(await runTemporalCli(query), 'QueryResult');
     }
-    assert.equal(progress.approval?.pending, true, `${JSON.stringify(progress)}\nworker:\n${worker.log()}`);
+    assert.equal(progress.approval?.pending, true, `${JSON.stringify(progress)}\nworker:\n${e2e.worker.log()}`);
     assert.equal(progress.currentStep, 'await-approval');
     assert.equal(progress.workflowId, workflowId);
 
@@ -206,7 +198,7 @@ describe('end to end: dev server + worker process + moto', function () {
     await runTemporalCli(
       withOptionValues(readmeCommand(TEMPORAL_CLI, 'temporal workflow cancel'), { '--workflow-id': workflowId })
     );
-    const ended = await client.workflow
+    const ended = await e2e.client.workflow
       .getHandle(workflowId)
       .result()
       .then(
@@ -242,16 +234,10 @@ describe('end to end: dev server + worker process + moto', function () {
         ],
       })
     );
-    let out = '';
-    const code = await cli(['batch', file], {
-      stdout: (text) => (out += text),
-      stderr: (text) => (out += text),
-      env: cliEnv,
-      watchIntervalMs: 300,
-    });
-    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
+    const { code, out } = await runCli(['batch', file], 300);
+    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
     assert.match(out, new RegExp(`Batch ${name} succeeded: 2 of 2 target\\(s\\) succeeded`));
-    const report = await client.workflow.getHandle(`aurora-restore-batch/${name}`).result();
+    const report = await e2e.client.workflow.getHandle(`aurora-restore-batch/${name}`).result();
     const [app, auth] = (report as { targets: { name: string; startedAt: string; endedAt: string }[] }).targets;
     assert.ok(Date.parse(app.startedAt) >= Date.parse(auth.endedAt), 'app started after auth ended');
     await assertRestoredInMoto(first, example.target.region, 1);
@@ -271,13 +257,13 @@ describe('end to end: dev server + worker process + moto', function () {
     const workflowId = `aurora-restore-batch/${batch.name}`;
     await runTemporalCli(
       withOptionValues(readmeCommand('Batches', 'temporal workflow start'), {
-        '--task-queue': taskQueue,
+        '--task-queue': e2e.taskQueue,
         '--workflow-id': workflowId,
         '--input-file': file,
       })
     );
-    const report = (await client.workflow.getHandle(workflowId).result()) as BatchReport;
-    assert.equal(report.status, 'succeeded', `${JSON.stringify(report)}\nworker:\n${worker.log()}`);
+    const report = (await e2e.client.workflow.getHandle(workflowId).result()) as BatchReport;
+    assert.equal(report.status, 'succeeded', `${JSON.stringify(report)}\nworker:\n${e2e.worker.log()}`);
 
     // Queries are answered for finished runs too: the progress is the final report.
     const printed = await runTemporalCli(
@@ -309,16 +295,10 @@ describe('end to end: dev server + worker process + moto', function () {
       engine: 'aurora-mysql',
       withSnapshot: `${sourceId}-snap`,
     });
-    const database = uniqueName('e2edb').replace(/-/g, '_');
-    await asMaster('aurora-mysql', (db) => db.query(`CREATE DATABASE ${database}`));
-    await asMaster(
-      'aurora-mysql',
-      async (db) => {
-        await db.query('CREATE TABLE customers (id int PRIMARY KEY, email varchar(200))');
-        await db.query("INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example')");
-      },
-      database
-    );
+    const database = await createDatabase('aurora-mysql', 'e2edb', [
+      'CREATE TABLE customers (id int PRIMARY KEY, email varchar(200))',
+      "INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example')",
+    ]);
     const { secretsManager } = motoClients('us-west-2');
     const secretArn = async (value: object) =>
       (
@@ -345,14 +325,8 @@ describe('end to end: dev server + worker process + moto', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-'));
     const file = path.join(dir, 'request.json');
     writeFileSync(file, JSON.stringify(request));
-    let out = '';
-    const code = await cli(['start', file], {
-      stdout: (text) => (out += text),
-      stderr: (text) => (out += text),
-      env: cliEnv,
-      watchIntervalMs: 500,
-    });
-    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
+    const { code, out } = await runCli(['start', file], 500);
+    assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
     assert.match(out, new RegExp(`Users: +${reader} created \\(read-only\\)`));
     assert.match(out, /Sanitized: +mask: 1 statement\(s\), 2 row\(s\) changed/);
     assert.match(out, /✓ customers has at least 2 rows: 2 rows/);

@@ -9,8 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { Client, Connection } from '@temporalio/client';
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 
 import { main as cli } from '../../src/client/main';
 import type { ScheduleListEntry, ScheduleReport, TriggerOutcome } from '../../src/client/schedules';
@@ -18,12 +17,11 @@ import { restoreWorkflowId, TAG_MANAGED_BY } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { utcDate } from '../../src/domain/snapshot-selection';
 import type { RestoreResult } from '../../src/workflows/messages';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, nightlyRequest, seedDailySnapshots, seedSourceCluster, uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli } from '../support/readme';
 import { temporalAddress } from '../support/servers';
-import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = path.join(ROOT, 'examples/scheduled-staging-refresh.json');
@@ -32,22 +30,7 @@ const DAY_MS = 86_400_000;
 
 describe('schedules end to end: dev server + worker process + moto', function () {
   this.timeout(120_000);
-  const taskQueue = uniqueName('schedules-e2e');
-  let worker: WorkerProcess;
-  let client: Client;
-  let connection: Connection;
-
-  before(async () => {
-    await assertMotoReachable();
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
-  });
-
-  after(async () => {
-    await worker?.stop();
-    await connection?.close();
-  });
+  const e2e = useWorkerProcessEnvironment('schedules-e2e');
 
   /** Runs our CLI with --json and returns the exit code and the parsed document. */
   async function cliJson<T>(args: string[]): Promise<{ code: number; doc: T; stderr: string }> {
@@ -65,27 +48,10 @@ describe('schedules end to end: dev server + worker process + moto', function ()
     // A source with a snapshot named for yesterday and one for today: resolving the wrong day picks the other one.
     const sourceId = uniqueName('sched-e2e-src');
     await seedSourceCluster({ region: REGION, clusterId: sourceId });
+    await seedDailySnapshots(REGION, sourceId, Date.now());
     const { rds } = motoClients(REGION);
-    for (const offset of [-1, 0]) {
-      const day = utcDate(new Date(Date.now() + offset * DAY_MS));
-      await rds.send(
-        new CreateDBClusterSnapshotCommand({
-          DBClusterIdentifier: sourceId,
-          DBClusterSnapshotIdentifier: `${sourceId}-${day}`,
-        })
-      );
-    }
     const targetId = uniqueName('sched-e2e-tgt');
-    const request: RestoreRequest = {
-      source: {
-        region: REGION,
-        clusterId: sourceId,
-        selection: { strategy: 'name-template', template: '{cluster}-{date}', date: 'yesterday' },
-      },
-      target: { region: REGION, clusterId: targetId, tags: { environment: 'staging' } },
-      replace: { existing: true },
-      timing: { pollInterval: '5s' },
-    };
+    const request: RestoreRequest = { ...nightlyRequest(REGION, sourceId, targetId), timing: { pollInterval: '5s' } };
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-sched-')), 'nightly.json');
     writeFileSync(file, JSON.stringify(request));
     const scheduleId = `aurora-restore-schedule/e2e/${targetId}`;
@@ -112,7 +78,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       '--id',
       scheduleId,
       '--task-queue',
-      taskQueue,
+      e2e.taskQueue,
     ]);
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.doc.scheduleId, scheduleId);
@@ -124,9 +90,9 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       const runId = triggered.doc.workflowId;
       assert.ok(runId.startsWith(`${scheduleId}-`), runId);
 
-      const scheduledRun = client.workflow.getHandle(runId);
+      const scheduledRun = e2e.client.workflow.getHandle(runId);
       const result = (await scheduledRun.result()) as RestoreResult;
-      const restore = await client.workflow.getHandle(restoreWorkflowId(request.target)).describe();
+      const restore = await e2e.client.workflow.getHandle(restoreWorkflowId(request.target)).describe();
       // "Yesterday" is the day before the restore started, not before the schedule was created.
       assert.equal(
         result.snapshot.identifier,
@@ -145,7 +111,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       assert.equal(described.doc.paused, false);
       assert.equal(described.doc.note, 'e2e nightly refresh');
       assert.equal(described.doc.workflowType, 'scheduledRestore');
-      assert.equal(described.doc.taskQueue, taskQueue);
+      assert.equal(described.doc.taskQueue, e2e.taskQueue);
       assert.equal(described.doc.runTimeoutMs, 30 * 60_000);
       assert.equal(described.doc.spec.timezone, 'Europe/Berlin');
       assert.deepEqual(described.doc.policies, { overlap: 'SKIP', catchupWindowMs: 3_600_000, pauseOnFailure: true });
@@ -185,7 +151,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       assert.equal(entry?.lastRun?.workflowId, runId);
     } finally {
       const deleted = await cliJson(['schedule', 'delete', scheduleId]);
-      assert.equal(deleted.code, 0, `${deleted.stderr}\nworker:\n${worker.log()}`);
+      assert.equal(deleted.code, 0, `${deleted.stderr}\nworker:\n${e2e.worker.log()}`);
     }
     const gone = await cliJson<{ error: { type: string; message: string } }>(['schedule', 'describe', scheduleId]);
     assert.equal(gone.code, 2);
@@ -197,7 +163,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
     const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as RestoreRequest;
     const scheduleId = 'aurora-restore-schedule/us-west-2/orders-staging';
     // The README's id is fixed: remove a leftover from an earlier run on this shared server first.
-    await client.schedule
+    await e2e.client.schedule
       .getHandle(scheduleId)
       .delete()
       .catch(() => undefined);
@@ -213,7 +179,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       assert.equal(described.doc.spec.timezone, 'Europe/Berlin');
       assert.deepEqual(described.doc.request, example);
     } finally {
-      await client.schedule.getHandle(scheduleId).delete();
+      await e2e.client.schedule.getHandle(scheduleId).delete();
     }
   });
 });

@@ -6,7 +6,7 @@ import {
   DescribeDBInstancesCommand,
   ModifyDBClusterCommand,
 } from '@aws-sdk/client-rds';
-import type { DBCluster, RDSClient } from '@aws-sdk/client-rds';
+import type { DBCluster } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -15,7 +15,8 @@ import { createClusterActivities } from '../../src/activities/clusters';
 import type { RestoreClusterInput } from '../../src/activities/types';
 import { pipelineTags, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { AwsObservation } from '../../src/domain/observation';
-import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { interceptRds, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const REGION = 'eu-central-1';
@@ -66,7 +67,8 @@ function assertFailure(err: unknown, type: string): ApplicationFailure {
 describe('cluster activities (moto RDS)', function () {
   let aws: MotoClients;
   const observed: AwsObservation[] = [];
-  const factory = motoClientFactory();
+  const moto = useMoto();
+  const factory = moto.factory;
   const activities = createClusterActivities({
     clients: factory,
     reportObservation: async (obs: AwsObservation) => {
@@ -77,15 +79,10 @@ describe('cluster activities (moto RDS)', function () {
   let sourceClusterId: string;
 
   before(async () => {
-    await assertMotoReachable();
-    aws = motoClients(REGION);
+    aws = moto.clients(REGION);
     sourceClusterId = uniqueName('src');
     snapshotId = uniqueName('src-snap');
     await seedSourceCluster({ region: REGION, clusterId: sourceClusterId, withSnapshot: snapshotId });
-  });
-  after(() => {
-    factory.destroy();
-    for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
   });
 
   async function readCluster(clusterId: string): Promise<DBCluster | undefined> {
@@ -119,6 +116,13 @@ describe('cluster activities (moto RDS)', function () {
     assert.equal(out.adopted, false);
     return { clusterId, operationId, arn: out.clusterArn };
   }
+
+  /** deleteCluster attempted again and again, as its retry policy would, until it settles. */
+  const deleteUntilDone = (
+    clusterId: string,
+    guard: Parameters<typeof activities.deleteCluster>[0]['guard'],
+    disableDeletionProtection: boolean
+  ) => pollUntilDone(activities.deleteCluster, { target, clusterId, guard, disableDeletionProtection });
 
   describe('restoreCluster', () => {
     it('restores with every setting and the pipeline tags', async () => {
@@ -233,12 +237,7 @@ describe('cluster activities (moto RDS)', function () {
     it('refuses a cluster without the managed-by tag and leaves it intact', async () => {
       const clusterId = uniqueName('untagged');
       await seedSourceCluster({ region: REGION, clusterId });
-      const outcome = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: {},
-        disableDeletionProtection: true,
-      });
+      const outcome = await deleteUntilDone(clusterId, {}, true);
       const err = assertFailure(outcome.error, 'ClusterNotManagedByPipeline');
       assert.ok(err.message.includes(TAG_MANAGED_BY));
       assert.equal((await readCluster(clusterId))?.Status, 'available');
@@ -247,34 +246,19 @@ describe('cluster activities (moto RDS)', function () {
     it('refuses the source cluster even when it carries the pipeline tag', async () => {
       const clusterId = uniqueName('src-tagged');
       await seedSourceCluster({ region: REGION, clusterId, tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE } });
-      const outcome = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: { source: { clusterId, region: REGION } },
-        disableDeletionProtection: true,
-      });
+      const outcome = await deleteUntilDone(clusterId, { source: { clusterId, region: REGION } }, true);
       assertFailure(outcome.error, 'RefusedToTouchSourceCluster');
       assert.ok(await readCluster(clusterId));
     });
 
     it('refuses a protected cluster unless allowed, then turns protection off and deletes it', async () => {
       const { clusterId } = await restoreOurs(uniqueName('op'), { deletionProtection: true });
-      const refused = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: {},
-        disableDeletionProtection: false,
-      });
+      const refused = await deleteUntilDone(clusterId, {}, false);
       const err = assertFailure(refused.error, 'DeletionProtected');
       assert.match(err.message, /replace\.disableDeletionProtection/);
       assert.equal((await readCluster(clusterId))?.DeletionProtection, true);
 
-      const allowed = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: {},
-        disableDeletionProtection: true,
-      });
+      const allowed = await deleteUntilDone(clusterId, {}, true);
       assert.equal(allowed.error, undefined, String(allowed.error));
       assert.equal(await readCluster(clusterId), undefined);
     });
@@ -293,12 +277,7 @@ describe('cluster activities (moto RDS)', function () {
         );
       }
       const before = observed.length;
-      const outcome = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: {},
-        disableDeletionProtection: false,
-      });
+      const outcome = await deleteUntilDone(clusterId, {}, false);
       assert.equal(outcome.error, undefined, String(outcome.error));
       assert.deepEqual(outcome.result, { clusterId, region: REGION, outcome: 'deleted' });
       assert.ok(outcome.notReady.length >= 1, 'at least one NotReady pass before the cluster is gone');
@@ -315,39 +294,28 @@ describe('cluster activities (moto RDS)', function () {
       );
       assert.deepEqual(left.DBInstances ?? [], []);
       // A later pass (a retry after the cluster went away) is a success, not an error.
-      const again = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: {},
-        disableDeletionProtection: false,
-      });
+      const again = await deleteUntilDone(clusterId, {}, false);
       assert.equal(again.error, undefined);
       assert.equal(again.attempts, 1);
       assert.deepEqual(again.result, { clusterId, region: REGION, outcome: 'already-gone' });
     });
 
-    it('treats a busy cluster (InvalidDBClusterStateFault on delete) as NotReady, never as deleted (defect D6)', async () => {
+    it('treats a busy cluster (InvalidDBClusterStateFault on delete) as NotReady, never as deleted', async () => {
       const { clusterId } = await restoreOurs();
       // moto never reports a busy cluster, so the first DeleteDBCluster is answered with AWS's fault on the wire path.
       let refusals = 1;
       const busyFactory = motoClientFactory({
-        decorate: (client, _loc, service) => {
-          if (service !== 'rds') return;
-          (client as RDSClient).middlewareStack.add(
-            (next, context) => async (args) => {
-              if (context.commandName === 'DeleteDBClusterCommand' && refusals > 0) {
-                refusals--;
-                throw Object.assign(new Error('Cluster is in backing-up state'), {
-                  name: 'InvalidDBClusterStateFault',
-                  $fault: 'client',
-                  $metadata: { httpStatusCode: 400 },
-                });
-              }
-              return next(args);
-            },
-            { step: 'initialize', name: 'busyCluster' }
-          );
-        },
+        decorate: interceptRds('busyCluster', (commandName, _input, send) => {
+          if (commandName === 'DeleteDBClusterCommand' && refusals > 0) {
+            refusals--;
+            throw Object.assign(new Error('Cluster is in backing-up state'), {
+              name: 'InvalidDBClusterStateFault',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
+          return send();
+        }),
       });
       try {
         const busy = createClusterActivities({ clients: busyFactory, reportObservation: async () => undefined });
@@ -369,22 +337,16 @@ describe('cluster activities (moto RDS)', function () {
 
     it('compensation (operationId guard) refuses a cluster created by another operation', async () => {
       const { clusterId } = await restoreOurs(uniqueName('op-a'));
-      const outcome = await pollUntilDone(activities.deleteCluster, {
-        target,
-        clusterId,
-        guard: { operationId: uniqueName('op-b') },
-        disableDeletionProtection: true,
-      });
+      const outcome = await deleteUntilDone(clusterId, { operationId: uniqueName('op-b') }, true);
       const err = assertFailure(outcome.error, 'ClusterNotManagedByPipeline');
       assert.match(err.message, /another operation created it/);
       assert.ok(await readCluster(clusterId));
 
-      const own = await pollUntilDone(activities.deleteCluster, {
-        target,
+      const own = await deleteUntilDone(
         clusterId,
-        guard: { operationId: (await readCluster(clusterId))!.TagList!.find((t) => t.Key === TAG_OPERATION_ID)!.Value },
-        disableDeletionProtection: true,
-      });
+        { operationId: (await readCluster(clusterId))!.TagList!.find((t) => t.Key === TAG_OPERATION_ID)!.Value },
+        true
+      );
       assert.equal(own.error, undefined, String(own.error));
       assert.equal(await readCluster(clusterId), undefined);
     });

@@ -11,7 +11,8 @@ import type { AwaitInstancesInput, CreateInstancesInput } from '../../src/activi
 import type { ClusterEndpoints } from '../../src/domain/aws-shapes';
 import { instanceIds, pipelineTags, TAG_OPERATION_ID, TAG_ROLE } from '../../src/domain/naming';
 import type { AwsObservation } from '../../src/domain/observation';
-import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const REGION = 'ap-southeast-2';
@@ -37,21 +38,16 @@ async function attempt(
 describe('instance activities (moto RDS)', function () {
   let aws: MotoClients;
   const observed: AwsObservation[] = [];
-  const factory = motoClientFactory();
-  const deps = { clients: factory, reportObservation: async (o: AwsObservation) => void observed.push(o) };
+  const moto = useMoto();
+  const deps = { clients: moto.factory, reportObservation: async (o: AwsObservation) => void observed.push(o) };
   const clusters = createClusterActivities(deps);
   const activities = createInstanceActivities(deps);
   let snapshotId: string;
 
   before(async () => {
-    await assertMotoReachable();
-    aws = motoClients(REGION);
+    aws = moto.clients(REGION);
     snapshotId = uniqueName('inst-snap');
     await seedSourceCluster({ region: REGION, clusterId: uniqueName('inst-src'), withSnapshot: snapshotId });
-  });
-  after(() => {
-    factory.destroy();
-    for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
   });
 
   async function restoredCluster(): Promise<{ clusterId: string; operationId: string }> {

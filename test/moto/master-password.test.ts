@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
 import { DescribeDBClustersCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
-import type { RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -10,7 +9,8 @@ import { DefaultLogger } from '@temporalio/worker';
 
 import { createMasterPasswordActivities } from '../../src/activities/master-password';
 import type { SetMasterPasswordInput, SetMasterPasswordOutput } from '../../src/activities/types';
-import { assertMotoReachable, motoClientFactory, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { interceptRds, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const CLUSTER_REGION = 'eu-west-1';
@@ -28,40 +28,28 @@ describe('setMasterPassword activity (moto RDS + Secrets Manager)', function () 
   let secretsAws: MotoClients;
   /** ModifyDBCluster requests as the SDK sent them to moto (the wire-level proof the password was used). */
   const sentModifies: SentModify[] = [];
-  const factory = motoClientFactory({
-    decorate: (client, _loc, service) => {
-      if (service !== 'rds') return;
-      (client as RDSClient).middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName === 'ModifyDBClusterCommand') {
-            const input = args.input as {
-              DBClusterIdentifier?: string;
-              MasterUserPassword?: string;
-              ManageMasterUserPassword?: boolean;
-            };
-            sentModifies.push({
-              clusterId: input.DBClusterIdentifier,
-              password: input.MasterUserPassword,
-              manage: input.ManageMasterUserPassword,
-            });
-          }
-          return next(args);
-        },
-        { step: 'initialize', name: 'recordModify' }
-      );
-    },
+  const moto = useMoto({
+    decorate: interceptRds('recordModify', (commandName, input, send) => {
+      if (commandName === 'ModifyDBClusterCommand') {
+        const modify = input as {
+          DBClusterIdentifier?: string;
+          MasterUserPassword?: string;
+          ManageMasterUserPassword?: boolean;
+        };
+        sentModifies.push({
+          clusterId: modify.DBClusterIdentifier,
+          password: modify.MasterUserPassword,
+          manage: modify.ManageMasterUserPassword,
+        });
+      }
+      return send();
+    }),
   });
-  const activities = createMasterPasswordActivities({ clients: factory });
+  const activities = createMasterPasswordActivities({ clients: moto.factory });
 
-  before(async () => {
-    await assertMotoReachable();
-    rdsAws = motoClients(CLUSTER_REGION);
-    secretsAws = motoClients(SECRET_REGION);
-  });
-  after(() => {
-    factory.destroy();
-    for (const aws of [rdsAws, secretsAws])
-      for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
+  before(() => {
+    rdsAws = moto.clients(CLUSTER_REGION);
+    secretsAws = moto.clients(SECRET_REGION);
   });
 
   async function newCluster(): Promise<string> {

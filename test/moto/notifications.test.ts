@@ -5,7 +5,8 @@ import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { createNotificationActivities, fifoId, notificationSubject } from '../../src/activities/notifications';
 import type { RestoreEvent } from '../../src/domain/restore-event';
 import { expectFailure } from '../support/assertions';
-import { assertMotoReachable, motoClientFactory, motoClients, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 import { createQueue, receiveNotifications, subscribeQueue } from '../support/sqs';
 
@@ -36,16 +37,11 @@ function sampleEvent(kind: RestoreEvent['kind'], clusterId: string, operationId:
 
 describe('notifications activity (moto SNS -> SQS)', function () {
   let aws: MotoClients;
-  const factory = motoClientFactory();
-  const activities = createNotificationActivities({ clients: factory });
+  const moto = useMoto();
+  const activities = createNotificationActivities({ clients: moto.factory });
 
-  before(async () => {
-    await assertMotoReachable();
-    aws = motoClients(REGION);
-  });
-  after(() => {
-    factory.destroy();
-    for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
+  before(() => {
+    aws = moto.clients(REGION);
   });
 
   it('publishes each kind with subject, attributes and the JSON event as the message', async () => {

@@ -10,7 +10,6 @@
  */
 import assert from 'node:assert/strict';
 
-import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Info } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -25,7 +24,8 @@ import { Failures, NON_RETRYABLE_TYPES } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../src/domain/naming';
 import type { AwsObservation } from '../../src/domain/observation';
 import { expectFailure } from '../support/assertions';
-import { assertMotoReachable, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { interceptRds, seedSourceCluster, uniqueName } from '../support/moto';
 
 const SRC = 'us-east-1';
 const DST = 'us-west-2';
@@ -164,30 +164,23 @@ describe('infrequent polling', function () {
   describe('awaitSnapshotAvailable on a moto copy', function () {
     const overrides = new Map<string, StatusOverride>();
     const sent: AwsObservation[] = [];
-    const clients = motoClientFactory({
-      decorate: (client, _loc, service) => {
-        if (service !== 'rds') return;
-        (client as RDSClient).middlewareStack.add(
-          (next, context) => async (args) => {
-            const result = await next(args);
-            if (context.commandName === 'DescribeDBClusterSnapshotsCommand') {
-              const output = result.output as { DBClusterSnapshots?: { DBClusterSnapshotIdentifier?: string }[] };
-              for (const s of output.DBClusterSnapshots ?? []) {
-                const override = overrides.get(s.DBClusterSnapshotIdentifier ?? '');
-                if (override) Object.assign(s, override);
-              }
-            }
-            return result;
-          },
-          { step: 'initialize', name: 'testStatusOverride' }
-        );
-      },
-    });
+    const clients = useMoto({
+      decorate: interceptRds('testStatusOverride', async (commandName, _input, send) => {
+        const result = await send();
+        if (commandName === 'DescribeDBClusterSnapshotsCommand') {
+          const output = result.output as { DBClusterSnapshots?: { DBClusterSnapshotIdentifier?: string }[] };
+          for (const s of output.DBClusterSnapshots ?? []) {
+            const override = overrides.get(s.DBClusterSnapshotIdentifier ?? '');
+            if (override) Object.assign(s, override);
+          }
+        }
+        return result;
+      }),
+    }).factory;
     const acts = createSnapshotActivities({ clients, reportObservation: async (o) => void sent.push(o) });
     let copyId: string;
 
     before(async function () {
-      await assertMotoReachable();
       const clusterId = uniqueName('poll-src');
       const seeded = await seedSourceCluster({ region: SRC, clusterId, withSnapshot: `${clusterId}-manual` });
       assert.ok(seeded.snapshot);
@@ -205,8 +198,6 @@ describe('infrequent polling', function () {
         undefined
       );
     });
-
-    after(() => clients.destroy());
 
     const poll = (previous: unknown) =>
       attempt(() => acts.awaitSnapshotAvailable({ target: { region: DST }, snapshotIdentifier: copyId }), previous);

@@ -40,8 +40,8 @@ import { SNAPSHOT_COPY_QUOTA } from '../../sim/rds-behaviour';
 import type { AwsClientFactory } from '../../src/activities/aws-clients';
 import { CallBudget } from '../../src/activities/call-budget';
 import type { AwsLocation } from '../../src/domain/aws-shapes';
+import { useMoto } from '../support/fixtures/moto';
 import {
-  assertMotoReachable,
   motoClientConfig,
   motoClientFactory,
   motoClients,
@@ -82,9 +82,7 @@ describe('AwsSimulator on moto', function () {
   let factories: AwsClientFactory[] = [];
   let plainClients: RDSClient[] = [];
 
-  before(async () => {
-    await assertMotoReachable();
-  });
+  useMoto();
 
   beforeEach(() => {
     clock = Date.UTC(2030, 0, 1, 12);

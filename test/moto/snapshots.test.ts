@@ -9,7 +9,7 @@ import {
   DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
 } from '@aws-sdk/client-rds';
-import type { DBClusterSnapshot, RDSClient } from '@aws-sdk/client-rds';
+import type { DBClusterSnapshot } from '@aws-sdk/client-rds';
 import type { Info } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -24,14 +24,16 @@ import { Failures } from '../../src/domain/errors';
 import { pipelineTags, snapshotCopyId, TAG_MANAGED_BY, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { AwsObservation } from '../../src/domain/observation';
 import { expectFailure } from '../support/assertions';
+import { useMoto } from '../support/fixtures/moto';
 import {
-  assertMotoReachable,
   createKmsKey,
+  interceptRds,
   MOTO_DEFAULT_ACCOUNT,
   motoClientFactory,
   motoClients,
   motoRoleArn,
   seedSourceCluster,
+  seedSourceInAccount,
   uniqueName,
 } from '../support/moto';
 import type { SeededCluster } from '../support/moto';
@@ -59,7 +61,7 @@ describe('snapshot activities (moto)', function () {
   const observed: AwsObservation[] = [];
   // Expected failures are logged by the mock worker at WARN; keep the test output readable.
   const quiet = new DefaultLogger('ERROR');
-  const clients = motoClientFactory();
+  const clients = useMoto().factory;
   const acts = createSnapshotActivities({
     clients,
     reportObservation: async (obs) => {
@@ -73,14 +75,11 @@ describe('snapshot activities (moto)', function () {
   let source: SeededCluster & { snapshot: { identifier: string; arn: string } };
 
   before(async function () {
-    await assertMotoReachable();
     const clusterId = uniqueName('snap-src');
     const seeded = await seedSourceCluster({ region: SRC, clusterId, withSnapshot: `${clusterId}-manual` });
     assert.ok(seeded.snapshot);
     source = { ...seeded, snapshot: seeded.snapshot };
   });
-
-  after(() => clients.destroy());
 
   describe('findSnapshot', function () {
     it('finds a snapshot by identifier', async function () {
@@ -119,13 +118,7 @@ describe('snapshot activities (moto)', function () {
     });
 
     it('finds a snapshot shared by another account by ARN, and not once the share is removed', async function () {
-      const clusterId = uniqueName('snap-xacct');
-      const seeded = await seedSourceCluster({
-        region: SRC,
-        clusterId,
-        accountId: OTHER_ACCOUNT,
-        withSnapshot: `${clusterId}-manual`,
-      });
+      const seeded = await seedSourceInAccount({ region: SRC, accountId: OTHER_ACCOUNT, prefix: 'snap-xacct' });
       assert.ok(seeded.snapshot);
       assert.match(seeded.snapshot.arn, new RegExp(`:${OTHER_ACCOUNT}:cluster-snapshot:`));
       // The source account (reached through its role, moto STS) shares with the worker's account.
@@ -429,6 +422,9 @@ describe('snapshot activities (moto)', function () {
         const operationId = uniqueName('op');
         return { operationId, copyId: snapshotCopyId(uniqueName('target'), operationId) };
       };
+      /** `acts.startSnapshotCopy` of `copy` in an activity context. */
+      const startCopy = (acts: ReturnType<typeof createSnapshotActivities>, copy: ReturnType<typeof newCopy>) =>
+        inActivity(() => acts.startSnapshotCopy(copyInput(copy.operationId, copy.copyId)));
 
       after(() => {
         simClients.destroy();
@@ -438,13 +434,10 @@ describe('snapshot activities (moto)', function () {
       it('waits for a free slot when the limit is reached, reports it, then copies', async function () {
         const acts1 = withSlots(1);
         const first = newCopy();
-        await inActivity(() => acts1.startSnapshotCopy(copyInput(first.operationId, first.copyId)));
+        await startCopy(acts1, first);
 
         const second = newCopy();
-        const waiting = await expectFailure(
-          inActivity(() => acts1.startSnapshotCopy(copyInput(second.operationId, second.copyId))),
-          Failures.NotReady
-        );
+        const waiting = await expectFailure(startCopy(acts1, second), Failures.NotReady);
         assert.equal(waiting.nonRetryable, false);
         assert.match(
           waiting.message,
@@ -459,19 +452,16 @@ describe('snapshot activities (moto)', function () {
         assert.equal(await describeIn(DST, second.copyId), undefined, 'nothing was copied while waiting');
 
         clock += sim.timings.snapshotCopy; // the first copy finishes
-        const started = await inActivity(() => acts1.startSnapshotCopy(copyInput(second.operationId, second.copyId)));
+        const started = await startCopy(acts1, second);
         assert.equal(started.adopted, false);
         assert.ok(await describeIn(DST, second.copyId));
       });
 
       it('waits while its own cancelled copy is still being deleted instead of adopting it', async function () {
         const c = newCopy();
-        await inActivity(() => withSlots(5).startSnapshotCopy(copyInput(c.operationId, c.copyId)));
+        await startCopy(withSlots(5), c);
         await sim.forceStatus({ kind: 'snapshot', id: c.copyId, status: 'deleting' });
-        const waiting = await expectFailure(
-          inActivity(() => withSlots(5).startSnapshotCopy(copyInput(c.operationId, c.copyId))),
-          Failures.NotReady
-        );
+        const waiting = await expectFailure(startCopy(withSlots(5), c), Failures.NotReady);
         assert.match(waiting.message, /is still being deleted after losing a copy slot race/);
       });
 
@@ -484,29 +474,27 @@ describe('snapshot activities (moto)', function () {
         let release: () => void = () => undefined;
         const bothCounted = new Promise<void>((resolve) => (release = resolve));
         const racingClients = motoClientFactory({
-          decorate: (client, loc, service) => {
-            sim.decorate(client, loc, service);
-            (client as RDSClient).middlewareStack.add(
-              (next, context) => async (args) => {
-                const input = args.input as { SnapshotType?: string; DBClusterSnapshotIdentifier?: string };
-                const listing = context.commandName === 'DescribeDBClusterSnapshotsCommand' && input.SnapshotType;
-                if (listing && arrived < 2) {
-                  arrived += 1;
-                  if (arrived === 2) release();
-                  await bothCounted;
-                }
-                return next(args);
-              },
-              { step: 'initialize', name: 'raceBarrier' }
-            );
-          },
+          decorate: interceptRds(
+            'raceBarrier',
+            async (commandName, input, send) => {
+              const listing =
+                commandName === 'DescribeDBClusterSnapshotsCommand' &&
+                (input as { SnapshotType?: string }).SnapshotType;
+              if (listing && arrived < 2) {
+                arrived += 1;
+                if (arrived === 2) release();
+                await bothCounted;
+              }
+              return send();
+            },
+            sim.decorate
+          ),
         });
         const worker = () => createSnapshotActivities({ clients: racingClients, maxConcurrentCopies: 1 });
         const [a, b] = [newCopy(), newCopy()];
-        const results = await Promise.allSettled([
-          inActivity(() => worker().startSnapshotCopy(copyInput(a.operationId, a.copyId))),
-          inActivity(() => worker().startSnapshotCopy(copyInput(b.operationId, b.copyId))),
-        ]).finally(() => racingClients.destroy());
+        const results = await Promise.allSettled([startCopy(worker(), a), startCopy(worker(), b)]).finally(() =>
+          racingClients.destroy()
+        );
         assert.equal(arrived, 2);
         const kept = results.filter((r) => r.status === 'fulfilled');
         const waiting = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -532,22 +520,16 @@ describe('snapshot activities (moto)', function () {
         const acts10 = withSlots(10); // above the RDS quota of 5: RDS itself refuses the sixth
         for (let i = 0; i < 5; i += 1) {
           const c = newCopy();
-          await inActivity(() => acts10.startSnapshotCopy(copyInput(c.operationId, c.copyId)));
+          await startCopy(acts10, c);
         }
         const sixth = newCopy();
-        const refused = await expectFailure(
-          inActivity(() => acts10.startSnapshotCopy(copyInput(sixth.operationId, sixth.copyId))),
-          Failures.NotReady
-        );
+        const refused = await expectFailure(startCopy(acts10, sixth), Failures.NotReady);
         assert.match(refused.message, /5 copies are in progress .* and RDS refused one more copy/);
 
         clock += sim.timings.snapshotCopy;
         // The manual snapshot quota (not a busy slot): waiting would not help, so the failure is final.
         sim.injectFault({ command: 'CopyDBClusterSnapshotCommand', error: 'SnapshotQuotaExceededFault' });
-        const quota = await expectFailure(
-          inActivity(() => acts10.startSnapshotCopy(copyInput(sixth.operationId, sixth.copyId))),
-          Failures.QuotaExceeded
-        );
+        const quota = await expectFailure(startCopy(acts10, sixth), Failures.QuotaExceeded);
         assert.equal(quota.nonRetryable, true);
         assert.equal(await describeIn(DST, sixth.copyId), undefined);
       });

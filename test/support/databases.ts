@@ -9,6 +9,8 @@ import pg from 'pg';
 
 import type { DatabaseConnectionInput } from '../../src/activities/types';
 
+import { uniqueName } from './moto';
+
 export type TestEngine = 'aurora-postgresql' | 'aurora-mysql';
 
 function env(name: string): string {
@@ -108,4 +110,18 @@ export async function asMaster<T>(
   } finally {
     await db.close();
   }
+}
+
+/** A new database `<prefix>_<unique>` on the engine's local server, set up by `statements` run in it as the master. */
+export async function createDatabase(engine: TestEngine, prefix: string, statements: string[]): Promise<string> {
+  const name = uniqueName(prefix).replace(/-/g, '_');
+  await asMaster(engine, (db) => db.query(`CREATE DATABASE ${name}`));
+  await asMaster(
+    engine,
+    async (db) => {
+      for (const sql of statements) await db.query(sql);
+    },
+    name
+  );
+  return name;
 }

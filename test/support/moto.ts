@@ -23,7 +23,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { createAwsClientFactory } from '../../src/activities/aws-clients';
 import type { AwsClient, AwsClientFactory, AwsClientFactoryOptions } from '../../src/activities/aws-clients';
-import type { AuroraEngine } from '../../src/domain/request';
+import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
+import type { AuroraEngine, RestoreRequest } from '../../src/domain/request';
+import { utcDate } from '../../src/domain/snapshot-selection';
 
 /** moto's default account: requests without the account header act in it. */
 export const MOTO_DEFAULT_ACCOUNT = '123456789012';
@@ -114,6 +116,29 @@ export function motoClientFactory(options: MotoClientFactoryOptions = {}): AwsCl
       options.decorate?.(client, loc, service);
     },
   });
+}
+
+/** Sends the command on (towards moto) and resolves to what came back. */
+export type RdsSend = () => Promise<{ output: unknown }>;
+
+/**
+ * A `decorate` for motoClientFactory that runs `intercept` around every RDS command the factory's clients send, to
+ * record, alter or refuse it the way AWS would where moto does not; `also` decorates first (e.g. the AWS simulator).
+ */
+export function interceptRds(
+  name: string,
+  intercept: (commandName: string, input: unknown, send: RdsSend) => Promise<{ output: unknown }>,
+  also?: AwsClientFactoryOptions['decorate']
+): NonNullable<AwsClientFactoryOptions['decorate']> {
+  return (client, loc, service) => {
+    also?.(client, loc, service);
+    if (service !== 'rds') return;
+    (client as RDSClient).middlewareStack.add(
+      (next, context) => async (args) =>
+        (await intercept(context.commandName ?? '', args.input, () => next(args))) as Awaited<ReturnType<typeof next>>,
+      { step: 'initialize', name }
+    );
+  };
 }
 
 /** Throws a clear error unless moto answers at the endpoint. Call from a root `before` hook. */
@@ -222,6 +247,82 @@ export async function seedSourceCluster(options: SeedSourceClusterOptions): Prom
   } finally {
     rds.destroy();
   }
+}
+
+/** A cluster this pipeline created (tagged managed-by, and with its operation when given): one a restore may replace. */
+export function seedManagedCluster(region: string, clusterId: string, operationId?: string): Promise<SeededCluster> {
+  const tags = { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, ...(operationId ? { [TAG_OPERATION_ID]: operationId } : {}) };
+  return seedSourceCluster({ region, clusterId, tags });
+}
+
+/** A restore source: a cluster `<prefix>-<unique>` with one manual snapshot `<cluster>-snap`. */
+export async function seedSourceSnapshot(
+  options: Omit<SeedSourceClusterOptions, 'clusterId' | 'withSnapshot'> & { prefix: string }
+): Promise<{ clusterId: string; snapshotId: string }> {
+  const { prefix, ...seed } = options;
+  const clusterId = uniqueName(prefix);
+  const snapshotId = `${clusterId}-snap`;
+  await seedSourceCluster({ ...seed, clusterId, withSnapshot: snapshotId });
+  return { clusterId, snapshotId };
+}
+
+/** A source cluster `<prefix>-<unique>` in another account, with a manual snapshot `<cluster>-manual` (ARN in that account). */
+export async function seedSourceInAccount(
+  options: Omit<SeedSourceClusterOptions, 'clusterId' | 'withSnapshot'> & { accountId: string; prefix: string }
+): Promise<SeededCluster> {
+  const { prefix, ...seed } = options;
+  const clusterId = uniqueName(prefix);
+  return seedSourceCluster({ ...seed, clusterId, withSnapshot: `${clusterId}-manual` });
+}
+
+/** Restores the source account's snapshot into a cluster of the target account, each account reached through its role. */
+export function crossAccountRequest(options: {
+  source: { region: string; accountId: string; snapshotArn: string };
+  target: { region: string; accountId: string; clusterId: string };
+  kmsKeyId: string;
+}): RestoreRequest {
+  const { source, target } = options;
+  return {
+    source: {
+      region: source.region,
+      accountId: source.accountId,
+      roleArn: motoRoleArn(source.accountId),
+      snapshot: source.snapshotArn,
+    },
+    target: { ...target, roleArn: motoRoleArn(target.accountId) },
+    copy: { kmsKeyId: options.kmsKeyId },
+  };
+}
+
+/**
+ * Manual snapshots `<cluster>-<YYYY-MM-DD>` of `clusterId` for the UTC day of `nowMs` and the day before, as a nightly
+ * job names them; one that exists already (an earlier night made it) is kept.
+ */
+export async function seedDailySnapshots(region: string, clusterId: string, nowMs: number): Promise<void> {
+  const { rds } = motoClients(region);
+  try {
+    for (const offset of [-1, 0]) {
+      const id = `${clusterId}-${utcDate(new Date(nowMs + offset * 86_400_000))}`;
+      await rds
+        .send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: clusterId, DBClusterSnapshotIdentifier: id }))
+        .catch((err: Error) => (err.name === 'DBClusterSnapshotAlreadyExistsFault' ? undefined : Promise.reject(err)));
+    }
+  } finally {
+    rds.destroy();
+  }
+}
+
+/** A nightly refresh of `targetId` (replacing it) from the source's snapshot named for yesterday, `<cluster>-<date>`. */
+export function nightlyRequest(region: string, sourceClusterId: string, targetId: string): RestoreRequest {
+  return {
+    source: {
+      region,
+      clusterId: sourceClusterId,
+      selection: { strategy: 'name-template', template: '{cluster}-{date}', date: 'yesterday' },
+    },
+    target: { region, clusterId: targetId, tags: { environment: 'staging' } },
+    replace: { existing: true },
+  };
 }
 
 /**

@@ -101,14 +101,8 @@ describe('matchesSnapshotType', () => {
 });
 
 describe('pickLatestSnapshot', () => {
-  const older = snapshotInfo({
-    identifier: 'older',
-    createdAt: '2026-03-13T03:00:00Z',
-  });
-  const newer = snapshotInfo({
-    identifier: 'newer',
-    createdAt: '2026-03-14T03:00:00Z',
-  });
+  const older = snapshotInfo({ identifier: 'older', createdAt: '2026-03-13T03:00:00Z' });
+  const newer = snapshotInfo({ identifier: 'newer', createdAt: '2026-03-14T03:00:00Z' });
   const newestCreating = snapshotInfo({
     identifier: 'creating',
     status: 'creating',
@@ -140,20 +134,11 @@ describe('pickLatestSnapshot', () => {
 
   it('ranks snapshots without a readable creation time last and breaks ties by identifier', () => {
     const undated = snapshotInfo({ identifier: 'zzz', createdAt: undefined });
-    const garbled = snapshotInfo({
-      identifier: 'yyy',
-      createdAt: 'yesterday-ish',
-    });
+    const garbled = snapshotInfo({ identifier: 'yyy', createdAt: 'yesterday-ish' });
     assert.equal(pickLatestSnapshot([undated, garbled, older], 'any')?.identifier, 'older');
     assert.equal(pickLatestSnapshot([undated, garbled], 'any')?.identifier, 'zzz');
-    const a = snapshotInfo({
-      identifier: 'a',
-      createdAt: '2026-03-14T03:00:00Z',
-    });
-    const b = snapshotInfo({
-      identifier: 'b',
-      createdAt: '2026-03-14T03:00:00.000Z',
-    });
+    const a = snapshotInfo({ identifier: 'a', createdAt: '2026-03-14T03:00:00Z' });
+    const b = snapshotInfo({ identifier: 'b', createdAt: '2026-03-14T03:00:00.000Z' });
     assert.equal(pickLatestSnapshot([b, a], 'any')?.identifier, 'b');
     assert.equal(pickLatestSnapshot([a, b], 'any')?.identifier, 'b');
   });

@@ -2,7 +2,7 @@
  * Approvals before replacing a target, and restore tests against an RTO, on the time-skipping server with the real
  * worker and activities against moto (simulated AWS: copy 20 min, restore 40 min, instances 10 min).
  *
- * Time is advanced in small `env.sleep` steps while a decision is due, so the approval timer cannot skip past the
+ * Time is advanced in small `fixture.env.sleep` steps while a decision is due, so the approval timer cannot skip past the
  * moment the test sends its Update (the time-skipping server does not skip while an Update is awaited, and would
  * skip straight to the approval deadline while a result is awaited).
  */
@@ -12,20 +12,18 @@ import { DescribeDBClustersCommand, DescribeDBClusterSnapshotsCommand } from '@a
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { EXIT, main } from '../../src/client/main';
+import { EXIT } from '../../src/client/main';
 import type { ApprovalOutcome } from '../../src/client/restore-client';
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { RestoreEvent } from '../../src/domain/restore-event';
-import { auroraRestore } from '../../src/workflows';
+import type { auroraRestore } from '../../src/workflows';
 import { approveUpdate, progressQuery, rejectUpdate, SA_STEP } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, seedManagedCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const SOURCE_REGION = 'us-east-1';
@@ -37,32 +35,14 @@ type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: 
 
 describe('approvals and RTO (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
+  const fixture = useWorkflowEnvironment();
 
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
-
-  async function seedSource(): Promise<{ clusterId: string; snapshotId: string }> {
-    const clusterId = uniqueName('src');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
-    return { clusterId, snapshotId };
-  }
+  const seedSource = () => seedSourceSnapshot({ region: SOURCE_REGION, prefix: 'src', encrypted: true });
 
   /** A target this pipeline created earlier (tagged), so a restore may replace it. */
   async function seedManagedTarget(prefix: string): Promise<string> {
     const targetId = uniqueName(prefix);
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster(TARGET_REGION, targetId);
     return targetId;
   }
 
@@ -101,7 +81,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   async function advanceUntil(what: string, done: () => Promise<boolean>, step = '1m', maxSteps = 120): Promise<void> {
     for (let i = 0; i < maxSteps; i++) {
       if (await done()) return;
-      await env.sleep(step);
+      await fixture.env.sleep(step);
     }
     assert.fail(`${what} did not happen within ${maxSteps} steps of ${step}`);
   }
@@ -134,39 +114,17 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   }
 
   /** The CLI, connected to the test server. */
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(argv, {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      env: { USER: 'ci-operator' },
-      now: () => new Date(),
-      connect: async () => ({
-        client: env.client,
-        connection: env.connection,
-        namespace: env.namespace ?? 'default',
-        address: 'time-skipping',
-        uiBaseUrl: 'http://localhost:8233',
-        close: async () => undefined,
-      }),
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (argv: string[]) => fixture.cli(argv, 'ci-operator');
 
   async function start(w: SimulatedWorker, request: RestoreRequest): Promise<Handle> {
-    return env.client.workflow.start(auroraRestore, {
-      taskQueue: w.taskQueue,
-      workflowId: restoreWorkflowId(request.target),
-      args: [request],
-    });
+    return fixture.startRestore(request, { worker: w });
   }
 
   it('waits for an approval, refuses invalid or untimely updates, then replaces the target (RTO met)', async () => {
     const topic = await notificationTopic();
     const source = await seedSource();
     const targetId = await seedManagedTarget('approve');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = { ...replaceRequest(source, targetId), rto: '24h', notifications: { topicArn: topic.topicArn } };
 
     const { handle, outcome } = await w.worker.runUntil(async () => {
@@ -255,7 +213,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
   it('ends ApprovalRejected on a rejection: the copy is cleaned up and the existing target untouched', async () => {
     const source = await seedSource();
     const targetId = await seedManagedTarget('reject');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const { handle, outcome } = await w.worker.runUntil(async () => {
       const handle = await start(w, replaceRequest(source, targetId));
       const waiting = await pendingApproval(handle);
@@ -296,7 +254,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     const topic = await notificationTopic();
     const source = await seedSource();
     const targetId = await seedManagedTarget('timeout');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = {
       ...replaceRequest(source, targetId),
       approval: { required: true, timeout: '1h' },
@@ -329,7 +287,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
     const topic = await notificationTopic();
     const source = await seedSource();
     const targetId = uniqueName('rto');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request: RestoreRequest = {
       source: { region: SOURCE_REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: TARGET_REGION, clusterId: targetId },

@@ -6,21 +6,15 @@ import assert from 'node:assert/strict';
 
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { BatchRestoreRequest } from '../../src/domain/batch';
 import type { RestoreRequest } from '../../src/domain/request';
 import { batchRestore } from '../../src/workflows';
 import { batchProgressQuery } from '../../src/workflows/batch-restore';
 import type { BatchReport } from '../../src/workflows/batch-restore';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import {
-  assertMotoReachable,
-  clusterExists as motoClusterExists,
-  seedSourceCluster,
-  uniqueName,
-} from '../support/moto';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
+import { clusterExists as motoClusterExists, seedSourceSnapshot, uniqueName } from '../support/moto';
 
 const REGION = 'eu-central-1';
 /** Destination of the cross-Region targets. */
@@ -29,15 +23,7 @@ const TIMINGS = { clusterRestore: 20 * 60_000, instanceCreate: 10 * 60_000 };
 
 describe('batchRestore (time-skipping server, real restore worker, simulated AWS timing)', function () {
   this.timeout(240_000);
-  let env: TestWorkflowEnvironment;
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const fixture = useWorkflowEnvironment();
 
   /** Most targets restored at the same time, from the report's start and end times. */
   function maxOverlap(report: BatchReport): number {
@@ -55,9 +41,8 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
   }
 
   it('restores 6 targets 2 at a time, in order, retries a failure, skips its dependent and reports', async () => {
-    const sourceId = uniqueName('batch-src');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
-    const w = await createSimulatedWorker(env, { timings: TIMINGS });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: REGION, prefix: 'batch-src' });
+    const w = await fixture.createWorker({ timings: TIMINGS });
     const prefix = uniqueName('b');
     const request = (name: string): RestoreRequest => ({
       source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
@@ -86,7 +71,7 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
     });
 
     const { error, progress, handle } = await w.worker.runUntil(async () => {
-      const h = await env.client.workflow.start(batchRestore, {
+      const h = await fixture.env.client.workflow.start(batchRestore, {
         taskQueue: w.taskQueue,
         workflowId: `aurora-restore-batch/${batch.name}`,
         args: [batch],
@@ -135,10 +120,9 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
   });
 
   it('shares the copy slots of the destination Region: three cross-Region targets copy one at a time', async () => {
-    const sourceId = uniqueName('batch-xr');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const { clusterId: sourceId } = await seedSourceSnapshot({ region: REGION, prefix: 'batch-xr' });
     // One slot, as if four of the five RDS allows were taken by other copies in that Region.
-    const w = await createSimulatedWorker(env, { timings: TIMINGS, maxConcurrentCopies: 1 });
+    const w = await fixture.createWorker({ timings: TIMINGS, maxConcurrentCopies: 1 });
     const prefix = uniqueName('xr');
     const targets = ['orders', 'billing', 'users'].map((name) => ({
       name,
@@ -149,7 +133,7 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
       } satisfies RestoreRequest,
     }));
     const report = await w.worker.runUntil(
-      env.client.workflow.execute(batchRestore, {
+      fixture.env.client.workflow.execute(batchRestore, {
         taskQueue: w.taskQueue,
         workflowId: `aurora-restore-batch/${prefix}`,
         args: [{ name: prefix, concurrency: 3, targets }],
@@ -177,7 +161,7 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
   });
 
   it('refuses a batch with a bad target, a cycle and a duplicate before starting anything', async () => {
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     const good: RestoreRequest = {
       source: { region: REGION, snapshot: 'snap-1' },
       target: { region: REGION, clusterId: 'batch-a' },
@@ -191,7 +175,7 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
       ],
     };
     const error = await w.worker.runUntil(
-      env.client.workflow
+      fixture.env.client.workflow
         .execute(batchRestore, { taskQueue: w.taskQueue, workflowId: uniqueName('batch-bad'), args: [batch] })
         .then(
           () => undefined,

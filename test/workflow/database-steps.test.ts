@@ -11,41 +11,39 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 
-import { restoreWorkflowId } from '../../src/domain/naming';
 import type { DatabaseSpec, RestoreRequest } from '../../src/domain/request';
-import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
-import { asMaster, connectDirect, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
+import {
+  asMaster,
+  connectDirect,
+  createDatabase,
+  dbServer,
+  masterPassword,
+  masterUser,
+  testCaFile,
+} from '../support/databases';
 import type { TestEngine } from '../support/databases';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
+import { motoClients, seedSourceCluster, uniqueName } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
-import { createDatabaseWorker, createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
-import type { SimulatedWorker } from '../support/workflow-env';
+import { createDatabaseWorker } from '../support/workflow-env';
 
 const REGION = 'eu-west-1';
 const TIMINGS = { clusterRestore: 20 * 60_000, instanceCreate: 10 * 60_000 };
 
 describe('auroraRestore database steps (time-skipping server, real PostgreSQL and MariaDB)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
-  let restoreWorker: SimulatedWorker;
-  let db: { worker: Worker; taskQueue: string };
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
   // A worker runs once (runUntil shuts it down), so each test gets its own pair.
+  const fixture = useWorkflowEnvironment({ workerPerTest: { timings: TIMINGS } });
+  let db: { worker: Worker; taskQueue: string };
   beforeEach(async () => {
-    restoreWorker = await createSimulatedWorker(env, { timings: TIMINGS });
     // Its operator allows the local servers as tunnels, verify-ca (their certificates name localhost, not the
     // cluster endpoint) and the local CA's directory.
-    db = await createDatabaseWorker(env, {
+    db = await createDatabaseWorker(fixture.env, {
       tlsModes: ['verify-ca'],
       tunnels: (['aurora-postgresql', 'aurora-mysql'] as const).map((e) => ({
         host: '127.0.0.1',
@@ -53,9 +51,6 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
       })),
       caDir: dirname(testCaFile()),
     });
-  });
-  after(async () => {
-    await env?.teardown();
   });
 
   async function secret(value: object): Promise<string> {
@@ -71,16 +66,10 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   async function seed(engine: TestEngine): Promise<{ request: RestoreRequest; database: string }> {
     const clusterId = uniqueName('dbsrc');
     await seedSourceCluster({ region: REGION, clusterId, engine, withSnapshot: `${clusterId}-snap` });
-    const database = uniqueName('wfdb').replace(/-/g, '_');
-    await asMaster(engine, (c) => c.query(`CREATE DATABASE ${database}`));
-    await asMaster(
-      engine,
-      async (c) => {
-        await c.query('CREATE TABLE customers (id int PRIMARY KEY, email varchar(200) NOT NULL)');
-        await c.query("INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example'), (3, 'cy@x.io')");
-      },
-      database
-    );
+    const database = await createDatabase(engine, 'wfdb', [
+      'CREATE TABLE customers (id int PRIMARY KEY, email varchar(200) NOT NULL)',
+      "INSERT INTO customers VALUES (1, 'ann@corp.example'), (2, 'bob@corp.example'), (3, 'cy@x.io')",
+    ]);
     const spec: DatabaseSpec = {
       masterSecretArn: await secret({ username: masterUser(), password: masterPassword() }),
       name: database,
@@ -103,13 +92,9 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: RestoreProgress };
 
   async function run(request: RestoreRequest): Promise<{ handle: WorkflowHandle; outcome: Outcome }> {
-    return restoreWorker.worker.runUntil(
+    return fixture.worker.worker.runUntil(
       db.worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(auroraRestore, {
-          taskQueue: restoreWorker.taskQueue,
-          workflowId: restoreWorkflowId(request.target),
-          args: [request],
-        });
+        const handle = await fixture.startRestore(request);
         const settled = await handle.result().then(
           (result) => ({ result }),
           (error: unknown) => {

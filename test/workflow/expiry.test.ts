@@ -7,22 +7,14 @@
  */
 import assert from 'node:assert/strict';
 
-import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { main } from '../../src/client/main';
 import { Failures } from '../../src/domain/errors';
 import type { ExpiryView } from '../../src/domain/expiry';
-import {
-  expiryWorkflowId,
-  restoreWorkflowId,
-  TAG_MANAGED_BY,
-  TAG_MANAGED_BY_VALUE,
-  TAG_OPERATION_ID,
-} from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore, clusterExpiry } from '../../src/workflows';
 import { MIN_HISTORY_EVENTS } from '../../src/workflows/cluster-expiry';
@@ -35,18 +27,18 @@ import {
   setExpiryUpdate,
 } from '../../src/workflows/expiry-messages';
 import type { RestoreResult } from '../../src/workflows/messages';
-import { RESTORE_SEARCH_ATTRIBUTES, SA_EXPIRES_AT } from '../../src/workflows/messages';
+import { SA_EXPIRES_AT } from '../../src/workflows/messages';
 import { expectFailure } from '../support/assertions';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
-  assertMotoReachable,
   clusterExists as motoClusterExists,
+  seedManagedCluster,
   seedSourceCluster,
+  seedSourceSnapshot,
   uniqueName,
 } from '../support/moto';
-import { cliPath } from '../support/servers';
 import { restoreEventTopic } from '../support/sqs';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const { EventType } = temporal.api.enums.v1;
@@ -61,40 +53,14 @@ const clusterExists = (clusterId: string): Promise<boolean> => motoClusterExists
 
 describe('clusterExpiry workflow (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(60_000);
-  let env: TestWorkflowEnvironment;
-  /** A client that does not unlock time skipping while it waits (the env's client does, see `restore`). */
-  let plain: Client;
-  /** Expiries started by a test: terminated afterwards, so none keeps waiting on a task queue nobody polls. */
-  const started: string[] = [];
-
-  before(async () => {
-    await assertMotoReachable();
-  });
-
-  // One server per test: time skipping is global to a server, and the Java test server can leave it locked after a
-  // workflow ends inside an update or with children abandoned (sdk-java#1138, sdk-typescript#1101), which would stall
-  // every later test.
-  beforeEach(async () => {
-    env = await createRestoreTimeSkippingEnv();
-    plain = new Client({ connection: env.connection, namespace: env.namespace });
-  });
-
-  afterEach(async () => {
-    for (const workflowId of started.splice(0)) {
-      await plain.workflow
-        .getHandle(workflowId)
-        .terminate('test finished')
-        .catch(() => undefined); // already ended
-    }
-    await env?.teardown();
-  });
+  // One server per test: see WorkflowEnvironmentOptions.serverPerTest. Expiries a test starts are terminated after it.
+  const fixture = useWorkflowEnvironment({ serverPerTest: true });
 
   /** A same-region restore (no copy) of a fresh source snapshot into `targetId`. */
   async function request(targetId: string, extra: Partial<RestoreRequest> = {}): Promise<RestoreRequest> {
-    const sourceId = uniqueName('exsrc');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const source = await seedSourceSnapshot({ region: REGION, prefix: 'exsrc' });
     return {
-      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      source: { region: REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: REGION, clusterId: targetId },
       timing: { pollInterval: '30s' },
       ...extra,
@@ -107,19 +73,19 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
    * arrives, because skipping is global to the server.
    */
   async function restore(w: SimulatedWorker, req: RestoreRequest): Promise<RestoreResult> {
-    const handle = await plain.workflow.start(auroraRestore, {
+    const handle = await fixture.plainClient.workflow.start(auroraRestore, {
       taskQueue: w.taskQueue,
       workflowId: restoreWorkflowId(req.target),
       args: [req],
     });
-    started.push(expiryWorkflowId(req.target));
+    fixture.terminateAtEnd(expiryWorkflowId(req.target));
     let settled: { result: RestoreResult } | { error: unknown } | undefined;
     const done = handle.result().then(
       (result) => (settled = { result }),
       (error: unknown) => (settled = { error })
     );
     // Whole sleeps only: a sleep left pending while another starts leaves the server's time locked.
-    for (let i = 0; i < 600 && !settled; i++) await env.sleep(60_000);
+    for (let i = 0; i < 600 && !settled; i++) await fixture.env.sleep(60_000);
     await done;
     assert.ok(settled, 'the restore did not finish within 600 simulated minutes');
     if ('error' in settled) throw settled.error;
@@ -142,8 +108,8 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     input: Pick<ClusterExpiryInput, 'operationId' | 'target' | 'expiresAt'> & Partial<ClusterExpiryInput>
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof clusterExpiry>> {
     const workflowId = expiryWorkflowId(input.target);
-    started.push(workflowId);
-    return env.client.workflow.start(clusterExpiry, {
+    fixture.terminateAtEnd(workflowId);
+    return fixture.env.client.workflow.start(clusterExpiry, {
       taskQueue: w.taskQueue,
       workflowId,
       args: [
@@ -188,14 +154,14 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
   it('deletes the cluster at the extended time, after a reminder, and rejects bad changes', async () => {
     const topic = await notificationTopic();
     const targetId = uniqueName('ttl');
-    const w = await createSimulatedWorker(env, { timings: FAST });
+    const w = await fixture.createWorker({ timings: FAST });
     const req = await request(targetId, {
       notifications: { topicArn: topic.topicArn },
       expiry: { after: '7d', remindBefore: '1d' },
     });
     await w.worker.runUntil(async () => {
       const result = await restore(w, req);
-      const restoredAt = await env.currentTimeMs();
+      const restoredAt = await fixture.env.currentTimeMs();
       assert.ok(result.expiry, 'the result names the expiry');
       assert.equal(result.expiry.problem, undefined);
       assert.equal(result.expiry.workflowId, expiryWorkflowId(req.target));
@@ -206,7 +172,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
         ['started', 'succeeded']
       );
 
-      const expiry = env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry.workflowId);
+      const expiry = fixture.env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry.workflowId);
       const first = await expiry.query(expiryQuery);
       assert.equal(first.status, 'waiting');
       assert.equal(first.operationId, result.operationId);
@@ -254,13 +220,13 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
       });
 
       // Past the original expiry (7d): nothing deleted, no reminder yet (due at 9d - 1d = 8d).
-      await env.sleep(7 * DAY + 12 * HOUR);
+      await fixture.env.sleep(7 * DAY + 12 * HOUR);
       assert.equal(await clusterExists(targetId), true, 'deleted at the original time instead of the extended one');
       assert.deepEqual(await topic.read(), []);
       assert.equal((await expiry.query(expiryQuery)).reminder.state, 'pending');
 
       // Past the reminder time: the reminder is out, announcing the extended expiry; the cluster still exists.
-      await env.sleep(DAY);
+      await fixture.env.sleep(DAY);
       await eventually(expiry, (v) => v.reminder.state === 'sent');
       const reminders = await topic.read();
       assert.deepEqual(
@@ -290,12 +256,12 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
 
   it('keeps the cluster when the expiry is cancelled', async () => {
     const targetId = uniqueName('keep');
-    const w = await createSimulatedWorker(env, { timings: FAST });
+    const w = await fixture.createWorker({ timings: FAST });
     const req = await request(targetId, { expiry: { after: '1d' } });
     await w.worker.runUntil(async () => {
       const result = await restore(w, req);
       assert.ok(result.expiry);
-      const expiry = env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry.workflowId);
+      const expiry = fixture.env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry.workflowId);
       const view = await expiry.executeUpdate(cancelExpiryUpdate, {
         args: [{ identity: 'bob', reason: 'kept for the audit' }],
       });
@@ -318,14 +284,14 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
 
   it('deletes at once on expireNow (an `at` expiry weeks away)', async () => {
     const targetId = uniqueName('now');
-    const w = await createSimulatedWorker(env, { timings: FAST });
-    const at = new Date((await env.currentTimeMs()) + 30 * DAY).toISOString();
+    const w = await fixture.createWorker({ timings: FAST });
+    const at = new Date((await fixture.env.currentTimeMs()) + 30 * DAY).toISOString();
     const req = await request(targetId, { expiry: { at } });
     await w.worker.runUntil(async () => {
       const result = await restore(w, req);
       assert.equal(result.expiry?.expiresAt, at);
-      const expiry = env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry?.workflowId ?? '');
-      const before = await env.currentTimeMs();
+      const expiry = fixture.env.client.workflow.getHandle<typeof clusterExpiry>(result.expiry?.workflowId ?? '');
+      const before = await fixture.env.currentTimeMs();
       const view = await expiry.executeUpdate(expireNowUpdate, { args: [{ identity: 'carol', reason: 'done' }] });
       assert.equal(view.status, 'deleting');
       const ended = await expiry.result();
@@ -343,9 +309,9 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
       clusterId: targetId,
       tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, 'aurora-restore:operation-id': 'op-newer' },
     });
-    const w = await createSimulatedWorker(env, { timings: FAST });
+    const w = await fixture.createWorker({ timings: FAST });
     await w.worker.runUntil(async () => {
-      const now = await env.currentTimeMs();
+      const now = await fixture.env.currentTimeMs();
       const expiry = await startExpiry(w, {
         operationId: 'op-older',
         target: { region: REGION, clusterId: targetId },
@@ -363,7 +329,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
   async function runChain(workflowId: string, firstRunId: string): Promise<string[]> {
     const runs = [firstRunId];
     for (;;) {
-      const history = await plain.workflow.getHandle(workflowId, runs[runs.length - 1]).fetchHistory();
+      const history = await fixture.plainClient.workflow.getHandle(workflowId, runs[runs.length - 1]).fetchHistory();
       const next = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
       if (!next) return runs;
       runs.push(next);
@@ -385,14 +351,10 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
     const topic = await notificationTopic();
     const targetId = uniqueName('can');
     const operationId = uniqueName('op-can');
-    await seedSourceCluster({
-      region: REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, [TAG_OPERATION_ID]: operationId },
-    });
-    const w = await createSimulatedWorker(env, { timings: FAST });
+    await seedManagedCluster(REGION, targetId, operationId);
+    const w = await fixture.createWorker({ timings: FAST });
     await w.worker.runUntil(async () => {
-      const t0 = await env.currentTimeMs();
+      const t0 = await fixture.env.currentTimeMs();
       const iso = (ms: number) => new Date(t0 + ms).toISOString();
       // The lowest limit: each change and the reminder push the run past it, so each ends its run.
       const expiry = await startExpiry(w, {
@@ -404,7 +366,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
         continueAsNewAfterEvents: MIN_HISTORY_EVENTS,
       });
       const firstRun = expiry.firstExecutionRunId;
-      const handle = plain.workflow.getHandle<typeof clusterExpiry>(expiry.workflowId);
+      const handle = fixture.plainClient.workflow.getHandle<typeof clusterExpiry>(expiry.workflowId);
       // Set by the first workflow task, which the worker runs in real time.
       await until(
         () => expiresAtAttribute(handle),
@@ -442,7 +404,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
       assert.equal(await expiresAtAttribute(handle), iso(5 * DAY));
 
       // Past the reminder time (5d - 1d): the reminder goes out, then the run continues as new.
-      await env.sleep(4 * DAY + HOUR);
+      await fixture.env.sleep(4 * DAY + HOUR);
       const fourthRun = await nextRun(handle, thirdRun);
       const reminded = await handle.query(expiryQuery);
       assert.equal(reminded.reminder.state, 'sent');
@@ -455,7 +417,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
       assert.equal(await expiresAtAttribute(handle), iso(5 * DAY));
       assert.equal(await clusterExists(targetId), true);
 
-      const ended: ClusterExpiryResult = await env.client.workflow
+      const ended: ClusterExpiryResult = await fixture.env.client.workflow
         .getHandle<typeof clusterExpiry>(handle.workflowId)
         .result();
       assert.equal(ended.status, 'deleted', ended.message);
@@ -471,19 +433,25 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
       );
       assert.deepEqual(await runChain(handle.workflowId, firstRun), [firstRun, secondRun, thirdRun, fourthRun]);
       // Replayed by test/replay: the run that continues as new, and a run that starts from carried state.
-      await recordHistory('expiry-continue-as-new-first-run', plain.workflow.getHandle(handle.workflowId, firstRun));
-      await recordHistory('expiry-continue-as-new-last-run', plain.workflow.getHandle(handle.workflowId, fourthRun));
+      await recordHistory(
+        'expiry-continue-as-new-first-run',
+        fixture.plainClient.workflow.getHandle(handle.workflowId, firstRun)
+      );
+      await recordHistory(
+        'expiry-continue-as-new-last-run',
+        fixture.plainClient.workflow.getHandle(handle.workflowId, fourthRun)
+      );
     });
   });
 
   it('refuses a continue-as-new limit below the minimum before doing anything', async () => {
     const targetId = uniqueName('canbad');
-    const w = await createSimulatedWorker(env, { timings: FAST });
+    const w = await fixture.createWorker({ timings: FAST });
     await w.worker.runUntil(async () => {
       const expiry = await startExpiry(w, {
         operationId: 'op-bad',
         target: { region: REGION, clusterId: targetId },
-        expiresAt: new Date((await env.currentTimeMs()) + DAY).toISOString(),
+        expiresAt: new Date((await fixture.env.currentTimeMs()) + DAY).toISOString(),
         continueAsNewAfterEvents: MIN_HISTORY_EVENTS - 1,
       });
       const failure = await expectFailure(
@@ -504,39 +472,19 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
  */
 describe('clusterExpiry handover to a later restore (dev server, real activities, simulated AWS timing)', function () {
   this.timeout(90_000);
-  let env: TestWorkflowEnvironment;
+  const fixture = useWorkflowEnvironment({ server: 'private-dev' });
   const TINY = { clusterRestore: 1_000, instanceCreate: 1_000, clusterDelete: 1_000, instanceDelete: 1_000 };
 
-  before(async () => {
-    await assertMotoReachable();
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: cliPath() },
-        searchAttributes: RESTORE_SEARCH_ATTRIBUTES,
-        extraArgs: ['--dynamic-config-value', 'frontend.enableServerVersionCheck=false'],
-      },
-    });
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
-
   async function restore(w: SimulatedWorker, req: RestoreRequest): Promise<RestoreResult> {
-    return env.client.workflow.execute(auroraRestore, {
-      taskQueue: w.taskQueue,
-      workflowId: restoreWorkflowId(req.target),
-      args: [req],
-    });
+    return (await fixture.startRestore(req, { worker: w })).result();
   }
 
   it('a replace restore takes the expiry over; the old expiry ends superseded and deletes nothing', async () => {
     const targetId = uniqueName('handover');
-    const w = await createSimulatedWorker(env, { timings: TINY });
-    const sourceId = uniqueName('exsrc');
-    await seedSourceCluster({ region: REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
+    const w = await fixture.createWorker({ timings: TINY });
+    const source = await seedSourceSnapshot({ region: REGION, prefix: 'exsrc' });
     const base: RestoreRequest = {
-      source: { region: REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
+      source: { region: REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: REGION, clusterId: targetId },
       timing: { pollInterval: '5s' },
     };
@@ -544,8 +492,8 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       const a = await restore(w, { ...base, expiry: { after: '2d' } });
       const expiryId = a.expiry?.workflowId ?? '';
       assert.equal(expiryId, expiryWorkflowId(base.target));
-      const oldRun = (await env.client.workflow.getHandle(expiryId).describe()).runId;
-      const restoreRunA = (await env.client.workflow.getHandle(a.workflowId).describe()).runId;
+      const oldRun = (await fixture.env.client.workflow.getHandle(expiryId).describe()).runId;
+      const restoreRunA = (await fixture.env.client.workflow.getHandle(a.workflowId).describe()).runId;
 
       const b = await restore(w, { ...base, replace: { existing: true }, expiry: { after: '10d' } });
       assert.equal(b.replacedExistingCluster, true);
@@ -556,19 +504,19 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       assert.match(handover(a)?.detail ?? '', /; no previous expiry of this target was running$/);
       assert.match(handover(b)?.detail ?? '', /; the previous expiry of this target was told to stand down$/);
       for (const runId of [restoreRunA, undefined]) {
-        const { events } = await env.client.workflow.getHandle(b.workflowId, runId).fetchHistory();
+        const { events } = await fixture.env.client.workflow.getHandle(b.workflowId, runId).fetchHistory();
         const failed = (events ?? []).map((e) => EventType[e.eventType ?? 0]).filter((t) => /FAILED|TIMED_OUT/.test(t));
         assert.deepEqual(failed, [], `failed events in ${b.workflowId} run ${runId ?? '(latest)'}`);
       }
 
-      const old = env.client.workflow.getHandle<typeof clusterExpiry>(expiryId, oldRun);
+      const old = fixture.env.client.workflow.getHandle<typeof clusterExpiry>(expiryId, oldRun);
       const oldEnd = await old.result();
       assert.equal(oldEnd.status, 'superseded', oldEnd.message);
       assert.match(oldEnd.message, new RegExp(b.operationId));
       assert.equal(oldEnd.changes.at(-1)?.action, 'superseded');
       await recordHistory('expiry-superseded', old);
 
-      const current = env.client.workflow.getHandle<typeof clusterExpiry>(expiryId);
+      const current = fixture.env.client.workflow.getHandle<typeof clusterExpiry>(expiryId);
       const view = await current.query(expiryQuery);
       assert.equal(view.status, 'waiting');
       assert.equal(view.operationId, b.operationId);
@@ -576,25 +524,7 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       assert.equal(await clusterExists(targetId), true, 'the replaced cluster exists');
 
       // The CLI against the same server: show, extend and cancel, as an operator would.
-      const cli = async (argv: string[]) => {
-        let stdout = '';
-        let stderr = '';
-        const code = await main(argv, {
-          stdout: (t) => (stdout += t),
-          stderr: (t) => (stderr += t),
-          env: { USER: 'ops-user' },
-          now: () => new Date(),
-          connect: async () => ({
-            client: env.client,
-            connection: env.connection,
-            namespace: env.namespace ?? 'default',
-            address: 'test',
-            uiBaseUrl: 'http://localhost:8233',
-            close: async () => undefined,
-          }),
-        });
-        return { code, stdout, stderr };
-      };
+      const cli = (argv: string[]) => fixture.cli(argv, 'ops-user');
       const short = `${REGION}/${targetId}`;
       const shown = await cli(['expiry', 'show', short]);
       assert.equal(shown.code, 0, shown.stderr);

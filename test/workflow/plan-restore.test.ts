@@ -23,24 +23,23 @@ import {
   DescribeDBInstancesCommand,
 } from '@aws-sdk/client-rds';
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import { planWorkflowId } from '../../src/domain/plan';
 import type { PlanProblem, RestorePlan } from '../../src/domain/plan';
 import type { RestoreRequest } from '../../src/domain/request';
 import { planRestore } from '../../src/workflows';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
-  assertMotoReachable,
+  crossAccountRequest,
   motoClientConfig,
   motoClients,
-  motoRoleArn,
   seedSourceCluster,
+  seedSourceInAccount,
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const SOURCE_REGION = 'us-east-1';
@@ -109,20 +108,11 @@ async function createKey(region: string, accountId = WORKER_ACCOUNT): Promise<st
 
 describe('planRestore workflow (time-skipping server, real read-only activities, moto)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
+  const fixture = useWorkflowEnvironment();
 
   /** Runs one plan; the worker must be running (see `plan`). */
   async function execute(w: SimulatedWorker, request: RestoreRequest, record?: string): Promise<RestorePlan> {
-    const handle = await env.client.workflow.start(planRestore, {
+    const handle = await fixture.env.client.workflow.start(planRestore, {
       args: [request],
       taskQueue: w.taskQueue,
       workflowId: planWorkflowId(
@@ -179,7 +169,7 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
       masterPassword: { manage: true, kmsKeyId: 'alias/plan-test-no-such-key' },
     };
     const before = await motoState(target.rds, [targetId], []);
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     const result = await plan(w, request, 'plan-with-problems');
 
     assert.equal(result.ok, false);
@@ -223,33 +213,22 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
   it('finds that a cross-account snapshot under the default aws/rds key cannot be shared', async () => {
     const SOURCE_ACCOUNT = '311111111111';
     const TARGET_ACCOUNT = '322222222222';
-    const sourceId = uniqueName('plan-xacct');
-    const seeded = await seedSourceCluster({
+    const seeded = await seedSourceInAccount({
       region: SOURCE_REGION,
-      clusterId: sourceId,
       accountId: SOURCE_ACCOUNT,
-      withSnapshot: `${sourceId}-manual`,
+      prefix: 'plan-xacct',
       encrypted: true,
     });
+    const sourceId = seeded.clusterId;
     assert.ok(seeded.snapshot);
-    const request: RestoreRequest = {
-      source: {
-        region: SOURCE_REGION,
-        accountId: SOURCE_ACCOUNT,
-        roleArn: motoRoleArn(SOURCE_ACCOUNT),
-        snapshot: seeded.snapshot.arn,
-      },
-      target: {
-        region: TARGET_REGION,
-        accountId: TARGET_ACCOUNT,
-        roleArn: motoRoleArn(TARGET_ACCOUNT),
-        clusterId: uniqueName('plan-xacct-tgt'),
-      },
-      copy: { kmsKeyId: await createKey(TARGET_REGION, TARGET_ACCOUNT) },
-    };
+    const request = crossAccountRequest({
+      source: { region: SOURCE_REGION, accountId: SOURCE_ACCOUNT, snapshotArn: seeded.snapshot.arn },
+      target: { region: TARGET_REGION, accountId: TARGET_ACCOUNT, clusterId: uniqueName('plan-xacct-tgt') },
+      kmsKeyId: await createKey(TARGET_REGION, TARGET_ACCOUNT),
+    });
     const source = motoClients(SOURCE_REGION, SOURCE_ACCOUNT);
     const before = await motoState(source.rds, [sourceId], [seeded.snapshot.identifier]);
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     const result = await plan(w, request);
 
     assert.equal(result.ok, false);
@@ -265,7 +244,7 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     const sourceId = uniqueName('plan-nosnap');
     const snapshotId = `${sourceId}-snap`;
     await seedSourceCluster({ region: SOURCE_REGION, clusterId: sourceId, withSnapshot: snapshotId });
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     await w.worker.runUntil(async () => {
       const missing = await execute(w, {
         source: { region: SOURCE_REGION, snapshot: `${sourceId}-no-such-snapshot` },
@@ -378,7 +357,7 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
       },
     };
     const before = await motoState(rds, [targetId, sourceId], []);
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     const result = await plan(w, request, 'plan-clean');
 
     assert.deepEqual(result.problems, []);

@@ -15,26 +15,27 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
-import { auroraRestore } from '../../src/workflows';
+import type { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RestoreProgress, RestoreResult } from '../../src/workflows/messages';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
-  assertMotoReachable,
   clusterExists as motoClusterExists,
+  crossAccountRequest,
   motoClientConfig,
   motoClients,
-  motoRoleArn,
+  seedManagedCluster,
   seedSourceCluster,
+  seedSourceInAccount,
+  seedSourceSnapshot,
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const SOURCE_REGION = 'us-east-1';
@@ -44,23 +45,9 @@ const REALISTIC = { snapshotCopy: 20 * 60_000, clusterRestore: 40 * 60_000, inst
 
 describe('auroraRestore workflow (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(240_000);
-  let env: TestWorkflowEnvironment;
+  const fixture = useWorkflowEnvironment();
 
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
-
-  async function seedSource(): Promise<{ clusterId: string; snapshotId: string }> {
-    const clusterId = uniqueName('src');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
-    return { clusterId, snapshotId };
-  }
+  const seedSource = () => seedSourceSnapshot({ region: SOURCE_REGION, prefix: 'src', encrypted: true });
 
   function crossRegionRequest(source: { clusterId: string; snapshotId: string }, targetId: string): RestoreRequest {
     return {
@@ -80,11 +67,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   ): Promise<{ handle: WorkflowHandle<typeof auroraRestore>; outcome: Outcome }> {
     const workflowId = options.workflowId ?? restoreWorkflowId(request.target);
     return w.worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(auroraRestore, {
-        taskQueue: w.taskQueue,
-        workflowId,
-        args: [request],
-      });
+      const handle = await fixture.startRestore(request, { worker: w, workflowId });
       if (options.during) await options.during(handle);
       const settled = await handle.result().then(
         (result) => ({ result }),
@@ -141,7 +124,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('restores cross-region: steps in order, cluster and instances exist, no snapshot copy left', async () => {
     const source = await seedSource();
     const targetId = uniqueName('xr');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const { handle, outcome } = await run(w, crossRegionRequest(source, targetId));
 
     assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
@@ -182,7 +165,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const calls: number[] = [];
     for (const factor of [1, 10]) {
       const source = await seedSource();
-      const w = await createSimulatedWorker(env, {
+      const w = await fixture.createWorker({
         timings: {
           snapshotCopy: REALISTIC.snapshotCopy * factor,
           clusterRestore: REALISTIC.clusterRestore * factor,
@@ -211,7 +194,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('compensates on failure: deletes the partly restored cluster and the copy, ends failed', async () => {
     const source = await seedSource();
     const targetId = uniqueName('fail');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     await w.sim.forceStatus({ kind: 'cluster', id: targetId, status: 'incompatible-restore', after: 5 * 60_000 });
     const { handle, outcome } = await run(w, crossRegionRequest(source, targetId));
 
@@ -233,7 +216,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('cleans up when cancelled during the restore wait, and ends failed', async () => {
     const source = await seedSource();
     const targetId = uniqueName('cancel');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const { handle, outcome } = await run(w, crossRegionRequest(source, targetId), {
       during: async (h) => {
         // Let time skip (a pending result unlocks it) until the workflow polls the restoring cluster, then cancel.
@@ -262,7 +245,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const source = await seedSource();
     const targetId = uniqueName('foreign');
     await seedSourceCluster({ region: TARGET_REGION, clusterId: targetId }); // untagged: not ours
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = { ...crossRegionRequest(source, targetId), replace: { existing: true } };
     const { handle, outcome } = await run(w, request);
 
@@ -278,15 +261,11 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('replaces a cluster this pipeline created, turning deletion protection off when allowed', async () => {
     const source = await seedSource();
     const targetId = uniqueName('replace');
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
+    await seedManagedCluster(TARGET_REGION, targetId);
     await motoClients(TARGET_REGION).rds.send(
       new ModifyDBClusterCommand({ DBClusterIdentifier: targetId, DeletionProtection: true, ApplyImmediately: true })
     );
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = {
       ...crossRegionRequest(source, targetId),
       replace: { existing: true, disableDeletionProtection: true },
@@ -302,16 +281,12 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('rejects a second restore of the same target while the first runs', async () => {
     const source = await seedSource();
     const targetId = uniqueName('dup');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const request = crossRegionRequest(source, targetId);
     const { outcome } = await run(w, request, {
       during: async () => {
         await assert.rejects(
-          env.client.workflow.start(auroraRestore, {
-            taskQueue: w.taskQueue,
-            workflowId: restoreWorkflowId(request.target),
-            args: [request],
-          }),
+          fixture.startRestore(request, { worker: w }),
           (err: Error) => err.name === 'WorkflowExecutionAlreadyStartedError'
         );
       },
@@ -320,7 +295,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   });
 
   it('fails an invalid request before any AWS call, listing every problem', async () => {
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     const request = {
       source: { region: 'us-east-1', snapshot: 'bad_snapshot!' },
       target: { region: 'moon-1', clusterId: 'x' },
@@ -336,7 +311,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
 
   it('refuses to run under a workflow id that is not derived from the target', async () => {
     const source = await seedSource();
-    const w = await createSimulatedWorker(env);
+    const w = await fixture.createWorker();
     const { outcome } = await run(w, crossRegionRequest(source, uniqueName('wid')), {
       workflowId: `my-own-id-${Date.now()}`,
     });
@@ -349,7 +324,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('rides out RDS throttling with backoff and still restores', async () => {
     const source = await seedSource();
     const targetId = uniqueName('throttle');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     w.sim.injectFault({ command: 'CopyDBClusterSnapshotCommand', error: 'Throttling', times: 3 });
     w.sim.injectFault({ command: 'RestoreDBClusterFromSnapshotCommand', error: 'InternalFailure', times: 2 });
     const { outcome } = await run(w, crossRegionRequest(source, targetId));
@@ -364,7 +339,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const topic = await notificationTopic();
     const source = await seedSource();
     const okTarget = uniqueName('notify');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
+    const w = await fixture.createWorker({ timings: REALISTIC });
     const ok = await run(w, { ...crossRegionRequest(source, okTarget), notifications: { topicArn: topic.topicArn } });
     assert.ok(ok.outcome.result, `restore failed: ${ok.outcome.error?.cause?.message}`);
     const events = await topic.read();
@@ -379,7 +354,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.ok(succeeded.steps.some((step) => step.name === 'wait-for-copy' && (step.durationMs ?? 0) >= 19 * 60_000));
 
     const failTarget = uniqueName('notifyfail');
-    const failing = await createSimulatedWorker(env, { timings: REALISTIC });
+    const failing = await fixture.createWorker({ timings: REALISTIC });
     await failing.sim.forceStatus({ kind: 'cluster', id: failTarget, status: 'inaccessible-encryption-credentials' });
     const failed = await run(failing, {
       ...crossRegionRequest(source, failTarget),
@@ -413,31 +388,15 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('restores across accounts: shares in the source account, copies under the target key, unshares', async () => {
     const SOURCE_ACCOUNT = '111111111111';
     const TARGET_ACCOUNT = '222222222222';
-    const clusterId = uniqueName('xacct-src');
-    const seeded = await seedSourceCluster({
-      region: SOURCE_REGION,
-      clusterId,
-      accountId: SOURCE_ACCOUNT,
-      withSnapshot: `${clusterId}-manual`,
-    });
+    const seeded = await seedSourceInAccount({ region: SOURCE_REGION, accountId: SOURCE_ACCOUNT, prefix: 'xacct-src' });
     assert.ok(seeded.snapshot);
     const targetId = uniqueName('xacct');
-    const w = await createSimulatedWorker(env, { timings: REALISTIC });
-    const request: RestoreRequest = {
-      source: {
-        region: SOURCE_REGION,
-        accountId: SOURCE_ACCOUNT,
-        roleArn: motoRoleArn(SOURCE_ACCOUNT),
-        snapshot: seeded.snapshot.arn,
-      },
-      target: {
-        region: TARGET_REGION,
-        accountId: TARGET_ACCOUNT,
-        roleArn: motoRoleArn(TARGET_ACCOUNT),
-        clusterId: targetId,
-      },
-      copy: { kmsKeyId: await customerKey(TARGET_REGION, TARGET_ACCOUNT) },
-    };
+    const w = await fixture.createWorker({ timings: REALISTIC });
+    const request = crossAccountRequest({
+      source: { region: SOURCE_REGION, accountId: SOURCE_ACCOUNT, snapshotArn: seeded.snapshot.arn },
+      target: { region: TARGET_REGION, accountId: TARGET_ACCOUNT, clusterId: targetId },
+      kmsKeyId: await customerKey(TARGET_REGION, TARGET_ACCOUNT),
+    });
     const { handle, outcome } = await run(w, request, { workflowId: restoreWorkflowId(request.target) });
     assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
     const steps = outcome.result.steps.filter((x) => x.status === 'completed').map((x) => x.name);
@@ -454,7 +413,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('fails a wait that passes its deadline with WaitTimedOut naming the last AWS status, and cleans up', async () => {
     const source = await seedSource();
     const targetId = uniqueName('slow');
-    const w = await createSimulatedWorker(env, { timings: { ...REALISTIC, clusterRestore: 10 * 60 * 60_000 } });
+    const w = await fixture.createWorker({ timings: { ...REALISTIC, clusterRestore: 10 * 60 * 60_000 } });
     const { handle, outcome } = await run(w, {
       ...crossRegionRequest(source, targetId),
       timing: { restoreTimeout: '1h' },

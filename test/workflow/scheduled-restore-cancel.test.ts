@@ -8,22 +8,13 @@ import assert from 'node:assert/strict';
 
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { scheduledRestore } from '../../src/workflows';
-import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import {
-  assertMotoReachable,
-  clusterExists as motoClusterExists,
-  seedSourceCluster,
-  uniqueName,
-} from '../support/moto';
-import { createDevServerEnv } from '../support/servers';
-import { createSimulatedWorker } from '../support/workflow-env';
-import type { SimulatedWorker } from '../support/workflow-env';
+import { clusterExists as motoClusterExists, seedSourceSnapshot, uniqueName } from '../support/moto';
 
 const REGION = 'us-west-2';
 /** The restored cluster stays `creating` far longer than the test; deletions are quick. */
@@ -31,27 +22,12 @@ const TIMINGS = { clusterRestore: 10 * 60_000, clusterDelete: 1_000, instanceDel
 
 describe('scheduledRestore ending early (dev server, real activities, simulated AWS timing)', function () {
   this.timeout(60_000);
-  let env: TestWorkflowEnvironment;
-  let w: SimulatedWorker;
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createDevServerEnv({ requireSearchAttributes: RESTORE_SEARCH_ATTRIBUTES });
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
-
-  beforeEach(async () => {
-    w = await createSimulatedWorker(env, { timings: TIMINGS });
-  });
+  const fixture = useWorkflowEnvironment({ server: 'dev', workerPerTest: { timings: TIMINGS } });
 
   async function request(): Promise<RestoreRequest> {
-    const source = uniqueName('sched-early-src');
-    await seedSourceCluster({ region: REGION, clusterId: source, withSnapshot: `${source}-snap` });
+    const source = await seedSourceSnapshot({ region: REGION, prefix: 'sched-early-src' });
     return {
-      source: { region: REGION, clusterId: source, snapshot: `${source}-snap` },
+      source: { region: REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: REGION, clusterId: uniqueName('sched-early') },
       timing: { pollInterval: '5s' },
     };
@@ -60,7 +36,7 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
   const clusterExists = (clusterId: string): Promise<boolean> => motoClusterExists(REGION, clusterId);
 
   async function restoreFailure(req: RestoreRequest): Promise<ApplicationFailure> {
-    const err = await env.client.workflow
+    const err = await fixture.env.client.workflow
       .getHandle(restoreWorkflowId(req.target))
       .result()
       .then(
@@ -72,22 +48,28 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
   }
 
   async function untilRestoreStarted(): Promise<void> {
-    for (let i = 0; i < 200 && !w.sim.calls()['RestoreDBClusterFromSnapshotCommand']; i++) {
+    for (let i = 0; i < 200 && !fixture.worker.sim.calls()['RestoreDBClusterFromSnapshotCommand']; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.ok(w.sim.calls()['RestoreDBClusterFromSnapshotCommand'], 'the restore never started');
+    assert.ok(fixture.worker.sim.calls()['RestoreDBClusterFromSnapshotCommand'], 'the restore never started');
+  }
+
+  /** Starts a scheduled run of `req` (its id ends in `suffix`) and waits until the run's restore has started. */
+  async function startRun(req: RestoreRequest, suffix: string, options: { workflowRunTimeout?: string } = {}) {
+    const handle = await fixture.env.client.workflow.start(scheduledRestore, {
+      taskQueue: fixture.worker.taskQueue,
+      workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-${suffix}`,
+      args: [req],
+      ...options,
+    });
+    await untilRestoreStarted();
+    return handle;
   }
 
   it('cancels the restore when the run times out, and the restore removes the cluster it created', async () => {
     const req = await request();
-    await w.worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(scheduledRestore, {
-        taskQueue: w.taskQueue,
-        workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-timeout`,
-        args: [req],
-        workflowRunTimeout: '5s',
-      });
-      await untilRestoreStarted();
+    await fixture.worker.worker.runUntil(async () => {
+      const handle = await startRun(req, 'timeout', { workflowRunTimeout: '5s' });
       const err = await handle.result().then(
         () => assert.fail('expected the run to time out'),
         (e: unknown) => e
@@ -101,13 +83,8 @@ describe('scheduledRestore ending early (dev server, real activities, simulated 
 
   it('ends cancelled, not failed, when the run is cancelled, and the restore cleans up', async () => {
     const req = await request();
-    await w.worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(scheduledRestore, {
-        taskQueue: w.taskQueue,
-        workflowId: `aurora-restore-schedule/${REGION}/${req.target.clusterId}-cancel`,
-        args: [req],
-      });
-      await untilRestoreStarted();
+    await fixture.worker.worker.runUntil(async () => {
+      const handle = await startRun(req, 'cancel');
       await handle.cancel();
       const err = await handle.result().then(
         () => assert.fail('expected the run to be cancelled'),

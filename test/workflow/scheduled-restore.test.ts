@@ -7,41 +7,29 @@
  */
 import assert from 'node:assert/strict';
 
-import { CreateDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { utcDate } from '../../src/domain/snapshot-selection';
-import { auroraRestore, scheduledRestore } from '../../src/workflows';
+import { scheduledRestore } from '../../src/workflows';
+import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, motoClients, seedSourceCluster, uniqueName } from '../support/moto';
-import { createRestoreTimeSkippingEnv, createSimulatedWorker } from '../support/workflow-env';
-import type { SimulatedWorker } from '../support/workflow-env';
+import {
+  nightlyRequest as nightly,
+  seedDailySnapshots as seedDaily,
+  seedSourceCluster,
+  uniqueName,
+} from '../support/moto';
 
 const REGION = 'us-west-2';
 const DAY_MS = 86_400_000;
 
 describe('scheduledRestore workflow (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(180_000);
-  let env: TestWorkflowEnvironment;
-  let w: SimulatedWorker;
-
-  before(async () => {
-    await assertMotoReachable();
-    env = await createRestoreTimeSkippingEnv();
-  });
-
   // A worker runs once (runUntil shuts it down): one per test.
-  beforeEach(async () => {
-    w = await createSimulatedWorker(env);
-  });
-
-  after(async () => {
-    await env?.teardown();
-  });
+  const fixture = useWorkflowEnvironment({ workerPerTest: {} });
 
   /** A source cluster in REGION. */
   async function seedSource(): Promise<string> {
@@ -51,39 +39,19 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
   }
 
   /**
-   * Manual snapshots `<cluster>-<YYYY-MM-DD>` for the server's current day and the day before. The server's clock
-   * stands still outside `result()` waits, so a run started next sees one of these two days as "yesterday".
+   * Daily snapshots for the server's current day and the day before. The server's clock stands still outside
+   * `result()` waits, so a run started next sees one of these two days as "yesterday".
    */
-  async function seedDailySnapshots(clusterId: string): Promise<void> {
-    const { rds } = motoClients(REGION);
-    const now = await env.currentTimeMs();
-    for (const offset of [-1, 0]) {
-      const id = `${clusterId}-${utcDate(new Date(now + offset * DAY_MS))}`;
-      // The previous night may have made this day's snapshot already.
-      await rds
-        .send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: clusterId, DBClusterSnapshotIdentifier: id }))
-        .catch((err: Error) => (err.name === 'DBClusterSnapshotAlreadyExistsFault' ? undefined : Promise.reject(err)));
-    }
-  }
-
-  function nightlyRequest(sourceClusterId: string, targetId: string): RestoreRequest {
-    return {
-      source: {
-        region: REGION,
-        clusterId: sourceClusterId,
-        selection: { strategy: 'name-template', template: '{cluster}-{date}', date: 'yesterday' },
-      },
-      target: { region: REGION, clusterId: targetId, tags: { environment: 'staging' } },
-      replace: { existing: true },
-    };
-  }
+  const seedDailySnapshots = async (clusterId: string) =>
+    seedDaily(REGION, clusterId, await fixture.env.currentTimeMs());
+  const nightlyRequest = (sourceClusterId: string, targetId: string) => nightly(REGION, sourceClusterId, targetId);
 
   /** Runs scheduledRestore as a schedule would (an id with a timestamp appended); settles with result or failure. */
   async function runScheduled(request: RestoreRequest) {
-    const now = await env.currentTimeMs();
+    const now = await fixture.env.currentTimeMs();
     const workflowId = `aurora-restore-schedule/${REGION}/${request.target.clusterId}-${new Date(now).toISOString()}`;
-    return env.client.workflow.start(scheduledRestore, {
-      taskQueue: w.taskQueue,
+    return fixture.env.client.workflow.start(scheduledRestore, {
+      taskQueue: fixture.worker.taskQueue,
       workflowId,
       args: [request],
     });
@@ -105,14 +73,14 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
     const request = nightlyRequest(source, targetId);
     const restoreId = restoreWorkflowId(request.target);
 
-    await w.worker.runUntil(async () => {
+    await fixture.worker.worker.runUntil(async () => {
       const restored: string[] = [];
       for (let night = 0; night < 2; night++) {
         await seedDailySnapshots(source);
         const handle = await runScheduled(request);
         const result = await handle.result();
         // The child ran under the canonical id, and its start (not the request) fixed which day is "yesterday".
-        const child = await env.client.workflow.getHandle(restoreId).describe();
+        const child = await fixture.env.client.workflow.getHandle(restoreId).describe();
         assert.equal(result.workflowId, restoreId);
         assert.equal(child.status.name, 'COMPLETED');
         assert.equal(child.memo?.scheduledBy, handle.workflowId);
@@ -121,7 +89,7 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
         assert.equal(result.target.clusterId, targetId);
         restored.push(result.snapshot.identifier);
         if (night === 0) await recordHistory('scheduled-restore-success', handle);
-        await env.sleep('1 day');
+        await fixture.env.sleep('1 day');
       }
       // The same stored request, started a day (or more) later, picked a later day's snapshot.
       assert.notEqual(restored[0], restored[1]);
@@ -134,12 +102,8 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
     const request = nightlyRequest(source, uniqueName('sched-busy'));
     const restoreId = restoreWorkflowId(request.target);
 
-    await w.worker.runUntil(async () => {
-      const running = await env.client.workflow.start(auroraRestore, {
-        taskQueue: w.taskQueue,
-        workflowId: restoreId,
-        args: [request],
-      });
+    await fixture.worker.worker.runUntil(async () => {
+      const running = await fixture.startRestore(request, { workflowId: restoreId });
       const scheduled = await runScheduled(request);
       const failure = await failureOf(scheduled.result());
       assert.equal(failure.type, 'RestoreAlreadyRunning');
@@ -158,12 +122,12 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
   it('refuses a request with an operationId, before any AWS call', async () => {
     const source = await seedSource();
     const request = { ...nightlyRequest(source, uniqueName('sched-op')), operationId: 'op-fixed' };
-    const calls = w.sim.callCount();
-    await w.worker.runUntil(async () => {
+    const calls = fixture.worker.sim.callCount();
+    await fixture.worker.worker.runUntil(async () => {
       const failure = await failureOf((await runScheduled(request)).result());
       assert.equal(failure.type, 'InvalidRestoreRequest');
       assert.match(failure.message, /must not set operationId/);
     });
-    assert.equal(w.sim.callCount(), calls, 'no AWS call for a refused run');
+    assert.equal(fixture.worker.sim.callCount(), calls, 'no AWS call for a refused run');
   });
 });
