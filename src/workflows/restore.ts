@@ -51,7 +51,13 @@ import {
 } from '../domain/naming';
 import { MIN_EXPIRY_MS } from '../domain/request';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
-import { checkReplaceAllowed, isRefusal, planSnapshotTransfer, resolveEngine } from '../domain/restore-plan';
+import {
+  checkReplaceAllowed,
+  isRefusal,
+  planSnapshotTransfer,
+  resolveEngine,
+  snapshotSourceCluster,
+} from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
 import { calls, databaseSteps, notifications, waits } from './activity-options';
@@ -79,6 +85,9 @@ import type { StepName } from './progress';
  * same (see validate()). Every new command (the approval wait, the RTO timer) depends on one of the two fields.
  */
 const APPROVALS_AND_RTO_PATCH = 'approvals-and-rto';
+
+/** The check-target step refuses a target that is the snapshot's own cluster (see restore-plan.ts). */
+const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
 
 const MAX_APPROVER_LENGTH = 200;
 const MAX_REASON_LENGTH = 1000;
@@ -190,10 +199,15 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
 
     // 2. Preflight on the target, before anything is shared, copied or deleted.
     const existing = await step('check-target', () =>
-      calls.describeCluster({ target: targetLoc, clusterId: target.clusterId })
+      calls.describeCluster({ target: targetLoc, clusterId: target.clusterId, includeInstances: true })
     );
     if (existing) {
-      const refusal = checkReplaceAllowed(request, existing);
+      // Restores recorded before this guard judged the target without the snapshot's own cluster.
+      const refusal = checkReplaceAllowed(
+        request,
+        existing,
+        patched(SNAPSHOT_SOURCE_GUARD_PATCH) ? snapshot : undefined
+      );
       if (refusal) throw refuse(refusal.failure, refusal.message);
     }
 
@@ -279,7 +293,10 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
         wait(request.timing.deleteTimeoutMs).deleteCluster({
           target: targetLoc,
           clusterId: target.clusterId,
-          guard: { source: { clusterId: source.clusterId, region: source.region, accountId: source.accountId } },
+          guard: {
+            source: { clusterId: source.clusterId, region: source.region, accountId: source.accountId },
+            snapshotSource: snapshotSourceCluster(snapshot),
+          },
           disableDeletionProtection: request.replace.disableDeletionProtection,
         })
       );
