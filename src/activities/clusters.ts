@@ -3,7 +3,8 @@
  *
  * Every mutating activity describes first and acts only on what the request allows: a cluster is deleted only when
  * it and every member instance carry the pipeline's managed-by tag, it is neither the source cluster nor the
- * snapshot's own cluster and (for compensation) it was created by the same operation; a restore adopts the cluster its own operation started and refuses any other.
+ * snapshot's own cluster and (for compensation) it was created by the same operation; a restore adopts the cluster
+ * its own operation started and refuses any other.
  */
 import {
   DeleteDBClusterCommand,
@@ -220,6 +221,18 @@ export function createClusterActivities(deps: ActivityDeps) {
         notReady(await report('deletion', clusterId, 'deleting'), `${where} is being deleted`);
       }
 
+      // Checked before any change: an instance a person added (since the check-target step, too) is never deleted.
+      const instances = (await listClusterInstances(rds, clusterId, `listing the instances of ${where}`)).filter(
+        (i) => i.DBInstanceIdentifier
+      );
+      const unmanaged = unmanagedInstanceIds(instances);
+      if (unmanaged.length > 0) {
+        throw failure('UnmanagedInstance', unmanagedInstancesMessage(clusterId, target.region, unmanaged), {
+          clusterId,
+          instanceIds: unmanaged,
+        });
+      }
+
       let isProtected = cluster.DeletionProtection === true;
       if (isProtected) {
         if (!input.disableDeletionProtection) {
@@ -252,17 +265,6 @@ export function createClusterActivities(deps: ActivityDeps) {
       }
 
       // Member instances first: RDS refuses to delete a cluster that has instances not yet deleting.
-      const instances = (await listClusterInstances(rds, clusterId, `listing the instances of ${where}`)).filter(
-        (i) => i.DBInstanceIdentifier
-      );
-      // Checked before any instance is deleted: one a person added since the check-target step is never deleted.
-      const unmanaged = unmanagedInstanceIds(instances);
-      if (unmanaged.length > 0) {
-        throw failure('UnmanagedInstance', unmanagedInstancesMessage(clusterId, target.region, unmanaged), {
-          clusterId,
-          instanceIds: unmanaged,
-        });
-      }
       const deleting: string[] = [];
       const busy: string[] = [];
       for (const instance of instances) {

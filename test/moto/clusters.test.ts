@@ -289,8 +289,8 @@ describe('cluster activities (moto RDS)', function () {
       assert.equal(await readCluster(clusterId), undefined);
     });
 
-    it('refuses a cluster with an instance a person added, deleting no instance; describe names it', async () => {
-      const { clusterId } = await restoreOurs();
+    it('refuses a cluster with an instance a person added, changing nothing; describe names it', async () => {
+      const { clusterId } = await restoreOurs(uniqueName('op'), { deletionProtection: true });
       const ours = `${clusterId}-1`;
       const theirs = `${clusterId}-analytics`;
       for (const [id, tags] of [
@@ -331,7 +331,7 @@ describe('cluster activities (moto RDS)', function () {
           [ours, 'available'],
         ].sort()
       );
-      assert.ok(await readCluster(clusterId));
+      assert.equal((await readCluster(clusterId))?.DeletionProtection, true, 'refused before protection is turned off');
     });
 
     it('refuses a protected cluster unless allowed, then turns protection off and deletes it', async () => {
