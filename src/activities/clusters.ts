@@ -2,8 +2,9 @@
  * Cluster activities: describe, replace (delete) and restore the target cluster, and wait for it.
  *
  * Every mutating activity describes first and acts only on what the request allows: a cluster is deleted only when
- * it carries the pipeline's managed-by tag, is not the source cluster and (for compensation) was created by the
- * same operation; a restore adopts the cluster its own operation started and refuses any other.
+ * it and every member instance carry the pipeline's managed-by tag, it is neither the source cluster nor the
+ * snapshot's own cluster and (for compensation) it was created by the same operation; a restore adopts the cluster
+ * its own operation started and refuses any other.
  */
 import {
   DeleteDBClusterCommand,
@@ -25,6 +26,7 @@ import {
   TAG_MANAGED_BY_VALUE,
   TAG_OPERATION_ID,
 } from '../domain/naming';
+import { accountOfArn, isSameCluster, unmanagedInstancesMessage } from '../domain/restore-plan';
 
 import { failure, isAwsError, toActivityFailure } from './failures';
 import { notReady, observation, reportObservation } from './polling';
@@ -108,11 +110,6 @@ export function toClusterInfo(c: DBCluster): ClusterInfo {
   };
 }
 
-/** Account id in an ARN (`arn:aws:rds:<region>:<account>:...`). */
-function accountOfArn(arn: string | undefined): string | undefined {
-  return arn?.split(':')[4] || undefined;
-}
-
 /**
  * The run's tags with the ownership tags forced to this operation: adoption and deletion guards depend on them, so
  * they must be present whatever the caller passed.
@@ -133,28 +130,39 @@ function operationOf(tags: Tag[]): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Deletion guards
 
+/** Instances without this pipeline's managed-by tag (already deleting ones excepted: nothing more can be lost). */
+function unmanagedInstanceIds(instances: DBInstance[]): string[] {
+  return instances
+    .filter(
+      (i) => i.DBInstanceIdentifier && i.DBInstanceStatus !== 'deleting' && !isManagedByPipeline(tagsOf(i.TagList))
+    )
+    .map((i) => i.DBInstanceIdentifier as string);
+}
+
 /** Throws the non-retryable refusal when `cluster` may not be deleted under `input.guard`; returns otherwise. */
 function checkDeleteGuards(input: DeleteClusterInput, cluster: DBCluster): void {
   const { target, clusterId, guard } = input;
   const where = describeWhere('cluster', clusterId, target);
+  // Same id and region: the same cluster unless both accounts are known and differ. The cluster's ARN names the
+  // account it really lives in; an unknown source account means "the target account".
+  const self = { clusterId, region: target.region, accountId: accountOfArn(cluster.DBClusterArn) ?? target.accountId };
   const source = guard.source;
-  if (
-    source?.clusterId &&
-    source.clusterId.toLowerCase() === clusterId.toLowerCase() &&
-    source.region === target.region
-  ) {
-    // Same id and region: the same cluster unless both accounts are known and differ. The cluster's ARN names the
-    // account it really lives in; an unknown source account means "the target account".
-    const clusterAccount = accountOfArn(cluster.DBClusterArn) ?? target.accountId;
-    const sameAccount = !source.accountId || !clusterAccount || source.accountId === clusterAccount;
-    if (sameAccount) {
-      throw failure(
-        'RefusedSourceCluster',
-        `Refusing to delete ${where}: it is the source cluster of this restore. ` +
-          'Choose a different target.clusterId (or another region or account) for the restored cluster.',
-        { clusterId }
-      );
-    }
+  if (source?.clusterId && isSameCluster({ ...source, clusterId: source.clusterId }, self)) {
+    throw failure(
+      'RefusedSourceCluster',
+      `Refusing to delete ${where}: it is the source cluster of this restore. ` +
+        'Choose a different target.clusterId (or another region or account) for the restored cluster.',
+      { clusterId }
+    );
+  }
+  if (guard.snapshotSource && isSameCluster(guard.snapshotSource, self)) {
+    throw failure(
+      'RefusedSourceCluster',
+      `Refusing to delete ${where}: it is the cluster the snapshot being restored was taken from, and deleting it ` +
+        'first would also drop its automated backups and point-in-time window. Nothing was changed. Restore into a ' +
+        'new target.clusterId, or use the swap refresh (once available), which keeps it until the new one is verified.',
+      { clusterId }
+    );
   }
   const tags = tagsOf(cluster.TagList);
   if (!isManagedByPipeline(tags)) {
@@ -189,12 +197,13 @@ export function createClusterActivities(deps: ActivityDeps) {
     /** The cluster, or null when it does not exist. */
     async describeCluster(input: DescribeClusterInput): Promise<ClusterInfo | null> {
       const rds = deps.clients.rds(input.target);
-      const cluster = await findCluster(
-        rds,
-        input.clusterId,
-        `describing ${describeWhere('cluster', input.clusterId, input.target)}`
-      );
-      return cluster ? toClusterInfo(cluster) : null;
+      const where = describeWhere('cluster', input.clusterId, input.target);
+      const cluster = await findCluster(rds, input.clusterId, `describing ${where}`);
+      if (!cluster) return null;
+      const info = toClusterInfo(cluster);
+      if (!input.includeInstances) return info;
+      const instances = await listClusterInstances(rds, input.clusterId, `listing the instances of ${where}`);
+      return { ...info, unmanagedInstances: unmanagedInstanceIds(instances) };
     },
 
     /**
@@ -219,6 +228,18 @@ export function createClusterActivities(deps: ActivityDeps) {
       const status = cluster.Status ?? 'unknown';
       if (status === 'deleting') {
         notReady(await report('deletion', clusterId, 'deleting'), `${where} is being deleted`);
+      }
+
+      // Checked before any change: an instance a person added (since the check-target step, too) is never deleted.
+      const instances = (await listClusterInstances(rds, clusterId, `listing the instances of ${where}`)).filter(
+        (i) => i.DBInstanceIdentifier
+      );
+      const unmanaged = unmanagedInstanceIds(instances);
+      if (unmanaged.length > 0) {
+        throw failure('UnmanagedInstance', unmanagedInstancesMessage(clusterId, target.region, unmanaged), {
+          clusterId,
+          instanceIds: unmanaged,
+        });
       }
 
       let isProtected = cluster.DeletionProtection === true;
@@ -253,9 +274,6 @@ export function createClusterActivities(deps: ActivityDeps) {
       }
 
       // Member instances first: RDS refuses to delete a cluster that has instances not yet deleting.
-      const instances = (await listClusterInstances(rds, clusterId, `listing the instances of ${where}`)).filter(
-        (i) => i.DBInstanceIdentifier
-      );
       const deleting: string[] = [];
       const busy: string[] = [];
       for (const instance of instances) {

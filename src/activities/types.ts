@@ -53,18 +53,23 @@ export interface AwaitSnapshotInput {
 export interface DescribeClusterInput {
   target: AwsLocation;
   clusterId: string;
+  /** Also list the member instances and report those this pipeline did not create (`unmanagedInstances`). */
+  includeInstances?: boolean;
 }
 
 export interface DeleteClusterInput {
   target: AwsLocation;
   clusterId: string;
   /**
-   * Who may be deleted. Always: only clusters tagged managed-by this pipeline, never the source cluster.
+   * Who may be deleted. Always: only clusters tagged managed-by this pipeline whose instances all carry the tag too,
+   * never the source cluster nor the snapshot's own cluster.
    * With `operationId`: only the cluster this operation created (compensation).
    */
   guard: {
     operationId?: string;
     source?: { clusterId?: string; region: string; accountId?: string };
+    /** The cluster the snapshot being restored was taken from (find-snapshot's answer): never deleted either. */
+    snapshotSource?: { clusterId: string; region: string; accountId?: string };
   };
   disableDeletionProtection: boolean;
 }

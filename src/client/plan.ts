@@ -108,6 +108,15 @@ export function formatPlan(plan: RestorePlan, requestFile?: string): string[] {
         `  Target:          ${e.identifier} exists (${e.status}, deletion protection ${e.deletionProtection ? 'on' : 'off'}, ` +
           `created by aurora-restore: ${yesNo(e.managedByPipeline)})`
       );
+      if (e.unmanagedInstances?.length) {
+        lines.push(`                   instances not created by aurora-restore: ${e.unmanagedInstances.join(', ')}`);
+      }
+      if (r.rollback) {
+        lines.push(
+          `                   ${r.rollback.kind === 'rollback' ? 'rollback' : 'source cluster'}: ` +
+            `${r.rollback.allowed ? 'allowed' : 'refused'} under the ${r.strategy ?? 'delete-first'} replace (${r.rollback.reason})`
+        );
+      }
       lines.push(
         r.allowed
           ? `                   it would be deleted${r.disablesDeletionProtection ? ' (after turning deletion protection off)' : ''} and restored`

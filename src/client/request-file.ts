@@ -114,20 +114,21 @@ export function parseRequestText(text: string, format: RequestFormat, source: st
 }
 
 function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    // V8's messages do not always carry a position; find it ourselves so the user gets a line number.
-    const located = locateJsonError(text);
-    const reason = located?.reason ?? (err as Error).message;
-    if (!located) throw new RequestFileError(source, `Request ${describe(source)} is not valid JSON: ${reason}`);
-    const pos = lineColumn(text, located.offset);
-    throw new RequestFileError(
-      source,
-      `Request ${describe(source)} is not valid JSON: ${reason} at line ${pos.line}, column ${pos.column}:\n${excerpt(text, pos)}`,
-      pos
-    );
+  // Scanned first: V8's messages do not always carry a position, and JSON.parse lets a duplicate key win silently.
+  const located = locateJsonError(text);
+  if (!located) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new RequestFileError(source, `Request ${describe(source)} is not valid JSON: ${(err as Error).message}`);
+    }
   }
+  const pos = lineColumn(text, located.offset);
+  throw new RequestFileError(
+    source,
+    `Request ${describe(source)} is not valid JSON: ${located.reason} at line ${pos.line}, column ${pos.column}:\n${excerpt(text, pos)}`,
+    pos
+  );
 }
 
 function parseYaml(text: string, source: string): unknown {
@@ -187,9 +188,18 @@ function excerpt(text: string, pos: { line: number; column: number }): string {
   return `  ${lineText.replace(/\r$/, '')}\n  ${' '.repeat(Math.max(0, pos.column - 1))}^`;
 }
 
+/** A restore request nests a few levels; anything deeper is the wrong file (and would exhaust a recursive reader). */
+export const MAX_JSON_DEPTH = 64;
+
+/** An open object or array while scanning: its path (for messages) and, for an object, the keys seen so far. */
+type JsonFrame =
+  { path: string; kind: 'object'; keys: Set<string>; key: string } | { path: string; kind: 'array'; index: number };
+
 /**
- * Finds the first syntax error in a JSON text (offset and reason), or undefined if the text is valid JSON.
- * Only used after JSON.parse failed, to report where.
+ * Finds the first syntax error, duplicate key or nesting deeper than MAX_JSON_DEPTH in a JSON text (offset and
+ * reason), or undefined if the text is valid JSON a request may be. JSON.parse lets a duplicate key silently win,
+ * so every JSON request is scanned with this first. Iterative (an explicit stack), so no input can overflow the call
+ * stack.
  */
 export function locateJsonError(text: string): { offset: number; reason: string } | undefined {
   let i = 0;
@@ -238,15 +248,12 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     fail('unterminated string (missing closing quote)', start);
   };
   const number = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (!m) fail(`invalid number starting with ${found()}`);
     else i += m[0].length;
   };
-  const value = (): void => {
-    ws();
+  const scalar = (): void => {
     const c = text[i];
-    if (c === '{') return object();
-    if (c === '[') return array();
     if (c === '"') return string();
     if (c === 't') return literal('true');
     if (c === 'f') return literal('false');
@@ -258,62 +265,93 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     }
     fail(`expected a value but found ${found()}`);
   };
-  const object = () => {
-    i++;
-    ws();
-    if (text[i] === '}') {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (text[i] === '}') fail('trailing comma before "}" (JSON does not allow it)');
-      if (text[i] !== '"') fail(`expected a property name in double quotes but found ${found()}`);
-      string();
-      ws();
-      if (text[i] !== ':') fail(`expected ":" after the property name but found ${found()}`);
-      i++;
-      value();
-      ws();
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      fail(`expected "," or "}" but found ${found()} (missing comma?)`);
-    }
+
+  const stack: JsonFrame[] = [];
+  const where = (frame: JsonFrame) => (frame.path ? `in ${frame.path}` : 'at the top level');
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    const step =
+      top.kind === 'array'
+        ? `[${top.index}]`
+        : /^[A-Za-z_$][\w$]*$/.test(top.key)
+          ? `.${top.key}`
+          : `[${JSON.stringify(top.key)}]`;
+    return `${top.path}${step}`.replace(/^\./, '');
   };
-  const array = () => {
-    i++;
+  /** Reads `"name":` of the innermost object, refusing a name it already has. */
+  const property = () => {
+    const frame = stack[stack.length - 1] as Extract<JsonFrame, { kind: 'object' }>;
+    if (text[i] !== '"') fail(`expected a property name in double quotes but found ${found()}`);
+    const start = i;
+    string();
+    const name = JSON.parse(text.slice(start, i)) as string;
+    if (frame.keys.has(name)) {
+      fail(
+        `duplicate key ${JSON.stringify(name)} ${where(frame)} (JSON would silently keep the last one; keep only one)`,
+        start
+      );
+    }
+    frame.keys.add(name);
+    frame.key = name;
     ws();
-    if (text[i] === ']') {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (text[i] === ']') fail('trailing comma before "]" (JSON does not allow it)');
-      value();
-      ws();
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      fail(`expected "," or "]" but found ${found()} (missing comma?)`);
-    }
+    if (text[i] !== ':') fail(`expected ":" after the property name but found ${found()}`);
+    i++;
   };
+  const open = (kind: 'object' | 'array') => {
+    if (stack.length >= MAX_JSON_DEPTH) {
+      fail(`nested deeper than ${MAX_JSON_DEPTH} levels: a restore request is never this deep (wrong file?)`);
+    }
+    const path = childPath();
+    i++;
+    stack.push(kind === 'object' ? { path, kind, keys: new Set(), key: '' } : { path, kind, index: 0 });
+  };
+
   try {
-    value();
-    ws();
-    if (i < text.length) fail(`unexpected ${found()} after the end of the document`);
-    return undefined;
+    // Expect a value, then what may follow it in the innermost container, until the document ends.
+    let expectValue = true;
+    for (;;) {
+      ws();
+      if (expectValue) {
+        const c = text[i];
+        if (c === '{' || c === '[') {
+          open(c === '{' ? 'object' : 'array');
+          ws();
+          if (text[i] === (c === '{' ? '}' : ']')) {
+            i++;
+            stack.pop();
+            expectValue = false;
+          } else if (c === '{') {
+            property();
+          }
+          continue;
+        }
+        scalar();
+        expectValue = false;
+        continue;
+      }
+      const top = stack[stack.length - 1];
+      if (!top) {
+        if (i < text.length) fail(`unexpected ${found()} after the end of the document`);
+        return undefined;
+      }
+      const close = top.kind === 'object' ? '}' : ']';
+      if (text[i] === ',') {
+        i++;
+        ws();
+        if (text[i] === close) fail(`trailing comma before "${close}" (JSON does not allow it)`);
+        if (top.kind === 'object') property();
+        else top.index++;
+        expectValue = true;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        stack.pop();
+        continue;
+      }
+      fail(`expected "," or "${close}" but found ${found()} (missing comma?)`);
+    }
   } catch (err) {
     if (err instanceof Stop) return { offset: err.offset, reason: err.reason };
     throw err;

@@ -63,6 +63,11 @@ export interface ClusterInfo {
   masterUsername?: string;
   tags: Tag[];
   members: ClusterMember[];
+  /**
+   * Member instances without this pipeline's managed-by tag (a person added them): present only when the describe
+   * asked for instances (`DescribeClusterInput.includeInstances`). A replace would delete them, so it is refused.
+   */
+  unmanagedInstances?: string[];
 }
 
 export interface InstanceInfo {

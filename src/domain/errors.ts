@@ -40,6 +40,8 @@ export const Failures = {
   DeletionProtected: kind('DeletionProtected', 'ARP-DELETE-002'),
   NotManagedByPipeline: kind('ClusterNotManagedByPipeline', 'ARP-DELETE-003'),
   RefusedSourceCluster: kind('RefusedToTouchSourceCluster', 'ARP-DELETE-005'),
+  /** The target cluster has a member instance this pipeline did not create (a person added it). */
+  UnmanagedInstance: kind('InstanceNotManagedByPipeline', 'ARP-DELETE-006'),
   /** A person rejected the replacement of the existing target (approval.required). */
   ApprovalRejected: kind('ApprovalRejected', 'ARP-APPROVAL-001'),
   /** Nobody approved or rejected within approval.timeout. */

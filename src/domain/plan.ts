@@ -7,6 +7,7 @@
 import type { ClusterRef, RestoreClusterSettings, SnapshotInfo } from './aws-shapes';
 import type { FailureName } from './errors';
 import type { AuroraEngine } from './request';
+import type { ReplaceStrategy } from './restore-plan';
 
 /** Problem codes: the failure the restore would end with (catalogue name), or a missing target resource. */
 export type PlanProblemCode =
@@ -60,9 +61,23 @@ export interface RestorePlan {
   copy?: { needed: boolean; reason: string; identifier?: string; kmsKeyId?: string; keep: boolean };
   /** The existing target cluster that would be replaced (null: none exists, a new cluster is created). */
   replace?: {
-    existing: { identifier: string; status: string; deletionProtection: boolean; managedByPipeline: boolean } | null;
+    existing: {
+      identifier: string;
+      status: string;
+      deletionProtection: boolean;
+      managedByPipeline: boolean;
+      /** Member instances this pipeline did not create (a person added them); present when there are any. */
+      unmanagedInstances?: string[];
+    } | null;
     /** Whether replacing it is allowed by the request and the guards (true when nothing exists). */
     allowed: boolean;
+    /** How an existing target would be replaced (present when one exists). */
+    strategy?: ReplaceStrategy;
+    /**
+     * Present when the target is the restore's own source (the cluster the snapshot was taken from, a rollback, or
+     * source.clusterId): whether the strategy may replace it without losing anything before the new one is verified.
+     */
+    rollback?: { kind: 'rollback' | 'declared-source'; allowed: boolean; reason: string };
     disablesDeletionProtection: boolean;
     /** Present when the replacement waits for a person's approve/reject update (`approval.required`). */
     approval?: { timeoutMs: number; notify: boolean };

@@ -5,7 +5,7 @@
  */
 import type { ClusterInfo, SnapshotInfo } from './aws-shapes';
 import type { FailureName } from './errors';
-import { isManagedByPipeline } from './naming';
+import { isManagedByPipeline, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from './naming';
 import type { NormalizedRestoreRequest } from './request';
 
 export interface Refusal {
@@ -80,26 +80,148 @@ export function resolveEngine(request: NormalizedRestoreRequest, snapshot: Snaps
 }
 
 /**
- * May the existing target cluster be replaced? Only when the request allows it, the cluster carries this
- * pipeline's managed-by tag, it is not the source cluster, and deletion protection is off or may be turned off.
+ * How an existing target is replaced. `delete-first` (the only one today) deletes the old cluster, then restores
+ * under its name: the old cluster, its automated backups and its point-in-time window are gone before the new one
+ * is verified. `swap` (the swap refresh) restores beside the old cluster and keeps it until the new one is verified.
  */
-export function checkReplaceAllowed(request: NormalizedRestoreRequest, existing: ClusterInfo): Refusal | null {
-  return replaceRefusals(request, existing)[0] ?? null;
+export type ReplaceStrategy = 'delete-first' | 'swap';
+
+/** The strategy this request's replacement uses. */
+export function replaceStrategyOf(_request: NormalizedRestoreRequest): ReplaceStrategy {
+  return 'delete-first';
+}
+
+/** A cluster by identity: identifier (case-insensitive in RDS), region and, when known, account. */
+export interface ClusterRef {
+  clusterId: string;
+  region: string;
+  accountId?: string;
+}
+
+/** Same cluster: same identifier and region, and the same account unless both accounts are known and differ. */
+export function isSameCluster(a: ClusterRef, b: ClusterRef): boolean {
+  return (
+    a.clusterId.toLowerCase() === b.clusterId.toLowerCase() &&
+    a.region === b.region &&
+    (!a.accountId || !b.accountId || a.accountId === b.accountId)
+  );
+}
+
+/** Account id in an ARN (`arn:aws:rds:<region>:<account>:...`). */
+export function accountOfArn(arn: string | undefined): string | undefined {
+  return arn?.split(':')[4] || undefined;
+}
+
+/** The cluster a snapshot was taken from (its own cluster), when the snapshot names one. */
+export function snapshotSourceCluster(snapshot: SnapshotInfo): ClusterRef | undefined {
+  if (!snapshot.clusterId) return undefined;
+  return { clusterId: snapshot.clusterId, region: snapshot.region, accountId: snapshot.accountId || undefined };
+}
+
+/** Whether the target is a source cluster of this restore and, if so, whether the replace strategy may overwrite it. */
+export interface SourceClusterVerdict {
+  /** The target is the cluster the snapshot was taken from (a rollback), or the request's source.clusterId. */
+  kind: 'rollback' | 'declared-source';
+  strategy: ReplaceStrategy;
+  allowed: boolean;
+  /** Why, for the plan and the refusal. */
+  reason: string;
+}
+
+/**
+ * The source-vs-target rule. The target may be the cluster the restore reads from (the snapshot's own cluster, or
+ * the request's source.clusterId, which usually names it): restoring a cluster from its own snapshot is a rollback,
+ * a legitimate request, but only where nothing is lost before the restored cluster is verified. `swap` keeps the
+ * old cluster until then; `delete-first` would delete it (and with it its automated backups and point-in-time
+ * window) first, so it is refused. Returns undefined when the target is neither.
+ */
+export function sourceClusterVerdict(
+  target: ClusterRef,
+  sources: { snapshot?: SnapshotInfo; declared?: ClusterRef },
+  strategy: ReplaceStrategy
+): SourceClusterVerdict | undefined {
+  const own = sources.snapshot && snapshotSourceCluster(sources.snapshot);
+  const kind =
+    own && isSameCluster(own, target)
+      ? 'rollback'
+      : sources.declared && isSameCluster(sources.declared, target)
+        ? 'declared-source'
+        : undefined;
+  if (!kind) return undefined;
+  const subject =
+    kind === 'rollback'
+      ? `it is the cluster snapshot ${sources.snapshot?.identifier} was taken from (a rollback)`
+      : 'it is the source cluster of this restore (source.clusterId)';
+  if (strategy === 'swap') {
+    return {
+      kind,
+      strategy,
+      allowed: true,
+      reason: `${subject}; the swap refresh keeps it until the restored cluster is verified`,
+    };
+  }
+  return {
+    kind,
+    strategy,
+    allowed: false,
+    reason:
+      `${subject}; the delete-first replace would delete it, with its automated backups and point-in-time ` +
+      'window, before the restored cluster is verified',
+  };
+}
+
+/** The verdict for this request's target against its snapshot and declared source cluster. */
+export function targetSourceVerdict(
+  request: NormalizedRestoreRequest,
+  existing: ClusterInfo,
+  snapshot?: SnapshotInfo
+): SourceClusterVerdict | undefined {
+  const { target, source } = request;
+  const targetRef: ClusterRef = {
+    clusterId: target.clusterId,
+    region: target.region,
+    // The ARN names the account the cluster really lives in.
+    accountId: accountOfArn(existing.arn) ?? target.accountId,
+  };
+  const declared = source.clusterId
+    ? { clusterId: source.clusterId, region: source.region, accountId: source.accountId ?? target.accountId }
+    : undefined;
+  return sourceClusterVerdict(targetRef, { snapshot, declared }, replaceStrategyOf(request));
+}
+
+/**
+ * May the existing target cluster be replaced? Only when the request allows it, the cluster and every member
+ * instance carry this pipeline's managed-by tag, it is not a source cluster the replace strategy would lose (see
+ * sourceClusterVerdict; `snapshot` is the one find-snapshot returned), and deletion protection is off or may be
+ * turned off.
+ */
+export function checkReplaceAllowed(
+  request: NormalizedRestoreRequest,
+  existing: ClusterInfo,
+  snapshot?: SnapshotInfo
+): Refusal | null {
+  return replaceRefusals(request, existing, snapshot)[0] ?? null;
 }
 
 /**
  * Every reason the existing target may not be replaced, most fundamental first (the restore refuses with the first;
  * the plan reports them all, so one run of the plan lists everything to fix).
  */
-export function replaceRefusals(request: NormalizedRestoreRequest, existing: ClusterInfo): Refusal[] {
+export function replaceRefusals(
+  request: NormalizedRestoreRequest,
+  existing: ClusterInfo,
+  snapshot?: SnapshotInfo
+): Refusal[] {
   const { clusterId, region } = request.target;
-  const source = request.source;
-  const sameAccount = (source.accountId ?? request.target.accountId) === request.target.accountId;
-  if (source.clusterId === clusterId && source.region === region && sameAccount) {
+  const verdict = targetSourceVerdict(request, existing, snapshot);
+  if (verdict && !verdict.allowed) {
     return [
       {
         failure: 'RefusedSourceCluster',
-        message: `Cluster ${clusterId} in ${region} is the source cluster of this restore; it is never replaced.`,
+        message:
+          `Cluster ${clusterId} in ${region} is not replaced: ${verdict.reason}. Nothing was changed. Restore into a ` +
+          'new target.clusterId and move the application over once it is verified, or use the swap refresh (once ' +
+          'available), which keeps the old cluster until the new one is verified.',
       },
     ];
   }
@@ -121,6 +243,13 @@ export function replaceRefusals(request: NormalizedRestoreRequest, existing: Clu
         `so it is never deleted. Nothing was changed. Delete or rename it yourself, or choose another target.clusterId.`,
     });
   }
+  const unmanaged = existing.unmanagedInstances ?? [];
+  if (unmanaged.length > 0) {
+    refusals.push({
+      failure: 'UnmanagedInstance',
+      message: unmanagedInstancesMessage(clusterId, region, unmanaged),
+    });
+  }
   if (existing.deletionProtection && !request.replace.disableDeletionProtection) {
     refusals.push({
       failure: 'DeletionProtected',
@@ -130,4 +259,14 @@ export function replaceRefusals(request: NormalizedRestoreRequest, existing: Clu
     });
   }
   return refusals;
+}
+
+/** Why a cluster with instances this pipeline did not create is not replaced, and what to do. */
+export function unmanagedInstancesMessage(clusterId: string, region: string, instanceIds: string[]): string {
+  return (
+    `Cluster ${clusterId} in ${region} has instance(s) that aurora-restore did not create (no ${TAG_MANAGED_BY} ` +
+    `tag): ${instanceIds.join(', ')}. Replacing the cluster would delete them, so nothing was changed. Delete them ` +
+    `yourself if they are no longer needed, or tag them ${TAG_MANAGED_BY}=${TAG_MANAGED_BY_VALUE} to let the ` +
+    'replace delete them; or choose another target.clusterId.'
+  );
 }

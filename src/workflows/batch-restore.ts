@@ -57,6 +57,7 @@ const NOT_WORTH_RETRYING = new Set<string>([
   Failures.DeletionProtected.type,
   Failures.NotManagedByPipeline.type,
   Failures.RefusedSourceCluster.type,
+  Failures.UnmanagedInstance.type,
   Failures.SnapshotNotFound.type,
   Failures.Cancelled.type,
 ]);

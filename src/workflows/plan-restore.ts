@@ -16,7 +16,14 @@ import { instanceIds, isManagedByPipeline, snapshotCopyId } from '../domain/nami
 import { validationProblems } from '../domain/plan';
 import type { PlanProblem, RestorePlan } from '../domain/plan';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
-import { isRefusal, planSnapshotTransfer, replaceRefusals, resolveEngine } from '../domain/restore-plan';
+import {
+  isRefusal,
+  planSnapshotTransfer,
+  replaceRefusals,
+  replaceStrategyOf,
+  resolveEngine,
+  targetSourceVerdict,
+} from '../domain/restore-plan';
 import type { Refusal } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
@@ -36,6 +43,7 @@ const REFUSAL_FIELDS: Partial<Record<Refusal['failure'], string>> = {
   SnapshotNotShareable: 'source.snapshot',
   KmsKeyNotAccessible: 'copy.kmsKeyId',
   RefusedSourceCluster: 'target.clusterId',
+  UnmanagedInstance: 'target.clusterId',
   TargetExists: 'replace.existing',
   NotManagedByPipeline: 'target.clusterId',
   DeletionProtected: 'replace.disableDeletionProtection',
@@ -129,17 +137,25 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
   }
 
   // 3. The existing target, and whether the restore may replace it (every refusal, not only the first).
-  const existing: ClusterInfo | null = await calls.describeCluster({ target: targetLoc, clusterId: target.clusterId });
-  const refusals = existing ? replaceRefusals(request, existing) : [];
+  const existing: ClusterInfo | null = await calls.describeCluster({
+    target: targetLoc,
+    clusterId: target.clusterId,
+    includeInstances: true,
+  });
+  const refusals = existing ? replaceRefusals(request, existing, snapshot) : [];
   problems.push(...refusals.map((r) => fromRefusal(r)));
+  const verdict = existing ? targetSourceVerdict(request, existing, snapshot) : undefined;
   plan.replace = {
     existing: existing && {
       identifier: existing.identifier,
       status: existing.status,
       deletionProtection: existing.deletionProtection,
       managedByPipeline: isManagedByPipeline(existing.tags),
+      ...(existing.unmanagedInstances?.length ? { unmanagedInstances: existing.unmanagedInstances } : {}),
     },
     allowed: refusals.length === 0,
+    ...(existing ? { strategy: replaceStrategyOf(request) } : {}),
+    ...(verdict ? { rollback: { kind: verdict.kind, allowed: verdict.allowed, reason: verdict.reason } } : {}),
     disablesDeletionProtection: !!existing?.deletionProtection && request.replace.disableDeletionProtection,
     // Only a replacement waits: a target that does not exist is created without asking.
     ...(existing && request.approval

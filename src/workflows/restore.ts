@@ -49,13 +49,13 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first.
     const source = await findSnapshot(run);
     // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any.
-    const existing = await checkTarget(run);
+    const existing = await checkTarget(run, source.snapshot);
     // 3. Cross-account: the source account shares the snapshot with the target account.
     await shareSnapshot(run, source);
     // 4. Cross-region or cross-account: copy it under the target's KMS key, wait, and remove the share again.
     const restoreFrom = await copySnapshot(run, source);
     // 5. Replace the existing target (only ours, never the source), after a person approved when required.
-    if (existing) await replaceTarget(run, existing, approvals);
+    if (existing) await replaceTarget(run, existing, approvals, source.snapshot);
     // 6. Restore the cluster with every requested setting and the pipeline's tags; wait until available.
     const restored = await restoreCluster(run, source, restoreFrom);
     // 7. Writer and readers; wait until available and record the endpoints.

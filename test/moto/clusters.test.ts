@@ -251,6 +251,84 @@ describe('cluster activities (moto RDS)', function () {
       assert.ok(await readCluster(clusterId));
     });
 
+    it("refuses the snapshot's own cluster (guard.snapshotSource), tagged or not, changing nothing", async () => {
+      const clusterId = uniqueName('rollback');
+      const seeded = await seedSourceCluster({
+        region: REGION,
+        clusterId,
+        withSnapshot: `${clusterId}-snap`,
+        tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+      });
+      const outcome = await pollUntilDone(activities.deleteCluster, {
+        target,
+        clusterId,
+        // No source.clusterId in the request (snapshot named by id): only find-snapshot's answer names the cluster.
+        guard: {
+          source: { region: REGION },
+          snapshotSource: { clusterId, region: REGION, accountId: seeded.accountId },
+        },
+        disableDeletionProtection: true,
+      });
+      const err = assertFailure(outcome.error, 'RefusedToTouchSourceCluster');
+      assert.match(err.message, /snapshot being restored was taken from/);
+      assert.match(err.message, /automated backups and point-in-time window/);
+      assert.equal((await readCluster(clusterId))?.Status, 'available');
+      // The same identifier in another account is another cluster: that guard does not apply.
+      const other = await pollUntilDone(activities.deleteCluster, {
+        target,
+        clusterId,
+        guard: { snapshotSource: { clusterId, region: REGION, accountId: '999999999999' } },
+        disableDeletionProtection: true,
+      });
+      assert.equal(other.error, undefined, String(other.error));
+      assert.equal(await readCluster(clusterId), undefined);
+    });
+
+    it('refuses a cluster with an instance a person added, changing nothing; describe names it', async () => {
+      const { clusterId } = await restoreOurs(uniqueName('op'), { deletionProtection: true });
+      const ours = `${clusterId}-1`;
+      const theirs = `${clusterId}-analytics`;
+      for (const [id, tags] of [
+        [ours, [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }]],
+        [theirs, []],
+      ] as const) {
+        await aws.rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: id,
+            DBClusterIdentifier: clusterId,
+            Engine: 'aurora-postgresql',
+            DBInstanceClass: 'db.r6g.large',
+            Tags: [...tags],
+          })
+        );
+      }
+      const described = await activities.describeCluster({ target, clusterId, includeInstances: true });
+      assert.deepEqual(described?.unmanagedInstances, [theirs]);
+      const plain = await activities.describeCluster({ target, clusterId });
+      assert.equal(plain?.unmanagedInstances, undefined, 'instances are listed only when asked for');
+
+      const outcome = await pollUntilDone(activities.deleteCluster, {
+        target,
+        clusterId,
+        guard: {},
+        disableDeletionProtection: true,
+      });
+      const err = assertFailure(outcome.error, 'InstanceNotManagedByPipeline');
+      assert.match(err.message, new RegExp(`did not create .*: ${theirs}\\. Replacing the cluster would delete them`));
+      assert.equal(outcome.attempts, 1);
+      const left = await aws.rds.send(
+        new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] })
+      );
+      assert.deepEqual(
+        (left.DBInstances ?? []).map((i) => [i.DBInstanceIdentifier, i.DBInstanceStatus]).sort(),
+        [
+          [theirs, 'available'],
+          [ours, 'available'],
+        ].sort()
+      );
+      assert.equal((await readCluster(clusterId))?.DeletionProtection, true, 'refused before protection is turned off');
+    });
+
     it('refuses a protected cluster unless allowed, then turns protection off and deletes it', async () => {
       const { clusterId } = await restoreOurs(uniqueName('op'), { deletionProtection: true });
       const refused = await deleteUntilDone(clusterId, {}, false);
@@ -273,6 +351,7 @@ describe('cluster activities (moto RDS)', function () {
             DBClusterIdentifier: clusterId,
             Engine: 'aurora-postgresql',
             DBInstanceClass: 'db.r6g.large',
+            Tags: [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }],
           })
         );
       }

@@ -81,6 +81,20 @@ describe('client CLI (no server needed)', () => {
     assert.match(stdin.stderr, /Request on stdin is not valid JSON/);
   });
 
+  it('exits 2 with line and column for a deeply nested broken JSON file and for a duplicate JSON key', async () => {
+    const deep = path.join(dir, 'deep.json');
+    await fs.writeFile(deep, '['.repeat(6000));
+    const nested = await run(['start', deep]);
+    assert.equal(nested.code, EXIT.USAGE, nested.stderr);
+    assert.match(nested.stderr, /RequestFileError/);
+    assert.match(nested.stderr, /not valid JSON: .* at line 1, column \d+/);
+    assert.doesNotMatch(nested.stderr, /Maximum call stack/);
+    const duplicate = await run(['plan', '-'], { readStdin: async () => '{"target": {"region": "a", "region": "b"}}' });
+    assert.equal(duplicate.code, EXIT.USAGE, duplicate.stderr);
+    assert.match(duplicate.stderr, /duplicate key "region" in target .*line 1, column 28/);
+    assert.equal(nested.connects + duplicate.connects, 0);
+  });
+
   it('checks targets and list filters before connecting', async () => {
     const status = await run(['status', 'orders']);
     assert.equal(status.code, EXIT.USAGE);

@@ -177,6 +177,30 @@ describe('aurora-restore plan (CLI)', () => {
     assert.match(text, /Start it with: aurora-restore start request\.json$/);
   });
 
+  it("says when the target is the snapshot's own cluster (a rollback) and names instances it did not create", () => {
+    const text = formatPlan({
+      ...WITH_PROBLEMS,
+      replace: {
+        existing: {
+          identifier: 'orders-staging',
+          status: 'available',
+          deletionProtection: false,
+          managedByPipeline: true,
+          unmanagedInstances: ['orders-staging-analytics'],
+        },
+        allowed: false,
+        strategy: 'delete-first',
+        rollback: { kind: 'rollback', allowed: false, reason: 'it is the cluster snapshot s1 was taken from' },
+        disablesDeletionProtection: false,
+      },
+    }).join('\n');
+    assert.match(text, /\n\s+instances not created by aurora-restore: orders-staging-analytics\n/);
+    assert.match(
+      text,
+      /\n\s+rollback: refused under the delete-first replace \(it is the cluster snapshot s1 was taken from\)\n\s+it would NOT be replaced/
+    );
+  });
+
   it('runs planRestore under a plan id (not the restore lock) and exits 0 for a clean plan', async () => {
     const started: Started[] = [];
     const out = await run(['plan', validFile, '--task-queue', 'q1'], fakeConnection(CLEAN, started));

@@ -178,6 +178,37 @@ describe('client request files', () => {
     assert.equal(locateJsonError('{"a": ')?.offset, 6);
   });
 
+  it('refuses a duplicate key in JSON, naming it with line and column (JSON.parse would let the last one win)', async () => {
+    const text = '{\n  "target": {\n    "clusterId": "orders-staging",\n    "clusterId": "orders-prod"\n  }\n}\n';
+    const file = await write('dup.json', text);
+    await assert.rejects(loadRequestFile(file), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(err.line, 4);
+      assert.equal(err.column, 5);
+      assert.match(err.message, /not valid JSON: duplicate key "clusterId" in target .* at line 4, column 5/);
+      return true;
+    });
+    // Keys are compared as JSON reads them (escapes resolved), and only within one object.
+    assert.match(locateJsonError('{"a": 1, "\\u0061": 2}')?.reason ?? '', /duplicate key "a"/);
+    assert.equal(locateJsonError('{"a": {"b": 1}, "c": {"b": 2}, "d": [{"b": 1}, {"b": 2}]}'), undefined);
+    assert.match(locateJsonError('{"a": [{"x": 1, "x": 2}]}')?.reason ?? '', /duplicate key "x" in a\[0\]/);
+  });
+
+  it('reports a deeply nested broken JSON file as a file error with line and column, not a stack overflow', async () => {
+    const deep = '['.repeat(6000);
+    const file = await write('deep.json', deep);
+    await assert.rejects(loadRequestFile(file), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError, String(err));
+      assert.equal(err.line, 1);
+      assert.equal(typeof err.column, 'number');
+      assert.match(err.message, /not valid JSON: .*nested deeper than \d+ levels/);
+      return true;
+    });
+    // Valid but absurdly deep JSON is refused the same way, and a long flat document is fine.
+    assert.match(locateJsonError(`${'['.repeat(6000)}${']'.repeat(6000)}`)?.reason ?? '', /nested deeper/);
+    assert.equal(locateJsonError(`[${Array.from({ length: 50_000 }, (_, n) => n).join(',')}]`), undefined);
+  });
+
   it('reports YAML syntax errors and duplicate keys with line and column', async () => {
     const badIndent = await write('indent.yaml', 'source:\n  region: us-east-1\n target:\n  clusterId: c\n');
     await assert.rejects(loadRequestFile(badIndent), (err: unknown) => {

@@ -15,6 +15,7 @@ import { CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionComm
 import {
   CreateDBClusterCommand,
   CreateDBClusterParameterGroupCommand,
+  CreateDBInstanceCommand,
   CreateDBParameterGroupCommand,
   CreateDBSubnetGroupCommand,
   DescribeDBClustersCommand,
@@ -279,6 +280,69 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     assertReadOnly(w);
   });
 
+  it("reports a rollback onto the snapshot's own cluster as refused under the delete-first replace", async () => {
+    const clusterId = uniqueName('plan-rollback');
+    const snapshotId = `${clusterId}-snap`;
+    await seedSourceCluster({
+      region: SOURCE_REGION,
+      clusterId,
+      withSnapshot: snapshotId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    const w = await fixture.createWorker();
+    const result = await plan(w, {
+      source: { region: SOURCE_REGION, snapshot: snapshotId },
+      target: { region: SOURCE_REGION, clusterId },
+      replace: { existing: true },
+    });
+    assertReadOnly(w);
+    assert.equal(result.ok, false);
+    assert.match(problem(result, 'RefusedSourceCluster', 'target.clusterId').message, /swap refresh/);
+    assert.equal(result.replace?.allowed, false);
+    assert.equal(result.replace?.strategy, 'delete-first');
+    assert.equal(result.replace?.rollback?.allowed, false);
+    assert.match(result.replace?.rollback?.reason ?? '', /automated backups/);
+  });
+
+  it('reports instances of the target that this pipeline did not create, by name', async () => {
+    const sourceId = uniqueName('plan-inst-src');
+    const snapshotId = `${sourceId}-snap`;
+    await seedSourceCluster({ region: TARGET_REGION, clusterId: sourceId, withSnapshot: snapshotId });
+    const targetId = uniqueName('plan-inst');
+    await seedSourceCluster({
+      region: TARGET_REGION,
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    const { rds } = motoClients(TARGET_REGION);
+    for (const [id, tags] of [
+      [`${targetId}-1`, [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }]],
+      [`${targetId}-manual`, []],
+    ] as const) {
+      await rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          DBClusterIdentifier: targetId,
+          DBInstanceClass: 'db.r6g.large',
+          Engine: 'aurora-postgresql',
+          Tags: [...tags],
+        })
+      );
+    }
+    const w = await fixture.createWorker();
+    const result = await plan(w, {
+      source: { region: TARGET_REGION, clusterId: sourceId, snapshot: snapshotId },
+      target: { region: TARGET_REGION, clusterId: targetId },
+      replace: { existing: true },
+    });
+    assertReadOnly(w);
+    const found = problem(result, 'UnmanagedInstance', 'target.clusterId');
+    assert.match(found.message, new RegExp(`${targetId}-manual`));
+    assert.doesNotMatch(found.message, new RegExp(`${targetId}-1\\b`));
+    assert.deepEqual(result.replace?.existing?.unmanagedInstances, [`${targetId}-manual`]);
+    assert.equal(result.replace?.allowed, false);
+  });
+
   it('returns a clean plan for a valid request: copy, replacement, instances, password and database steps', async () => {
     const sourceId = uniqueName('plan-ok-src');
     const snapshotId = `${sourceId}-snap`;
@@ -375,6 +439,7 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     assert.deepEqual(result.replace, {
       existing: { identifier: targetId, status: 'available', deletionProtection: false, managedByPipeline: true },
       allowed: true,
+      strategy: 'delete-first',
       disablesDeletionProtection: false,
       approval: { timeoutMs: 4 * 3_600_000, notify: false },
     });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterCommand,
@@ -16,7 +17,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
-import { restoreWorkflowId } from '../../src/domain/naming';
+import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
@@ -276,6 +277,63 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.ok(outcome.result.steps.some((s) => s.name === 'delete-target' && s.status === 'completed'));
     assert.ok((w.sim.calls()['DeleteDBClusterCommand'] ?? 0) >= 1);
     await recordHistory('replace-managed-target', handle);
+  });
+
+  it('refuses to replace a cluster with its own snapshot named by id (no source.clusterId), changing nothing', async () => {
+    // A rollback of a managed cluster to its own snapshot: a delete-first replace would drop the cluster, its
+    // automated backups and point-in-time window before the restored one is verified.
+    const clusterId = uniqueName('rollback');
+    const snapshotId = `${clusterId}-snap`;
+    await seedSourceCluster({
+      region: SOURCE_REGION,
+      clusterId,
+      withSnapshot: snapshotId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    const w = await fixture.createWorker({ timings: REALISTIC });
+    const { outcome } = await run(w, {
+      source: { region: SOURCE_REGION, snapshot: snapshotId },
+      target: { region: SOURCE_REGION, clusterId },
+      replace: { existing: true },
+    });
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'RefusedToTouchSourceCluster');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, new RegExp(`${clusterId} .* is the cluster snapshot ${snapshotId} was taken from`));
+    assert.match(failure.message, /swap refresh/);
+    assert.equal(await clusterExists(clusterId, SOURCE_REGION), true, 'the source cluster must be left alone');
+    assert.equal(w.sim.calls()['DeleteDBClusterCommand'] ?? 0, 0);
+    assert.equal(w.sim.calls()['DeleteDBInstanceCommand'] ?? 0, 0);
+  });
+
+  it('refuses to replace a target that has an instance a person added, before any change', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('handmade');
+    await seedSourceCluster({
+      region: TARGET_REGION,
+      clusterId: targetId,
+      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
+    });
+    const { rds } = motoClients(TARGET_REGION);
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: `${targetId}-analytics`,
+        DBClusterIdentifier: targetId,
+        DBInstanceClass: 'db.r6g.large',
+        Engine: 'aurora-postgresql',
+      })
+    );
+    const w = await fixture.createWorker({ timings: REALISTIC });
+    const { outcome } = await run(w, { ...crossRegionRequest(source, targetId), replace: { existing: true } });
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'InstanceNotManagedByPipeline');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, new RegExp(`${targetId}-analytics`));
+    assert.equal(await clusterExists(targetId), true);
+    assert.equal(w.sim.calls()['CopyDBClusterSnapshotCommand'] ?? 0, 0, 'nothing is copied before the check passes');
+    assert.equal(w.sim.calls()['DeleteDBInstanceCommand'] ?? 0, 0);
   });
 
   it('rejects a second restore of the same target while the first runs', async () => {
