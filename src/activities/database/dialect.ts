@@ -89,7 +89,7 @@ export function sanitizeLogAccess(
     async recordScript(session, e) {
       await session.query(
         `INSERT INTO ${table} (operation_id, script_index, workflow_id, script_name, sha256, report)
-       VALUES (${values(6)})`,
+         VALUES (${values(6)})`,
         [e.id, e.index, e.workflowId, e.report.name, e.sha256, JSON.stringify(e.report)]
       );
     },
