@@ -370,13 +370,7 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
       }
       if (await isSharedWith(rds, id, targetAccountId, context)) return { alreadyShared: true };
       try {
-        await rds.send(
-          new ModifyDBClusterSnapshotAttributeCommand({
-            DBClusterSnapshotIdentifier: id,
-            AttributeName: 'restore',
-            ValuesToAdd: [targetAccountId],
-          })
-        );
+        await rds.send(changeRestoreAccess(id, { ValuesToAdd: [targetAccountId] }));
       } catch (err) {
         if (isAwsError(err, 'InvalidDBClusterSnapshotStateFault') && /automated/i.test(err.message)) {
           throw failure(
@@ -400,13 +394,7 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
       const context = `removing the share of ${where(id, loc)} with account ${targetAccountId}`;
       if (!(await isSharedWith(rds, id, targetAccountId, context, false))) return { removed: false };
       try {
-        await rds.send(
-          new ModifyDBClusterSnapshotAttributeCommand({
-            DBClusterSnapshotIdentifier: id,
-            AttributeName: 'restore',
-            ValuesToRemove: [targetAccountId],
-          })
-        );
+        await rds.send(changeRestoreAccess(id, { ValuesToRemove: [targetAccountId] }));
       } catch (err) {
         if (isAwsError(err, 'DBClusterSnapshotNotFoundFault')) return { removed: false };
         throw toActivityFailure(err, context);
@@ -621,6 +609,18 @@ async function waitForCopySlot(
     `Waiting for a snapshot copy slot in ${loc.region}${loc.accountId ? ` of account ${loc.accountId}` : ''}: ` +
       `${busy} and ${why}. The copy ${id} starts when one finishes.`
   );
+}
+
+/** Adds accounts to, or removes them from, the snapshot's `restore` attribute: the accounts that may restore it. */
+function changeRestoreAccess(
+  id: string,
+  change: { ValuesToAdd: string[] } | { ValuesToRemove: string[] }
+): ModifyDBClusterSnapshotAttributeCommand {
+  return new ModifyDBClusterSnapshotAttributeCommand({
+    DBClusterSnapshotIdentifier: id,
+    AttributeName: 'restore',
+    ...change,
+  });
 }
 
 /**

@@ -60,27 +60,11 @@ export interface ConnectOptions {
 
 export async function connectClient(options: ConnectOptions = {}): Promise<ClientConnection> {
   const env = options.env ?? process.env;
-  let config: ReturnType<typeof loadClientConnectConfig>;
-  try {
-    config = loadClientConnectConfig(options.env ? { overrideEnvVars: definedOnly(options.env) } : {});
-  } catch (err) {
-    throw new TemporalConnectionError(
-      `Could not load the Temporal connection settings (TEMPORAL_* variables, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE): ` +
-        `${errorMessage(err).trimEnd()}\nFix the profile file or the variables.`
-    );
-  }
-  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
-  const address = config.connectionOptions.address ?? DEFAULT_ADDRESS;
-  let connection: Connection;
-  try {
-    connection = await Connection.connect(config.connectionOptions);
-  } catch (err) {
-    throw new TemporalConnectionError(
-      `Could not connect to Temporal at ${address} (namespace "${namespace}"): ${errorMessage(err)}. ` +
-        `Check TEMPORAL_ADDRESS / TEMPORAL_PROFILE and the TLS or API key settings; for local development start ` +
-        `a dev server with \`temporal server start-dev\`.`
-    );
-  }
+  const { connection, namespace, address } = await connectTemporal(
+    (connectionOptions) => Connection.connect(connectionOptions),
+    (message) => new TemporalConnectionError(message),
+    { env: options.env, fixSettings: 'Fix the profile file or the variables.' }
+  );
   const client = new Client({ connection, namespace });
   return {
     client,
@@ -90,6 +74,40 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Clien
     uiBaseUrl: resolveUiBaseUrl(env, address),
     close: () => connection.close(),
   };
+}
+
+type ConnectConfig = ReturnType<typeof loadClientConnectConfig>;
+
+/**
+ * Reads the Temporal settings (TEMPORAL_* variables, else the profile) and connects with them: the CLI's
+ * `Connection` and the worker's `NativeConnection` alike. Either failure becomes `fail(message)`, saying what to
+ * check; `fixSettings` ends the message when the settings themselves cannot be read.
+ */
+export async function connectTemporal<C>(
+  connect: (options: ConnectConfig['connectionOptions']) => Promise<C>,
+  fail: (message: string) => Error,
+  options: { env?: Env; fixSettings: string }
+): Promise<{ connection: C; namespace: string; address: string }> {
+  let config: ConnectConfig;
+  try {
+    config = loadClientConnectConfig(options.env ? { overrideEnvVars: definedOnly(options.env) } : {});
+  } catch (err) {
+    throw fail(
+      `Could not load the Temporal connection settings (TEMPORAL_* variables, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE): ` +
+        `${errorMessage(err).trimEnd()}\n${options.fixSettings}`
+    );
+  }
+  const namespace = config.namespace ?? DEFAULT_NAMESPACE;
+  const address = config.connectionOptions.address ?? DEFAULT_ADDRESS;
+  try {
+    return { connection: await connect(config.connectionOptions), namespace, address };
+  } catch (err) {
+    throw fail(
+      `Could not connect to Temporal at ${address} (namespace "${namespace}"): ${errorMessage(err)}. ` +
+        `Check TEMPORAL_ADDRESS / TEMPORAL_PROFILE and the TLS or API key settings; for local development start ` +
+        `a dev server with \`temporal server start-dev\`.`
+    );
+  }
 }
 
 function definedOnly(env: Env): Record<string, string> {

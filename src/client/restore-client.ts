@@ -187,6 +187,12 @@ export function toWorkflowId(workflowIdOrTarget: string): string {
   return resolveTargetArgument(workflowIdOrTarget).workflowId;
 }
 
+/** The workflow id a restore argument names, and a handle on its run `runId` (default: the latest run). */
+function restoreHandle(client: Client, workflowIdOrTarget: string, runId?: string) {
+  const workflowId = toWorkflowId(workflowIdOrTarget);
+  return { workflowId, handle: client.workflow.getHandle<typeof auroraRestore>(workflowId, runId) };
+}
+
 export interface QueryOptions {
   runId?: string;
   timeoutMs?: number;
@@ -198,8 +204,7 @@ export async function getProgress(
   workflowIdOrTarget: string,
   options: QueryOptions = {}
 ): Promise<RestoreProgress> {
-  const workflowId = toWorkflowId(workflowIdOrTarget);
-  const handle = client.workflow.getHandle(workflowId, options.runId);
+  const { workflowId, handle } = restoreHandle(client, workflowIdOrTarget, options.runId);
   try {
     return await client.withDeadline(Date.now() + (options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS), () =>
       handle.query(progressQuery)
@@ -381,8 +386,7 @@ export async function getRestoreStatus(
   workflowIdOrTarget: string,
   options: QueryOptions = {}
 ): Promise<RestoreStatusReport> {
-  const workflowId = toWorkflowId(workflowIdOrTarget);
-  const handle = client.workflow.getHandle<typeof auroraRestore>(workflowId, options.runId);
+  const { workflowId, handle } = restoreHandle(client, workflowIdOrTarget, options.runId);
   const description = await describeRestore(handle, workflowIdOrTarget);
   const report: RestoreStatusReport = {
     workflowId,
@@ -533,8 +537,8 @@ export async function cancelRestore(
   reason: string,
   options: QueryOptions = {}
 ): Promise<CancelledRestore> {
-  const workflowId = toWorkflowId(workflowIdOrTarget);
-  const description = await describeRestore(client.workflow.getHandle(workflowId), workflowIdOrTarget);
+  const { workflowId, handle: latest } = restoreHandle(client, workflowIdOrTarget);
+  const description = await describeRestore(latest, workflowIdOrTarget);
   if (description.status.name !== 'RUNNING') throw new RestoreNotRunningError(workflowId, description.status.name);
   const runId = description.runId;
   // The handle's cancel() has no reason; the service call records it in WorkflowExecutionCancelRequested.
@@ -584,8 +588,8 @@ export async function decideApproval(
   input: { by: string; reason?: string },
   options: QueryOptions = {}
 ): Promise<ApprovalOutcome> {
-  const workflowId = toWorkflowId(workflowIdOrTarget);
-  const description = await describeRestore(client.workflow.getHandle(workflowId), workflowIdOrTarget);
+  const { workflowId, handle: latest } = restoreHandle(client, workflowIdOrTarget);
+  const description = await describeRestore(latest, workflowIdOrTarget);
   if (description.status.name !== 'RUNNING') {
     throw new ApprovalRefusedError(
       workflowId,

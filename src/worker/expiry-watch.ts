@@ -10,6 +10,9 @@ import type { NativeConnection } from '@temporalio/worker';
 import { EXPIRING_SOON_MS, METRICS } from '../domain/metrics';
 import { SA_EXPIRES_AT } from '../workflows/messages';
 
+import { refreshCount } from './periodic-count';
+import type { PeriodicCount } from './periodic-count';
+
 /** How often the count is refreshed. */
 export const EXPIRY_WATCH_REFRESH_MS = 30_000;
 
@@ -36,9 +39,7 @@ export async function countClustersExpiringSoon(
   return Number(response.count ?? 0);
 }
 
-export interface ExpiryWatch {
-  stop(): void;
-}
+export type ExpiryWatch = PeriodicCount;
 
 /**
  * Sets `gauge` to the count now and every `refreshMs`. A failed count leaves the last value and is reported through
@@ -50,24 +51,7 @@ export function watchExpiries(
   options: { refreshMs?: number; onError?: (err: unknown) => void } = {}
 ): ExpiryWatch {
   const { refreshMs = EXPIRY_WATCH_REFRESH_MS, onError } = options;
-  let stopped = false;
-  const refresh = async () => {
-    try {
-      const value = await count();
-      if (!stopped) gauge.set(value);
-    } catch (err) {
-      onError?.(err);
-    }
-  };
-  void refresh();
-  const timer = setInterval(() => void refresh(), refreshMs);
-  timer.unref();
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
-  };
+  return refreshCount(count, (value) => gauge.set(value), refreshMs, onError);
 }
 
 /** The gauge of `meter`, kept current for `taskQueue`; count failures are logged as warnings. */

@@ -10,6 +10,9 @@ import type { NativeConnection } from '@temporalio/worker';
 
 import type { CallBudget } from '../activities/call-budget';
 
+import { refreshCount } from './periodic-count';
+import type { PeriodicCount } from './periodic-count';
+
 /** How often each worker recounts the fleet. */
 export const FLEET_REFRESH_MS = 30_000;
 
@@ -33,10 +36,7 @@ export async function countActivityWorkers(
   return identities.size;
 }
 
-export interface FleetWatch {
-  /** Stops the periodic recount. */
-  stop(): void;
-}
+export type FleetWatch = PeriodicCount;
 
 /**
  * Keeps `budget` split across the restore workers: counts them now and every `refreshMs`. A failed count keeps the
@@ -49,24 +49,10 @@ export function watchFleet(
   options: { refreshMs?: number; onChange?: (workers: number) => void; onError?: (err: unknown) => void } = {}
 ): FleetWatch {
   const { refreshMs = FLEET_REFRESH_MS, onChange, onError } = options;
-  let stopped = false;
-  const recount = async () => {
-    try {
-      const workers = await count();
-      if (stopped || workers === budget.workerCount()) return;
-      budget.setWorkers(workers);
-      onChange?.(workers);
-    } catch (err) {
-      onError?.(err);
-    }
+  const use = (workers: number) => {
+    if (workers === budget.workerCount()) return;
+    budget.setWorkers(workers);
+    onChange?.(workers);
   };
-  void recount();
-  const timer = setInterval(() => void recount(), refreshMs);
-  timer.unref();
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-    },
-  };
+  return refreshCount(count, use, refreshMs, onError);
 }

@@ -8,7 +8,6 @@
  */
 import fs from 'node:fs';
 
-import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger, WorkerOptions } from '@temporalio/worker';
 
@@ -16,6 +15,7 @@ import { createActivities, createAwsClientFactory } from '../activities';
 import type { AwsClientFactoryOptions } from '../activities/aws-clients';
 import { CallBudget } from '../activities/call-budget';
 import { createDatabaseActivities } from '../activities/database';
+import { connectTemporal } from '../client/connection';
 import { DB_TASK_QUEUE } from '../workflows/messages';
 
 import { parseWorkerConfig, WORKER_ENV, WORKFLOW_BUNDLE_PATH, WorkerConfigError } from './config';
@@ -108,28 +108,11 @@ async function serve(
   logger: Logger,
   options: RunWorkerOptions
 ): Promise<void> {
-  let connectConfig: ReturnType<typeof loadClientConnectConfig>;
-  try {
-    connectConfig = loadClientConnectConfig();
-  } catch (err) {
-    throw new WorkerStartupError(
-      `Could not load the Temporal connection settings (TEMPORAL_* variables, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE): ` +
-        `${errorMessage(err).trimEnd()}\nFix the profile file or the variables and start the worker again.`
-    );
-  }
-  const namespace = connectConfig.namespace ?? 'default';
-  const address = connectConfig.connectionOptions.address ?? 'localhost:7233';
-
-  let connection: NativeConnection;
-  try {
-    connection = await NativeConnection.connect(connectConfig.connectionOptions);
-  } catch (err) {
-    throw new WorkerStartupError(
-      `Could not connect to Temporal at ${address} (namespace "${namespace}"): ${errorMessage(err)}. ` +
-        `Check TEMPORAL_ADDRESS / TEMPORAL_PROFILE and the TLS or API key settings; for local development start ` +
-        `a dev server with \`temporal server start-dev\`.`
-    );
-  }
+  const { connection, namespace, address } = await connectTemporal(
+    (connectionOptions) => NativeConnection.connect(connectionOptions),
+    (message) => new WorkerStartupError(message),
+    { fixSettings: 'Fix the profile file or the variables and start the worker again.' }
+  );
 
   const rdsCallBudget = new CallBudget(config.rdsCallsPerSecond);
   const clients = createAwsClientFactory({

@@ -35,20 +35,23 @@ function currentContext(): SummaryContext {
   }
 }
 
+/** The activity call with its summary, unless it has one already or its activity is not described. */
+function withActivitySummary<T extends ActivityInput | LocalActivityInput>(input: T): T {
+  if (input.options.summary !== undefined) return input;
+  const summary = activitySummary(input.activityType, input.args[0], currentContext());
+  return summary ? { ...input, options: { ...input.options, summary } } : input;
+}
+
 class SummaryInterceptor implements WorkflowOutboundCallsInterceptor {
   scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
-    if (input.options.summary !== undefined) return next(input);
-    const summary = activitySummary(input.activityType, input.args[0], currentContext());
-    return next(summary ? { ...input, options: { ...input.options, summary } } : input);
+    return next(withActivitySummary(input));
   }
 
   scheduleLocalActivity(
     input: LocalActivityInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>
   ) {
-    if (input.options.summary !== undefined) return next(input);
-    const summary = activitySummary(input.activityType, input.args[0], currentContext());
-    return next(summary ? { ...input, options: { ...input.options, summary } } : input);
+    return next(withActivitySummary(input));
   }
 
   startChildWorkflowExecution(

@@ -59,8 +59,52 @@ export interface SanitizeLogEntry extends CommittedScript {
 }
 
 /** Parses the report column (jsonb arrives parsed from pg, text from MySQL). */
-export function parseLoggedReport(value: unknown): SanitizeScriptReport {
+function parseLoggedReport(value: unknown): SanitizeScriptReport {
   return (typeof value === 'string' ? JSON.parse(value) : value) as SanitizeScriptReport;
+}
+
+/**
+ * Reading and writing the sanitize log, the same in both dialects but for the quoted table name and the bind
+ * placeholders (`?` in MySQL, `$1`, `$2`, ... in PostgreSQL).
+ */
+export function sanitizeLogAccess(
+  table: string,
+  placeholder: (position: number) => string
+): Pick<Dialect, 'committedScripts' | 'recordScript'> {
+  const values = (count: number) => Array.from({ length: count }, (_, i) => placeholder(i + 1)).join(', ');
+  return {
+    async committedScripts(session, operationId) {
+      const res = await session.query(
+        `SELECT script_index, sha256, report FROM ${table} WHERE operation_id = ${placeholder(1)}`,
+        [operationId]
+      );
+      return new Map<number, CommittedScript>(
+        res.rows.map((r) => [
+          toNumber(r.script_index),
+          { sha256: String(r.sha256), report: parseLoggedReport(r.report) },
+        ])
+      );
+    },
+
+    async recordScript(session, e) {
+      await session.query(
+        `INSERT INTO ${table} (operation_id, script_index, workflow_id, script_name, sha256, report)
+         VALUES (${values(6)})`,
+        [e.id, e.index, e.workflowId, e.report.name, e.sha256, JSON.stringify(e.report)]
+      );
+    },
+  };
+}
+
+/** What `setupUser` reports: the user, whether it was created or updated, and the schemas or databases granted. */
+export function userReport(user: ResolvedUser, existed: boolean, scope: string[]): DatabaseUserReport {
+  return {
+    name: user.name,
+    action: existed ? 'updated' : 'created',
+    role: user.label,
+    privileges: user.privileges,
+    scope,
+  };
 }
 
 export const READ_WRITE_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];

@@ -8,8 +8,8 @@ import mysql from 'mysql2';
 
 import type { DatabaseUserReport, TableEstimate } from '../../domain/database-reports';
 
-import { BOOKKEEPING_SCHEMA, parseLoggedReport, toNumber } from './dialect';
-import type { CommittedScript, Dialect, ResolvedUser } from './dialect';
+import { BOOKKEEPING_SCHEMA, sanitizeLogAccess, toNumber, userReport } from './dialect';
+import type { Dialect, ResolvedUser } from './dialect';
 import type { DbSession } from './session';
 
 const SYSTEM_DATABASES = ['mysql', 'sys', 'information_schema', 'performance_schema'];
@@ -66,13 +66,7 @@ export const mysqlDialect: Dialect = {
       const exact = mysql.escapeId(db.replace(/[_%]/g, '\\$&'));
       await session.query(`GRANT ${user.privileges.join(', ')} ON ${exact}.* TO ?@'%'`, [user.name]);
     }
-    return {
-      name: user.name,
-      action: exists ? 'updated' : 'created',
-      role: user.label,
-      privileges: user.privileges,
-      scope: databases,
-    };
+    return userReport(user, exists, databases);
   },
 
   begin: (readOnly) => (readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION'),
@@ -95,22 +89,7 @@ export const mysqlDialect: Dialect = {
     );
   },
 
-  async committedScripts(session, operationId) {
-    const res = await session.query(`SELECT script_index, sha256, report FROM ${SANITIZE_LOG} WHERE operation_id = ?`, [
-      operationId,
-    ]);
-    return new Map<number, CommittedScript>(
-      res.rows.map((r) => [toNumber(r.script_index), { sha256: String(r.sha256), report: parseLoggedReport(r.report) }])
-    );
-  },
-
-  async recordScript(session, e) {
-    await session.query(
-      `INSERT INTO ${SANITIZE_LOG} (operation_id, script_index, workflow_id, script_name, sha256, report)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-      [e.id, e.index, e.workflowId, e.report.name, e.sha256, JSON.stringify(e.report)]
-    );
-  },
+  ...sanitizeLogAccess(SANITIZE_LOG, () => '?'),
 
   async serverVersion(session) {
     const res = await session.query('SELECT VERSION() AS version');

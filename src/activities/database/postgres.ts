@@ -9,8 +9,8 @@ import pg from 'pg';
 
 import type { DatabaseUserReport, TableEstimate } from '../../domain/database-reports';
 
-import { BOOKKEEPING_SCHEMA, parseLoggedReport, toNumber } from './dialect';
-import type { CommittedScript, Dialect, ResolvedUser } from './dialect';
+import { BOOKKEEPING_SCHEMA, sanitizeLogAccess, toNumber, userReport } from './dialect';
+import type { Dialect, ResolvedUser } from './dialect';
 import { scramSha256Verifier } from './scram';
 import type { DbSession } from './session';
 
@@ -55,13 +55,7 @@ export const postgresDialect: Dialect = {
         await session.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${u}`);
       }
       await session.query('COMMIT');
-      return {
-        name: user.name,
-        action: exists ? 'updated' : 'created',
-        role: user.label,
-        privileges: user.privileges,
-        scope: schemas,
-      };
+      return userReport(user, exists, schemas);
     } catch (err) {
       await session.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -88,23 +82,7 @@ export const postgresDialect: Dialect = {
     );
   },
 
-  async committedScripts(session, operationId) {
-    const res = await session.query(
-      `SELECT script_index, sha256, report FROM ${SANITIZE_LOG} WHERE operation_id = $1`,
-      [operationId]
-    );
-    return new Map<number, CommittedScript>(
-      res.rows.map((r) => [toNumber(r.script_index), { sha256: String(r.sha256), report: parseLoggedReport(r.report) }])
-    );
-  },
-
-  async recordScript(session, e) {
-    await session.query(
-      `INSERT INTO ${SANITIZE_LOG} (operation_id, script_index, workflow_id, script_name, sha256, report)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [e.id, e.index, e.workflowId, e.report.name, e.sha256, JSON.stringify(e.report)]
-    );
-  },
+  ...sanitizeLogAccess(SANITIZE_LOG, (n) => `$${n}`),
 
   async serverVersion(session) {
     const res = await session.query('SELECT version() AS version');

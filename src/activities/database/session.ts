@@ -174,12 +174,14 @@ function tlsOptions(params: ConnectParams): ConnectionOptions | false {
   };
 }
 
+/** Where to connect and as whom: pg and mysql2 take these four options under the same names. */
+function serverAndLogin({ host, port, user, password }: ConnectParams) {
+  return { host, port, user, password };
+}
+
 async function openPostgres(params: ConnectParams, ssl: ConnectionOptions | false): Promise<DbSession> {
   const client = new pg.Client({
-    host: params.host,
-    port: params.port,
-    user: params.user,
-    password: params.password,
+    ...serverAndLogin(params),
     database: params.database ?? 'postgres',
     ssl,
     connectionTimeoutMillis: params.connectTimeoutMs,
@@ -202,10 +204,7 @@ async function openPostgres(params: ConnectParams, ssl: ConnectionOptions | fals
 
 async function openMysql(params: ConnectParams, ssl: ConnectionOptions | false): Promise<DbSession> {
   const conn = await mysql.createConnection({
-    host: params.host,
-    port: params.port,
-    user: params.user,
-    password: params.password,
+    ...serverAndLogin(params),
     ...(params.database ? { database: params.database } : {}),
     // mysql2 checks the name against the TCP host only; the endpoint check below covers tunnels too.
     ...(ssl

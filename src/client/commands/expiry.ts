@@ -15,6 +15,30 @@ const EXAMPLE = 'aurora-restore expiry extend us-west-2/orders-staging 2d';
 
 type ChangeCommand = Exclude<ExpiryCommand, 'show'>;
 
+/** The changes that take a value after <restore>, and which field of the change it is. */
+const CHANGES_WITH_A_VALUE: {
+  command: ChangeCommand;
+  description: string;
+  value: { argument: string; help: string; field: 'duration' | 'expiresAt' };
+}[] = [
+  {
+    command: 'extend',
+    description: 'Expire later by a duration (e.g. 2d, 12h)',
+    value: { argument: '<duration>', help: 'the duration (e.g. 2d)', field: 'duration' },
+  },
+  {
+    command: 'set',
+    description: 'Expire at an ISO 8601 date-time (e.g. 2026-12-24T18:00:00Z)',
+    value: { argument: '<date>', help: 'the date-time', field: 'expiresAt' },
+  },
+];
+
+/** The changes that take no value. */
+const CHANGES: { command: ChangeCommand; description: string }[] = [
+  { command: 'cancel', description: 'Keep the cluster: the expiry ends without deleting anything' },
+  { command: 'now', description: "Delete the cluster now (only a cluster this pipeline's restore created)" },
+];
+
 export function expiryCommand(ctx: CommandContext) {
   const group = commandGroup('expiry', 'When a restored cluster expires, and changes to its expiry', (cmd, given) => {
     const names = cmd.commands.map((c) => c.name()).filter((name) => name !== 'help');
@@ -41,44 +65,27 @@ Examples:
         ctx.exitCode = await run(ctx, 'show', restore);
       })
   );
-  group.addCommand(
-    withChangeOptions(
-      new Command('extend')
-        .description('Expire later by a duration (e.g. 2d, 12h)')
-        .argument('<restore>', RESTORE)
-        .argument('<duration>', 'the duration (e.g. 2d)')
-    ).action(async (restore, duration, options) => {
-      ctx.exitCode = await run(ctx, 'extend', restore, { ...options, duration });
-    })
-  );
-  group.addCommand(
-    withChangeOptions(
-      new Command('set')
-        .description('Expire at an ISO 8601 date-time (e.g. 2026-12-24T18:00:00Z)')
-        .argument('<restore>', RESTORE)
-        .argument('<date>', 'the date-time')
-    ).action(async (restore, expiresAt, options) => {
-      ctx.exitCode = await run(ctx, 'set', restore, { ...options, expiresAt });
-    })
-  );
-  group.addCommand(
-    withChangeOptions(
-      new Command('cancel')
-        .description('Keep the cluster: the expiry ends without deleting anything')
-        .argument('<restore>', RESTORE)
-    ).action(async (restore, options) => {
-      ctx.exitCode = await run(ctx, 'cancel', restore, options);
-    })
-  );
-  group.addCommand(
-    withChangeOptions(
-      new Command('now')
-        .description("Delete the cluster now (only a cluster this pipeline's restore created)")
-        .argument('<restore>', RESTORE)
-    ).action(async (restore, options) => {
-      ctx.exitCode = await run(ctx, 'now', restore, options);
-    })
-  );
+  for (const { command, description, value } of CHANGES_WITH_A_VALUE) {
+    group.addCommand(
+      withChangeOptions(
+        new Command(command)
+          .description(description)
+          .argument('<restore>', RESTORE)
+          .argument(value.argument, value.help)
+      ).action(async (restore, given, options) => {
+        ctx.exitCode = await run(ctx, command, restore, { ...options, [value.field]: given });
+      })
+    );
+  }
+  for (const { command, description } of CHANGES) {
+    group.addCommand(
+      withChangeOptions(new Command(command).description(description).argument('<restore>', RESTORE)).action(
+        async (restore, options) => {
+          ctx.exitCode = await run(ctx, command, restore, options);
+        }
+      )
+    );
+  }
   return group;
 }
 

@@ -22,7 +22,7 @@ import {
   SCHEDULE_ID_PREFIX,
   ScheduleOptionsError,
 } from '../schedule-options';
-import type { ScheduleSettings } from '../schedule-options';
+import type { ScheduleOptionInput, ScheduleSettings } from '../schedule-options';
 
 import { REQUEST_FILE_ARGUMENT, TASK_QUEUE_HELP } from './start';
 
@@ -47,16 +47,8 @@ function withSpecOptions<Args extends unknown[]>(cmd: Command<Args>) {
     .option('--task-queue <name>', TASK_QUEUE_HELP);
 }
 
-interface SpecOptionValues {
-  cron?: string;
-  calendar?: string;
-  timezone?: string;
-  jitter?: string;
-  overlap?: string;
-  catchupWindow?: string;
-  pauseOnFailure?: boolean;
-  runTimeout?: string;
-  note?: string;
+/** What `withSpecOptions` parses: the schedule options (both pause flags are tracked apart) and the task queue. */
+interface SpecOptionValues extends Omit<ScheduleOptionInput, 'noPauseOnFailure'> {
   taskQueue?: string;
 }
 
@@ -93,6 +85,11 @@ function settingsFrom(
     },
     { requireSpec }
   );
+}
+
+/** A subcommand that acts on one schedule, named by its first argument. */
+function scheduleSubcommand(name: string, description: string) {
+  return new Command(name).description(description).argument('<schedule>', SCHEDULE);
 }
 
 function taskQueueFrom(command: string, given: string | undefined): string | undefined {
@@ -142,9 +139,7 @@ Examples:
   group.addCommand(create);
 
   const update = withSpecOptions(
-    new Command('update')
-      .description('Change a schedule: its request, spec or policies (anything not given stays as it is)')
-      .argument('<schedule>', SCHEDULE)
+    scheduleSubcommand('update', 'Change a schedule: its request, spec or policies (anything not given stays as it is)')
   )
     .option('--request <file>', 'a new restore request (JSON or YAML)')
     .option('--no-pause-on-failure', 'stop pausing the schedule when a run fails');
@@ -155,12 +150,11 @@ Examples:
   group.addCommand(update);
 
   group.addCommand(
-    new Command('describe')
-      .description('State, spec, policies, request, next runs, recent runs and their status')
-      .argument('<schedule>', SCHEDULE)
-      .action(async (schedule) => {
+    scheduleSubcommand('describe', 'State, spec, policies, request, next runs, recent runs and their status').action(
+      async (schedule) => {
         ctx.exitCode = await describeSchedule(ctx, schedule);
-      })
+      }
+    )
   );
   group.addCommand(
     new Command('list').description('Schedules that run restores').action(async () => {
@@ -169,9 +163,10 @@ Examples:
   );
   for (const command of ['pause', 'resume'] as const) {
     group.addCommand(
-      new Command(command)
-        .description(command === 'pause' ? 'Pause a schedule (runs already started go on)' : 'Resume a paused schedule')
-        .argument('<schedule>', SCHEDULE)
+      scheduleSubcommand(
+        command,
+        command === 'pause' ? 'Pause a schedule (runs already started go on)' : 'Resume a paused schedule'
+      )
         .option('--note <text>', 'why; shown by describe')
         .action(async (schedule, options) => {
           ctx.exitCode = await pauseOrResume(ctx, command, schedule, options.note);
@@ -179,18 +174,14 @@ Examples:
     );
   }
   group.addCommand(
-    new Command('trigger')
-      .description("Run now, under the schedule's overlap policy unless --overlap")
-      .argument('<schedule>', SCHEDULE)
+    scheduleSubcommand('trigger', "Run now, under the schedule's overlap policy unless --overlap")
       .option('--overlap <p>', `${Object.keys(OVERLAP_POLICIES).join(', ')} (default: the schedule's)`)
       .action(async (schedule, options) => {
         ctx.exitCode = await triggerSchedule(ctx, schedule, options.overlap);
       })
   );
   group.addCommand(
-    new Command('backfill')
-      .description('Runs for the times in the past the schedule would have run')
-      .argument('<schedule>', SCHEDULE)
+    scheduleSubcommand('backfill', 'Runs for the times in the past the schedule would have run')
       .option('--start <time>', 'ISO 8601 time, e.g. 2026-11-20T00:00:00Z (required)')
       .option('--end <time>', 'ISO 8601 time after --start (required)')
       .option('--overlap <p>', `${Object.keys(OVERLAP_POLICIES).join(', ')} (default: the schedule's)`)
@@ -199,12 +190,9 @@ Examples:
       })
   );
   group.addCommand(
-    new Command('delete')
-      .description('Delete a schedule; runs already started keep running')
-      .argument('<schedule>', SCHEDULE)
-      .action(async (schedule) => {
-        ctx.exitCode = await deleteSchedule(ctx, schedule);
-      })
+    scheduleSubcommand('delete', 'Delete a schedule; runs already started keep running').action(async (schedule) => {
+      ctx.exitCode = await deleteSchedule(ctx, schedule);
+    })
   );
   return group;
 }

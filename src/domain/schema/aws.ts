@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { matching, rule, text, typeProblem, type FieldOptions } from './fields';
+import { matching, rule, text, typeProblem, valid, type FieldOptions } from './fields';
 import {
   ACCOUNT_ID_RE,
   parseKmsKeyRef,
@@ -50,8 +50,19 @@ export const RoleArn = matching(
 ).meta({ description: 'IAM role to assume, arn:aws:iam::<account>:role/<name>' });
 
 /** The account of a valid role ARN. */
-export function roleAccount(arn: string): string | undefined {
+function roleAccount(arn: string): string | undefined {
   return ROLE_ARN_RE.exec(arn)?.[1];
+}
+
+/**
+ * The problem when a section's roleArn is in another account than its accountId names (both valid), or undefined.
+ * `section` names the section in the problem, e.g. `source`.
+ */
+export function roleAccountProblem(value: Record<string, unknown>, section: string): string | undefined {
+  const roleArn = valid(RoleArn, value.roleArn);
+  const accountId = valid(AccountId, value.accountId);
+  if (roleArn === undefined || accountId === undefined || roleAccount(roleArn) === accountId) return undefined;
+  return `the role is in account ${roleAccount(roleArn)} but ${section}.accountId is ${accountId}: use a role in account ${accountId}, or fix the account id`;
 }
 
 export function clusterId(o: FieldOptions = {}) {

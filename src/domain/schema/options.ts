@@ -271,14 +271,16 @@ export function isDurationText(v: unknown): boolean {
   return typeof v === 'string' && !v.startsWith('-') && tryParseDuration(v) !== undefined;
 }
 
-export const ApprovalTimeout = duration({
-  example: '4h',
-  range: {
-    min: 60_000,
-    max: 7 * 86_400_000,
-    problem: (v) => `${show(v)} is out of range: it must be between 1m and 7d`,
-  },
-});
+/** A range of durations written as their ends ("1m", "7d"); its problem names both ends. */
+function between(minText: string, maxText: string) {
+  return {
+    min: parseDuration(minText),
+    max: parseDuration(maxText),
+    problem: (v: string) => `${show(v)} is out of range: it must be between ${minText} and ${maxText}`,
+  };
+}
+
+export const ApprovalTimeout = duration({ example: '4h', range: between('1m', '7d') });
 
 export const ApprovalSchema = section(
   {
@@ -292,11 +294,6 @@ export const ApprovalSchema = section(
   'with required, timeout and notify'
 );
 
-export const Rto = duration({
-  example: '2h',
-  range: {
-    min: 60_000,
-    max: 30 * 86_400_000,
-    problem: (v) => `${show(v)} is out of range: it must be between 1m and 30d`,
-  },
-}).meta({ description: 'Recovery time objective (1m..30d); an rto-breached notification when it passes' });
+export const Rto = duration({ example: '2h', range: between('1m', '30d') }).meta({
+  description: 'Recovery time objective (1m..30d); an rto-breached notification when it passes',
+});

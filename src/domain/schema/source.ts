@@ -9,7 +9,7 @@ import {
   TEMPLATE_PLACEHOLDERS,
 } from '../snapshot-selection';
 
-import { AccountId, clusterId, region, RoleArn, roleAccount, Snapshot } from './aws';
+import { AccountId, clusterId, region, RoleArn, roleAccountProblem, Snapshot } from './aws';
 import { ALWAYS, addProblem, rules, section, text, valid, wrongType } from './fields';
 import { clusterOfAutomatedSnapshot, parseSnapshotArn, RDS_ID_RULE, snapshotIdentifierProblem } from './identifiers';
 import { isPlainObject, show, typeOf } from './messages';
@@ -121,13 +121,8 @@ export const SourceSchema = section(
   const problem = (path: PropertyKey[], message: string): void => addProblem(ctx, path, message);
   const regionValue = valid(Region, src.region);
   const accountId = valid(AccountId, src.accountId);
-  const roleArn = valid(RoleArn, src.roleArn);
-  if (roleArn !== undefined && accountId !== undefined && roleAccount(roleArn) !== accountId) {
-    problem(
-      ['roleArn'],
-      `the role is in account ${roleAccount(roleArn)} but source.accountId is ${accountId}: use a role in account ${accountId}, or fix the account id`
-    );
-  }
+  const roleProblem = roleAccountProblem(src, 'source');
+  if (roleProblem) problem(['roleArn'], roleProblem);
   const snapshot = valid(Snapshot, src.snapshot);
   const arn = snapshot?.startsWith('arn:') ? parseSnapshotArn(snapshot) : undefined;
   if (arn && regionValue !== undefined && arn.region !== regionValue) {

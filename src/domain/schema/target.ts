@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TAG_MANAGED_BY, TAG_OPERATION_ID, TAG_ROLE, TAG_SOURCE_SNAPSHOT } from '../naming';
 import { DEFAULT_INSTANCE_CLASS, MAX_INSTANCE_COUNT, SERVERLESS_INSTANCE_CLASS } from '../request';
 
-import { AccountId, clusterId, KmsKeyId, kmsRegionProblem, region, RoleArn, roleAccount } from './aws';
+import { AccountId, clusterId, KmsKeyId, kmsRegionProblem, region, RoleArn, roleAccountProblem } from './aws';
 import { ALWAYS, addProblem, int, matching, rule, section, typeProblem, valid, wrongType } from './fields';
 import {
   ENGINE_VERSION_RE,
@@ -244,14 +244,8 @@ export const TargetSchema = section(
 ).superRefine((t, ctx) => {
   if (!isPlainObject(t)) return;
   const problem = (path: PropertyKey[], message: string): void => addProblem(ctx, path, message);
-  const accountId = valid(AccountId, t.accountId);
-  const roleArn = valid(RoleArn, t.roleArn);
-  if (roleArn !== undefined && accountId !== undefined && roleAccount(roleArn) !== accountId) {
-    problem(
-      ['roleArn'],
-      `the role is in account ${roleAccount(roleArn)} but target.accountId is ${accountId}: use a role in account ${accountId}, or fix the account id`
-    );
-  }
+  const roleProblem = roleAccountProblem(t, 'target');
+  if (roleProblem) problem(['roleArn'], roleProblem);
   const instanceClass = valid(InstanceClass, t.instanceClass);
   if (t.serverlessV2 !== undefined && instanceClass !== undefined && instanceClass !== SERVERLESS_INSTANCE_CLASS) {
     problem(
