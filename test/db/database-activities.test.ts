@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -23,35 +23,28 @@ import {
   connectDirect,
   connectionTo,
   createDatabase,
-  dbServer,
+  localDatabaseWorkerPolicy,
   masterPassword,
   masterUser,
-  testCaFile,
+  TEST_ENGINES,
 } from '../support/databases';
-import type { TestEngine } from '../support/databases';
-import { assertMotoReachable, motoClientConfig, motoClientFactory, motoClients, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { motoClientConfig, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const REGION = 'us-east-1';
-const ENGINES: TestEngine[] = ['aurora-postgresql', 'aurora-mysql'];
 
 describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)', function () {
   this.timeout(60_000);
   let aws: MotoClients;
   let s3: S3Client;
-  const factory = motoClientFactory();
+  const moto = useMoto();
   const sqlDir = mkdtempSync(join(tmpdir(), 'sanitize-'));
-  // The worker's operator allows the local CA, a script directory, and the local servers as tunnels with verify-ca
-  // (their certificates name localhost, not a cluster endpoint).
+  // The worker's operator allows the local servers (tunnels, verify-ca, their CA) and a script directory.
   const acts = createDatabaseActivities({
-    clients: factory,
+    clients: moto.factory,
     connectTimeoutMs: 3_000,
-    policy: {
-      tlsModes: ['verify-ca'],
-      tunnels: ENGINES.map((e) => ({ host: '127.0.0.1', port: dbServer(e).port })),
-      caDir: dirname(testCaFile()),
-      sqlDir,
-    },
+    policy: localDatabaseWorkerPolicy({ sqlDir }),
   });
   /** Everything the activities logged or heartbeated, and every password the test handed them. */
   const captured: string[] = [];
@@ -83,16 +76,11 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
     assert.deepEqual(leaks, [], 'a password appeared in activity logs, errors or heartbeats');
   });
 
-  before(async () => {
-    await assertMotoReachable();
-    aws = motoClients(REGION);
+  before(() => {
+    aws = moto.clients(REGION);
     s3 = new S3Client({ ...motoClientConfig(), region: REGION, forcePathStyle: true });
   });
-  after(() => {
-    factory.destroy();
-    s3.destroy();
-    for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
-  });
+  after(() => s3.destroy());
 
   async function secret(value: string | object): Promise<string> {
     const fields = typeof value === 'string' ? { password: value } : (value as Record<string, unknown>);
@@ -107,7 +95,7 @@ describe('database activities (PostgreSQL and MariaDB servers, secrets in moto)'
     return out.ARN;
   }
 
-  for (const engine of ENGINES) {
+  for (const engine of TEST_ENGINES) {
     const pgsql = engine === 'aurora-postgresql';
     describe(engine, function () {
       let database: string;

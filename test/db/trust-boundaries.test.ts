@@ -13,7 +13,6 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MockActivityEnvironment } from '@temporalio/testing';
 
-import type { AwsClientFactory } from '../../src/activities/aws-clients';
 import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseWorkerPolicy } from '../../src/activities/database/policy';
 import { scramSha256Verifier } from '../../src/activities/database/scram';
@@ -23,17 +22,18 @@ import {
   asMaster,
   connectDirect,
   connectionTo,
+  createDatabase,
   dbServer,
   masterPassword,
   masterUser,
+  TEST_ENGINES,
   testCaFile,
 } from '../support/databases';
-import type { TestEngine } from '../support/databases';
-import { assertMotoReachable, motoClientFactory, motoClients, uniqueName } from '../support/moto';
+import { useMoto } from '../support/fixtures/moto';
+import { uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const REGION = 'us-east-1';
-const ENGINES: TestEngine[] = ['aurora-postgresql', 'aurora-mysql'];
 const NOT_ALLOWED = 'NotAllowedByDatabaseWorker';
 
 /** A TCP server that records every connection and, speaking just enough PostgreSQL, any cleartext password. */
@@ -105,7 +105,7 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
   let aws: MotoClients;
   /** GetSecretValue calls the activities made. */
   let secretReads = 0;
-  const clients: AwsClientFactory = motoClientFactory({
+  const moto = useMoto({
     decorate: (client, _loc, service) => {
       if (service !== 'secretsmanager') return;
       (client as SecretsManagerClient).middlewareStack.add(
@@ -118,7 +118,7 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
     },
   });
   const activitiesWith = (policy: DatabaseWorkerPolicy) =>
-    createDatabaseActivities({ clients, connectTimeoutMs: 3_000, policy });
+    createDatabaseActivities({ clients: moto.factory, connectTimeoutMs: 3_000, policy });
   let operation = 0;
   const run = <A, R>(
     fn: (input: A) => Promise<R>,
@@ -132,13 +132,8 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
       ...info,
     }).run(fn, input);
 
-  before(async () => {
-    await assertMotoReachable();
-    aws = motoClients(REGION);
-  });
-  after(() => {
-    clients.destroy();
-    for (const c of [aws.rds, aws.sns, aws.secretsManager, aws.sqs]) c.destroy();
+  before(() => {
+    aws = moto.clients(REGION);
   });
   beforeEach(() => {
     secretReads = 0;
@@ -169,7 +164,7 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
     });
     afterEach(() => listener.stop());
 
-    for (const engine of ENGINES) {
+    for (const engine of TEST_ENGINES) {
       it(`${engine}: refuses tls.mode disable/insecure and unlisted tunnels before reading any secret`, async () => {
         const acts = activitiesWith({});
         const master = await masterSecret();
@@ -387,20 +382,14 @@ describe('database worker trust boundaries (PostgreSQL and MariaDB servers, secr
     });
   });
 
-  for (const engine of ENGINES) {
+  for (const engine of TEST_ENGINES) {
     const pgsql = engine === 'aurora-postgresql';
     it(`${engine}: a sanitization retried after a crash skips exactly the scripts already committed`, async () => {
-      const database = uniqueName('crash').replace(/-/g, '_');
-      await asMaster(engine, (db) => db.query(`CREATE DATABASE ${database}`));
-      await asMaster(
-        engine,
-        async (db) => {
-          await db.query('CREATE TABLE runs (script text)');
-          // Empty: the slow script sleeps 60 s (time to kill its connection); filled after the crash: no sleep.
-          await db.query('CREATE TABLE crashed (id int)');
-        },
-        database
-      );
+      const database = await createDatabase(engine, 'crash', [
+        'CREATE TABLE runs (script text)',
+        // Empty: the slow script sleeps 60 s (time to kill its connection); filled after the crash: no sleep.
+        'CREATE TABLE crashed (id int)',
+      ]);
       const ca = caDir();
       const acts = activitiesWith({ caDir: ca });
       const conn = connectionTo(engine, await masterSecret(), { database, tls: tlsIn(ca) });

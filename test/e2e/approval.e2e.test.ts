@@ -12,13 +12,7 @@ import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
 import { progressQuery } from '../../src/workflows/messages';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
-import {
-  dropAutomatedSnapshots,
-  motoClients,
-  seedManagedCluster,
-  seedSourceSnapshot,
-  uniqueName,
-} from '../support/moto';
+import { motoClients, seedReplaceableCluster, seedSourceSnapshot, uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
 
 describe('end to end: approval with the Temporal CLI (dev server + worker process + moto)', function () {
@@ -28,9 +22,7 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
   it('waits in await-approval until `temporal workflow update execute --name approve`, then replaces', async () => {
     const source = await seedSourceSnapshot({ region: 'us-east-1', prefix: 'e2e-appr-src' });
     const targetId = uniqueName('e2e-appr');
-    await seedManagedCluster('us-west-2', targetId);
-    // Otherwise the restore over it collides with moto's leftover automated snapshot when run in the same minute.
-    await dropAutomatedSnapshots('us-west-2', targetId);
+    await seedReplaceableCluster('us-west-2', targetId);
     const request: RestoreRequest = {
       source: { region: 'us-east-1', clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: 'us-west-2', clusterId: targetId },

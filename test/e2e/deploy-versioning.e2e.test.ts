@@ -8,24 +8,23 @@
 import assert from 'node:assert/strict';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { Client, Connection } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 
-import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
-import { TAG_OPERATION_ID } from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore, clusterExpiry } from '../../src/workflows';
 import { expiryQuery, extendExpiryUpdate } from '../../src/workflows/expiry-messages';
 import { approveUpdate, progressQuery } from '../../src/workflows/messages';
+import { useDevServerClient } from '../support/fixtures/worker-process';
 import {
   assertMotoReachable,
-  dropAutomatedSnapshots,
   motoClients,
+  seedManagedCluster,
+  seedReplaceableCluster,
   seedSourceCluster,
   uniqueName,
 } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
-import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
 import type { WorkerProcess } from '../support/worker-process';
 
@@ -39,25 +38,12 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
   const v1 = `${deploymentName}-v1`;
   const v2 = `${deploymentName}-v2`;
   const workers: WorkerProcess[] = [];
-  const cleanup: string[] = [];
-  let client: Client;
-  let connection: Connection;
+  const server = useDevServerClient();
 
-  before(async () => {
-    await assertMotoReachable();
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-  });
-
+  before(() => assertMotoReachable());
+  // Registered after the client's hook, so it runs after the workflows are terminated.
   after(async () => {
-    for (const workflowId of cleanup) {
-      await client?.workflow
-        .getHandle(workflowId)
-        .terminate('test finished')
-        .catch(() => undefined);
-    }
     for (const worker of workers) await worker.stop();
-    await connection?.close();
   });
 
   function startVersion(buildId: string): WorkerProcess {
@@ -76,7 +62,7 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
 
   /** The deployment as the server sees it: the current build id and the build ids that have polled. */
   async function deployment(): Promise<{ current?: string; versions: string[] }> {
-    const response = await connection.workflowService
+    const response = await server.client.connection.workflowService
       .describeWorkerDeployment({ namespace: 'default', deploymentName })
       .catch((err: { code?: number }) => (err.code === 5 ? undefined : Promise.reject(err)));
     const info = response?.workerDeploymentInfo;
@@ -124,19 +110,14 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
 
     // A restore on version 1, held before it replaces its (managed) target until it is approved.
     const heldTarget = uniqueName('e2e-dep-held');
-    await seedSourceCluster({
-      region: 'us-west-2',
-      clusterId: heldTarget,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
-    await dropAutomatedSnapshots('us-west-2', heldTarget);
+    await seedReplaceableCluster('us-west-2', heldTarget);
     const heldRequest = await restoreRequest(heldTarget, true);
-    const held = await client.workflow.start(auroraRestore, {
+    const held = await server.client.workflow.start(auroraRestore, {
       taskQueue,
       workflowId: restoreWorkflowId(heldRequest.target),
       args: [heldRequest],
     });
-    cleanup.push(held.workflowId);
+    server.terminateAtEnd(held.workflowId);
     await waitFor('the approval becoming pending', async () => {
       const progress = await held.query(progressQuery).catch(() => undefined);
       return progress?.approval?.pending === true;
@@ -146,11 +127,8 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
     // An expiry on version 1 (a cluster "created" by an operation of this test), waiting a day.
     const expiryTarget = { region: 'us-west-2', clusterId: uniqueName('e2e-dep-exp') };
     const operationId = uniqueName('op-e2e-dep');
-    await seedSourceCluster({
-      ...expiryTarget,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE, [TAG_OPERATION_ID]: operationId },
-    });
-    const expiry = await client.workflow.start(clusterExpiry, {
+    await seedManagedCluster(expiryTarget.region, expiryTarget.clusterId, operationId);
+    const expiry = await server.client.workflow.start(clusterExpiry, {
       taskQueue,
       workflowId: expiryWorkflowId(expiryTarget),
       args: [
@@ -167,7 +145,7 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
         },
       ],
     });
-    cleanup.push(expiry.workflowId);
+    server.terminateAtEnd(expiry.workflowId);
     await expiry.query(expiryQuery);
     assert.deepEqual(await versioning(expiry), { buildId: v1, behavior: 'AUTO_UPGRADE' });
 
@@ -185,7 +163,7 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
 
     // A new restore starts on version 2 and finishes there.
     const fresh = await restoreRequest(uniqueName('e2e-dep-new'), false);
-    const freshHandle = await client.workflow.start(auroraRestore, {
+    const freshHandle = await server.client.workflow.start(auroraRestore, {
       taskQueue,
       workflowId: restoreWorkflowId(fresh.target),
       args: [fresh],

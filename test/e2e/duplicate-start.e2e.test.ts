@@ -10,34 +10,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { Client, Connection } from '@temporalio/client';
-
+import { useDevServerClient } from '../support/fixtures/worker-process';
 import { uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
-import { temporalAddress } from '../support/servers';
 
 describe('end to end: the README’s `temporal workflow start` refuses a second start of a running id', function () {
   this.timeout(60_000);
   // Nobody polls this queue: runs stay open until the test terminates them.
   const taskQueue = uniqueName('dup-start-e2e');
-  const started: string[] = [];
-  let connection: Connection;
-  let client: Client;
-
-  before(async () => {
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-  });
-
-  after(async () => {
-    for (const workflowId of started) {
-      await client.workflow
-        .getHandle(workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
-    await connection?.close();
-  });
+  const server = useDevServerClient();
 
   /** Another request for the second start: the CLI must not treat a different input as the same start. */
   function otherInputFile(): string {
@@ -56,18 +37,18 @@ describe('end to end: the README’s `temporal workflow start` refuses a second 
         '--task-queue': taskQueue,
         '--workflow-id': workflowId,
       });
-      started.push(workflowId);
+      server.terminateAtEnd(workflowId);
       const first = await runTemporalCli(command);
       const firstRunId = /RunId\s+(\S+)/.exec(first)?.[1];
       assert.ok(firstRunId, `no RunId printed:\n${first}`);
 
       const again = withOptionValues(command, { '--input-file': otherInputFile() });
       await assert.rejects(runTemporalCli(again), /Workflow execution is already running/);
-      const described = await client.workflow.getHandle(workflowId).describe();
+      const described = await server.client.workflow.getHandle(workflowId).describe();
       assert.equal(described.runId, firstRunId, 'the running restore is the first one');
       assert.equal(described.status.name, 'RUNNING');
 
-      await client.workflow.getHandle(workflowId).terminate('ended by the test');
+      await server.client.workflow.getHandle(workflowId).terminate('ended by the test');
       const next = await runTemporalCli(command);
       const nextRunId = /RunId\s+(\S+)/.exec(next)?.[1];
       assert.ok(nextRunId && nextRunId !== firstRunId, `no new run started:\n${next}`);

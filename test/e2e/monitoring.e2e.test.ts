@@ -12,23 +12,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { Client, Connection } from '@temporalio/client';
 
 import { main as cli } from '../../src/client/main';
 import { METRICS, SDK_METRICS_USED } from '../../src/domain/metrics';
-import { expiryWorkflowId, restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { expiryWorkflowId, restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import {
-  assertMotoReachable,
   dropAutomatedSnapshots,
   motoClients,
+  seedReplaceableCluster,
   seedSourceCluster,
   uniqueName,
 } from '../support/moto';
 import { readmeSection, shellWords } from '../support/readme';
-import { temporalAddress } from '../support/servers';
 import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
 
 const SOURCE_REGION = 'us-east-1';
 const TARGET_REGION = 'us-west-2';
@@ -94,19 +92,34 @@ function readmeWorkerEnv(): Record<string, string> {
 
 describe('monitoring end to end: metrics endpoint and JSON logs of the worker process', function () {
   this.timeout(240_000);
-  const taskQueue = uniqueName('restore-monitoring');
   const sourceId = uniqueName('mon-src');
   const targetId = uniqueName('mon-target');
   const missingSnapshotTarget = uniqueName('mon-missing');
   const heldTarget = uniqueName('mon-held');
   const masterPassword = `Mon-${uniqueName('pw').replace(/-/g, '')}`;
-  let worker: WorkerProcess;
-  let connection: Connection | undefined;
+  let readmeEnv: Record<string, string>;
   let port: number;
   let scrape: string;
   let samples: Sample[];
   let lines: Record<string, unknown>[];
   const operations: Record<string, string> = {};
+
+  // Before the worker starts: the README's settings, and a free port for the metrics endpoint.
+  before(async () => {
+    readmeEnv = readmeWorkerEnv();
+    assert.equal(readmeEnv.AURORA_RESTORE_LOG_FORMAT, 'json', 'the README turns JSON logs on');
+    assert.ok(readmeEnv.AURORA_RESTORE_METRICS_ADDRESS, 'the README sets the metrics address');
+    port = await freePort();
+  });
+  const e2e = useWorkerProcessEnvironment('restore-monitoring', () => ({
+    ...readmeEnv,
+    AURORA_RESTORE_METRICS_ADDRESS: `127.0.0.1:${port}`,
+    LOG_LEVEL: 'INFO',
+    // Node's own process warnings (e.g. the AWS SDK's Node version notice) are not log lines of the worker.
+    NODE_NO_WARNINGS: '1',
+  }));
+  // The expiry would delete the cluster in two hours; end it instead (the cluster stays in moto).
+  e2e.terminateAtEnd(expiryWorkflowId({ region: TARGET_REGION, clusterId: targetId }));
 
   async function restore(name: string, request: RestoreRequest, expectCode: number): Promise<void> {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-mon-')), 'request.json');
@@ -115,17 +128,16 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     const code = await cli(['start', file], {
       stdout: (text) => (out += text),
       stderr: (text) => (out += text),
-      env: { ...process.env, AURORA_RESTORE_TASK_QUEUE: taskQueue },
+      env: { ...process.env, AURORA_RESTORE_TASK_QUEUE: e2e.taskQueue },
       watchIntervalMs: 500,
     });
-    assert.equal(code, expectCode, `${name}: CLI exited ${code}\n${out}\nworker:\n${worker.log()}`);
+    assert.equal(code, expectCode, `${name}: CLI exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
     const operationId = /op-[\w-]+/.exec(out)?.[0] ?? request.operationId;
     assert.ok(operationId, `${name}: no operation id printed:\n${out}`);
     operations[name] = operationId;
   }
 
   before(async () => {
-    await assertMotoReachable();
     await seedSourceCluster({ region: SOURCE_REGION, clusterId: sourceId, withSnapshot: `${sourceId}-snap` });
     const { secretsManager } = motoClients(TARGET_REGION);
     const secret = await secretsManager.send(
@@ -134,31 +146,12 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
         SecretString: JSON.stringify({ password: masterPassword }),
       })
     );
-    const env = readmeWorkerEnv();
-    assert.equal(env.AURORA_RESTORE_LOG_FORMAT, 'json', 'the README turns JSON logs on');
-    assert.ok(env.AURORA_RESTORE_METRICS_ADDRESS, 'the README sets the metrics address');
-    port = await freePort();
-    worker = startWorkerProcess({
-      ...env,
-      AURORA_RESTORE_METRICS_ADDRESS: `127.0.0.1:${port}`,
-      AURORA_RESTORE_TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'INFO',
-      // Node's own process warnings (e.g. the AWS SDK's Node version notice) are not log lines of the worker.
-      NODE_NO_WARNINGS: '1',
-    });
 
     // Held in await-approval (it replaces a managed cluster) until its RTO passes; started first, it waits meanwhile.
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: heldTarget,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
-    await dropAutomatedSnapshots(TARGET_REGION, heldTarget);
-    connection = await Connection.connect({ address: temporalAddress() });
-    const client = new Client({ connection });
+    await seedReplaceableCluster(TARGET_REGION, heldTarget);
     operations.held = uniqueName('op-held');
-    const held = await client.workflow.start('auroraRestore', {
-      taskQueue,
+    const held = await e2e.client.workflow.start('auroraRestore', {
+      taskQueue: e2e.taskQueue,
       workflowId: restoreWorkflowId({ region: TARGET_REGION, clusterId: heldTarget }),
       args: [
         {
@@ -209,8 +202,8 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
     assert.equal(ended, 'RestoreCancelled');
     scrape = await metrics();
     samples = parsePrometheus(scrape);
-    await worker.stop();
-    lines = worker
+    await e2e.worker.stop();
+    lines = e2e.worker
       .log()
       .split('\n')
       .filter((line) => line.trim() !== '')
@@ -221,17 +214,6 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
           assert.fail(`a worker output line is not JSON: ${line}`);
         }
       });
-  });
-
-  after(async () => {
-    await worker?.stop();
-    if (!connection) return;
-    // The expiry would delete the cluster in two hours; end it instead (the cluster stays in moto).
-    await new Client({ connection }).workflow
-      .getHandle(expiryWorkflowId({ region: TARGET_REGION, clusterId: targetId }))
-      .terminate('monitoring test done')
-      .catch(() => undefined);
-    await connection.close();
   });
 
   it('counts restores started, succeeded and failed by failure type, with their durations', () => {

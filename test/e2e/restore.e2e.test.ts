@@ -25,13 +25,7 @@ import type { RestoreProgress, RestoreResult } from '../../src/workflows/message
 import { connectDirect, createDatabase, dbServer, masterPassword, masterUser, testCaFile } from '../support/databases';
 import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import { recordHistory } from '../support/histories';
-import {
-  dropAutomatedSnapshots,
-  motoClients,
-  seedManagedCluster,
-  seedSourceCluster,
-  uniqueName,
-} from '../support/moto';
+import { motoClients, seedReplaceableCluster, seedSourceCluster, uniqueName } from '../support/moto';
 import { readmeCommand, runTemporalCli, withOptionValues } from '../support/readme';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -164,8 +158,7 @@ describe('end to end: dev server + worker process + moto', function () {
   it('follows, lists and cancels a restore with the README’s `temporal workflow query|list|cancel`', async () => {
     // A managed target and an approval keep the restore running (waiting in await-approval) until it is cancelled.
     const targetId = uniqueName('e2e-cancel');
-    await seedManagedCluster(example.target.region, targetId);
-    await dropAutomatedSnapshots(example.target.region, targetId);
+    await seedReplaceableCluster(example.target.region, targetId);
     const target = { ...example.target, clusterId: targetId, instanceCount: 1 };
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'aurora-restore-e2e-')), 'request.json');
     writeFileSync(file, JSON.stringify({ ...example, target, approval: { required: true, timeout: '1h' } }));

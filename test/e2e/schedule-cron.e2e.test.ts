@@ -9,44 +9,29 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError } from '@temporalio/client';
 
 import { connectClient } from '../../src/client/connection';
 import { EXIT } from '../../src/client/main';
 import type { ScheduleReport } from '../../src/client/schedules';
 import { runCli } from '../support/cli';
-import { uniqueName } from '../support/moto';
+import { useDevServerClient } from '../support/fixtures/worker-process';
+import { nightlyRequest, uniqueName } from '../support/moto';
 import { temporalAddress } from '../support/servers';
-
-const REQUEST = {
-  source: {
-    region: 'us-east-1',
-    clusterId: 'orders-prod',
-    selection: { strategy: 'name-template', template: '{cluster}-{date}', date: 'yesterday' },
-  },
-  target: { region: 'us-west-2', clusterId: 'orders-staging' },
-  replace: { existing: true },
-};
 
 describe('schedule cron expressions, checked by the Temporal dev server', function () {
   this.timeout(60_000);
   let dir: string;
   let file: string;
-  let connection: Connection;
-  let client: Client;
+  const server = useDevServerClient();
 
-  before(async () => {
+  before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'aurora-restore-cron-'));
     file = path.join(dir, 'request.json');
-    writeFileSync(file, JSON.stringify(REQUEST));
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
+    writeFileSync(file, JSON.stringify(nightlyRequest('us-east-1', 'orders-prod', 'orders-staging')));
   });
 
-  after(async () => {
-    await connection?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Our CLI, connected to the dev server. */
   const cli = (argv: string[]) => {
@@ -56,7 +41,7 @@ describe('schedule cron expressions, checked by the Temporal dev server', functi
 
   async function exists(scheduleId: string): Promise<boolean> {
     try {
-      await client.schedule.getHandle(scheduleId).describe();
+      await server.client.schedule.getHandle(scheduleId).describe();
       return true;
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) return false;
@@ -84,7 +69,7 @@ describe('schedule cron expressions, checked by the Temporal dev server', functi
         assert.ok(report.spec.calendars.length > 0, `${cron}: the server keeps it as a calendar`);
         assert.equal(report.spec.timezone, timezone, cron);
       } finally {
-        await client.schedule
+        await server.client.schedule
           .getHandle(scheduleId)
           .delete()
           .catch(() => undefined);
@@ -136,15 +121,15 @@ describe('schedule cron expressions, checked by the Temporal dev server', functi
     const created = await cli(['schedule', 'create', file, '--cron', '0 3 * * *', '--paused', '--id', scheduleId]);
     assert.equal(created.code, EXIT.OK, created.stderr);
     try {
-      const before = (await client.schedule.getHandle(scheduleId).describe()).spec;
+      const before = (await server.client.schedule.getHandle(scheduleId).describe()).spec;
       const bad = await cli(['schedule', 'update', scheduleId, '--cron', '0 25 * * *', '--note', 'never applied']);
       assert.equal(bad.code, EXIT.USAGE, bad.stderr);
       assert.match(bad.stderr, /schedule update: --cron "0 25 \* \* \*": the Temporal server refused it: Hour/);
-      const after = await client.schedule.getHandle(scheduleId).describe();
+      const after = await server.client.schedule.getHandle(scheduleId).describe();
       assert.deepEqual(after.spec, before);
       assert.notEqual(after.state.note, 'never applied');
     } finally {
-      await client.schedule.getHandle(scheduleId).delete();
+      await server.client.schedule.getHandle(scheduleId).delete();
     }
   });
 });

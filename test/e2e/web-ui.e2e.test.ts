@@ -8,20 +8,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import puppeteer from 'puppeteer-core';
 import type { Browser, Page } from 'puppeteer-core';
 
-import { restoreWorkflowId, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { restoreWorkflowId } from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import { auroraRestore } from '../../src/workflows';
+import { useWorkerProcessEnvironment } from '../support/fixtures/worker-process';
 import { recordHistory } from '../support/histories';
-import { assertMotoReachable, dropAutomatedSnapshots, seedSourceCluster, uniqueName } from '../support/moto';
-import { temporalAddress } from '../support/servers';
-import { startWorkerProcess } from '../support/worker-process';
-import type { WorkerProcess } from '../support/worker-process';
+import { seedReplaceableCluster, seedSourceCluster, uniqueName } from '../support/moto';
 
 const { EventType } = temporal.api.enums.v1;
 const ROOT = path.resolve(__dirname, '../..');
@@ -46,18 +43,11 @@ const FAILURE_EVENT_NAMES = Object.keys(EventType)
 
 describe('Web UI: a restore reads as its steps (headless Chromium)', function () {
   this.timeout(240_000);
-  const taskQueue = uniqueName('restore-webui');
-  let worker: WorkerProcess;
-  let connection: Connection;
-  let client: Client;
+  const e2e = useWorkerProcessEnvironment('restore-webui');
   let browser: Browser;
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: run scripts/install.sh (Debian package chromium)`);
-    await assertMotoReachable();
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-    worker = startWorkerProcess({ AURORA_RESTORE_TASK_QUEUE: taskQueue });
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -68,8 +58,6 @@ describe('Web UI: a restore reads as its steps (headless Chromium)', function ()
 
   after(async () => {
     await browser?.close();
-    await worker?.stop();
-    await connection?.close();
   });
 
   it('shows a replace restore step by step, with JSON results and no failure event', async () => {
@@ -78,12 +66,7 @@ describe('Web UI: a restore reads as its steps (headless Chromium)', function ()
     const snapshotId = `${sourceId}-nightly`;
     await seedSourceCluster({ region: 'us-east-1', clusterId: sourceId, encrypted: true, withSnapshot: snapshotId });
     const targetId = uniqueName('webui-tgt');
-    await seedSourceCluster({
-      region: 'us-west-2',
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
-    await dropAutomatedSnapshots('us-west-2', targetId);
+    await seedReplaceableCluster('us-west-2', targetId);
     const request: RestoreRequest = {
       source: { region: 'us-east-1', clusterId: sourceId, snapshot: snapshotId },
       target: { region: 'us-west-2', clusterId: targetId, instanceCount: 2 },
@@ -91,13 +74,13 @@ describe('Web UI: a restore reads as its steps (headless Chromium)', function ()
       replace: { existing: true },
       timing: { pollInterval: '5s' },
     };
-    const handle = await client.workflow.start(auroraRestore, {
-      taskQueue,
+    const handle = await e2e.client.workflow.start(auroraRestore, {
+      taskQueue: e2e.taskQueue,
       workflowId: restoreWorkflowId(request.target),
       args: [request],
     });
     const result = await handle.result().catch((err: unknown) => {
-      throw new Error(`restore failed: ${String(err)}\nworker:\n${worker.log()}`);
+      throw new Error(`restore failed: ${String(err)}\nworker:\n${e2e.worker.log()}`);
     });
     assert.equal(result.status, 'succeeded');
     assert.equal(result.replacedExistingCluster, true);

@@ -33,6 +33,11 @@ import {
   RestoreDBClusterFromSnapshotCommand,
   SnapshotQuotaExceededFault,
 } from '@aws-sdk/client-rds';
+import type {
+  CreateDBInstanceCommandOutput,
+  RestoreDBClusterFromSnapshotCommandInput,
+  RestoreDBClusterFromSnapshotCommandOutput,
+} from '@aws-sdk/client-rds';
 import { ListTopicsCommand, SNSServiceException } from '@aws-sdk/client-sns';
 
 import { AwsSimulator } from '../../sim/aws-simulator';
@@ -141,16 +146,44 @@ describe('AwsSimulator on moto', function () {
     return { ...seeded, snapshot: seeded.snapshot };
   }
 
-  /** Restores `snapshotId` through the simulator and lets the restore finish in simulated time. */
-  async function restoredCluster(rds: RDSClient, snapshotId: string): Promise<string> {
-    const clusterId = uniqueName('sim-restored');
-    await rds.send(
+  /** Sends a restore of `snapshotId` as Aurora PostgreSQL cluster `clusterId`. */
+  function restoreCluster(
+    rds: RDSClient,
+    clusterId: string,
+    snapshotId: string,
+    extra: Partial<RestoreDBClusterFromSnapshotCommandInput> = {}
+  ): Promise<RestoreDBClusterFromSnapshotCommandOutput> {
+    return rds.send(
       new RestoreDBClusterFromSnapshotCommand({
         DBClusterIdentifier: clusterId,
         SnapshotIdentifier: snapshotId,
         Engine: 'aurora-postgresql',
+        ...extra,
       })
     );
+  }
+
+  /** Sends the creation of Aurora PostgreSQL instance `instanceId` in `clusterId`. */
+  function createInstance(
+    rds: RDSClient,
+    instanceId: string,
+    clusterId: string,
+    instanceClass = 'db.r6g.large'
+  ): Promise<CreateDBInstanceCommandOutput> {
+    return rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: instanceId,
+        DBClusterIdentifier: clusterId,
+        DBInstanceClass: instanceClass,
+        Engine: 'aurora-postgresql',
+      })
+    );
+  }
+
+  /** Restores `snapshotId` through the simulator and lets the restore finish in simulated time. */
+  async function restoredCluster(rds: RDSClient, snapshotId: string): Promise<string> {
+    const clusterId = uniqueName('sim-restored');
+    await restoreCluster(rds, clusterId, snapshotId);
     clock += sim.timings.clusterRestore;
     return clusterId;
   }
@@ -183,13 +216,7 @@ describe('AwsSimulator on moto', function () {
 
       // AWS refuses to restore from (or copy) a snapshot that is still being copied.
       const refused = await rejection(
-        rds.send(
-          new RestoreDBClusterFromSnapshotCommand({
-            DBClusterIdentifier: uniqueName('sim-too-early'),
-            SnapshotIdentifier: copyId,
-            Engine: 'aurora-postgresql',
-          })
-        ),
+        restoreCluster(rds, uniqueName('sim-too-early'), copyId),
         InvalidDBClusterSnapshotStateFault
       );
       assert.match(refused.message, /copying/);
@@ -225,14 +252,7 @@ describe('AwsSimulator on moto', function () {
       const clusterId = uniqueName('sim-restore');
       const start = clock;
 
-      const out = await rds.send(
-        new RestoreDBClusterFromSnapshotCommand({
-          DBClusterIdentifier: clusterId,
-          SnapshotIdentifier: snapshotId,
-          Engine: 'aurora-postgresql',
-          DeletionProtection: false,
-        })
-      );
+      const out = await restoreCluster(rds, clusterId, snapshotId, { DeletionProtection: false });
       assert.equal(out.DBCluster?.Status, 'creating');
       // moto alone would keep the snapshot's cluster's DeletionProtection=true; AWS honours false (and defaults to it).
       assert.equal(out.DBCluster?.DeletionProtection, false);
@@ -254,16 +274,7 @@ describe('AwsSimulator on moto', function () {
       assert.equal(await clusterStatus(rds, clusterId), 'available');
 
       // AWS refuses an identifier that exists; moto would silently replace the cluster.
-      await rejection(
-        rds.send(
-          new RestoreDBClusterFromSnapshotCommand({
-            DBClusterIdentifier: clusterId,
-            SnapshotIdentifier: snapshotId,
-            Engine: 'aurora-postgresql',
-          })
-        ),
-        DBClusterAlreadyExistsFault
-      );
+      await rejection(restoreCluster(rds, clusterId, snapshotId), DBClusterAlreadyExistsFault);
     });
 
     it('reports a new instance as creating (no endpoint), backing-up, configuring-enhanced-monitoring, available', async () => {
@@ -273,14 +284,7 @@ describe('AwsSimulator on moto', function () {
       const instanceId = `${clusterId}-1`;
       const start = clock;
 
-      const created = await rds.send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: instanceId,
-          DBClusterIdentifier: clusterId,
-          DBInstanceClass: 'db.r6g.large',
-          Engine: 'aurora-postgresql',
-        })
-      );
+      const created = await createInstance(rds, instanceId, clusterId);
       assert.equal(created.DBInstance?.DBInstanceStatus, 'creating');
 
       const seen: string[] = [];
@@ -313,22 +317,9 @@ describe('AwsSimulator on moto', function () {
       const { snapshot } = await seed(ACCOUNT);
       const clusterId = uniqueName('sim-early-inst');
       const start = clock;
-      await rds.send(
-        new RestoreDBClusterFromSnapshotCommand({
-          DBClusterIdentifier: clusterId,
-          SnapshotIdentifier: snapshot.identifier,
-          Engine: 'aurora-postgresql',
-        })
-      );
+      await restoreCluster(rds, clusterId, snapshot.identifier);
       const instanceId = `${clusterId}-1`;
-      await rds.send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: instanceId,
-          DBClusterIdentifier: clusterId,
-          DBInstanceClass: 'db.serverless',
-          Engine: 'aurora-postgresql',
-        })
-      );
+      await createInstance(rds, instanceId, clusterId, 'db.serverless');
       clock = start + sim.timings.instanceCreate;
       assert.equal((await instanceStatus(rds, instanceId))?.DBInstanceStatus, 'creating');
       clock = start + sim.timings.clusterRestore;
@@ -341,14 +332,7 @@ describe('AwsSimulator on moto', function () {
       const { snapshot } = await seed(ACCOUNT);
       const clusterId = await restoredCluster(rds, snapshot.identifier);
       const instanceId = `${clusterId}-1`;
-      await rds.send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: instanceId,
-          DBClusterIdentifier: clusterId,
-          DBInstanceClass: 'db.r6g.large',
-          Engine: 'aurora-postgresql',
-        })
-      );
+      await createInstance(rds, instanceId, clusterId);
       clock += sim.timings.instanceCreate;
       const start = clock;
 
@@ -393,16 +377,7 @@ describe('AwsSimulator on moto', function () {
         rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clusterId, SkipFinalSnapshot: true })),
         InvalidDBClusterStateFault
       );
-      await rejection(
-        rds.send(
-          new RestoreDBClusterFromSnapshotCommand({
-            DBClusterIdentifier: clusterId,
-            SnapshotIdentifier: snapshot.identifier,
-            Engine: 'aurora-postgresql',
-          })
-        ),
-        DBClusterAlreadyExistsFault
-      );
+      await rejection(restoreCluster(rds, clusterId, snapshot.identifier), DBClusterAlreadyExistsFault);
 
       clock = start + sim.timings.instanceDelete;
       await rejection(
@@ -662,13 +637,7 @@ describe('AwsSimulator on moto', function () {
 
       clock += sim.timings.snapshotCopy;
       assert.deepEqual(await snapshotStatus(rds, copyId), ['available', 100]);
-      const restored = await rds.send(
-        new RestoreDBClusterFromSnapshotCommand({
-          DBClusterIdentifier: uniqueName('sim-xacct-restored'),
-          SnapshotIdentifier: copyId,
-          Engine: 'aurora-postgresql',
-        })
-      );
+      const restored = await restoreCluster(rds, uniqueName('sim-xacct-restored'), copyId);
       assert.equal(restored.DBCluster?.Status, 'creating');
       assert.equal(restored.DBCluster?.MasterUsername, 'seed_admin');
     });

@@ -6,8 +6,8 @@ import type { CliIo } from '../../src/client/main';
 export const CLI_NOW = new Date('2026-03-15T10:00:00.000Z');
 
 /**
- * Runs `aurora-restore <argv>`; connecting fails (and is counted) unless `overrides.connect` is given, so a test
- * proves a command refused its input before connecting.
+ * Runs `aurora-restore <argv>`; every connection is counted, so a test can prove a command refused its input before
+ * connecting. Connecting fails unless `overrides.connect` is given.
  */
 export async function runCli(
   argv: string[],
@@ -16,6 +16,7 @@ export async function runCli(
   let stdout = '';
   let stderr = '';
   let connects = 0;
+  const { connect, ...rest } = overrides;
   const code = await main(argv, {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
@@ -23,9 +24,10 @@ export async function runCli(
     now: () => CLI_NOW,
     connect: async () => {
       connects++;
+      if (connect) return connect();
       throw new TemporalConnectionError('Could not connect to Temporal at localhost:1 (namespace "default"): refused.');
     },
-    ...overrides,
+    ...rest,
   });
   return { code, stdout, stderr, connects };
 }

@@ -3,15 +3,20 @@
  * `dbmaster`): connection details for the database activities, and direct driver access for test setup and checks.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
+import type { DatabaseWorkerPolicy } from '../../src/activities/database';
 import type { DatabaseConnectionInput } from '../../src/activities/types';
 
 import { uniqueName } from './moto';
 
 export type TestEngine = 'aurora-postgresql' | 'aurora-mysql';
+
+/** Both engines, each with its local server. */
+export const TEST_ENGINES: readonly TestEngine[] = ['aurora-postgresql', 'aurora-mysql'];
 
 function env(name: string): string {
   const value = process.env[name];
@@ -35,6 +40,19 @@ export function masterPassword(): string {
 
 export function testCaFile(): string {
   return env('DB_TLS_CA_FILE');
+}
+
+/**
+ * What the database worker's operator allows to reach the local servers: both as tunnels, verify-ca (their
+ * certificates name localhost, not a cluster endpoint) and the local CA's directory; `extra` adds settings.
+ */
+export function localDatabaseWorkerPolicy(extra: DatabaseWorkerPolicy = {}): DatabaseWorkerPolicy {
+  return {
+    tlsModes: ['verify-ca'],
+    tunnels: TEST_ENGINES.map((engine) => dbServer(engine)),
+    caDir: dirname(testCaFile()),
+    ...extra,
+  };
 }
 
 /**

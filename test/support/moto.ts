@@ -255,6 +255,16 @@ export function seedManagedCluster(region: string, clusterId: string, operationI
   return seedSourceCluster({ region, clusterId, tags });
 }
 
+/**
+ * A managed cluster for the production worker (no simulator) to replace: seeded, with its automated snapshots
+ * dropped (see `dropAutomatedSnapshots`).
+ */
+export async function seedReplaceableCluster(region: string, clusterId: string): Promise<SeededCluster> {
+  const seeded = await seedManagedCluster(region, clusterId);
+  await dropAutomatedSnapshots(region, clusterId);
+  return seeded;
+}
+
 /** A restore source: a cluster `<prefix>-<unique>` with one manual snapshot `<cluster>-snap`. */
 export async function seedSourceSnapshot(
   options: Omit<SeedSourceClusterOptions, 'clusterId' | 'withSnapshot'> & { prefix: string }

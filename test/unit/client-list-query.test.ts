@@ -17,26 +17,16 @@ describe('client list queries', () => {
   });
 
   it('maps statuses to ExecutionStatus (and the restore status attribute for cleaning-up)', () => {
-    assert.equal(
-      buildListQuery({ status: 'running' }).query,
-      "WorkflowType = 'auroraRestore' AND ExecutionStatus = 'Running'"
-    );
-    assert.equal(
-      buildListQuery({ status: 'FAILED' }).query,
-      "WorkflowType = 'auroraRestore' AND ExecutionStatus = 'Failed'"
-    );
-    assert.equal(
-      buildListQuery({ status: 'succeeded' }).query,
-      "WorkflowType = 'auroraRestore' AND ExecutionStatus = 'Completed'"
-    );
-    assert.equal(
-      buildListQuery({ status: 'timed-out' }).query,
-      "WorkflowType = 'auroraRestore' AND ExecutionStatus = 'TimedOut'"
-    );
-    assert.equal(
-      buildListQuery({ status: 'cleaning-up' }).query,
-      "WorkflowType = 'auroraRestore' AND ExecutionStatus = 'Running' AND AuroraRestoreStatus = 'cleaning-up'"
-    );
+    const expected: [string, string][] = [
+      ['running', "ExecutionStatus = 'Running'"],
+      ['FAILED', "ExecutionStatus = 'Failed'"],
+      ['succeeded', "ExecutionStatus = 'Completed'"],
+      ['timed-out', "ExecutionStatus = 'TimedOut'"],
+      ['cleaning-up', "ExecutionStatus = 'Running' AND AuroraRestoreStatus = 'cleaning-up'"],
+    ];
+    for (const [status, filter] of expected) {
+      assert.equal(buildListQuery({ status }).query, `WorkflowType = 'auroraRestore' AND ${filter}`, status);
+    }
   });
 
   it('refuses unknown statuses, listing the accepted ones', () => {

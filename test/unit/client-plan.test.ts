@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { ClientConnection } from '../../src/client/connection';
-import { EXIT, main, USAGE } from '../../src/client/main';
+import { EXIT, USAGE } from '../../src/client/main';
 import { formatPlan, PLAN_WORKFLOW_TYPE } from '../../src/client/plan';
 import type { RestorePlan } from '../../src/domain/plan';
+import { runCli } from '../support/cli';
 
 const CLEAN: RestorePlan = {
   ok: true,
@@ -93,22 +94,9 @@ function fakeConnection(plan: RestorePlan, started: Started[]): ClientConnection
   } as unknown as ClientConnection;
 }
 
-async function run(argv: string[], connection?: ClientConnection) {
-  let stdout = '';
-  let stderr = '';
-  let connects = 0;
-  const code = await main(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: {},
-    now: () => new Date('2026-03-15T10:00:00.000Z'),
-    connect: async () => {
-      connects++;
-      if (!connection) throw new Error('this case must not connect');
-      return connection;
-    },
-  });
-  return { code, stdout, stderr, connects };
+/** The CLI connected to `connection`; without one, connecting fails (and is counted). */
+function run(argv: string[], connection?: ClientConnection) {
+  return runCli(argv, connection ? { connect: async () => connection } : {});
 }
 
 describe('aurora-restore plan (CLI)', () => {

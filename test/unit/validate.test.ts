@@ -49,6 +49,15 @@ function full(edit: (r: Loose) => void): Loose {
   return r;
 }
 
+/** The minimal request choosing its snapshot by `selection` instead of naming one; `edit` runs before it is set. */
+function selecting(selection: Loose, edit: (r: Loose) => void = () => undefined): Loose {
+  return minimal((r) => {
+    delete r.source.snapshot;
+    edit(r);
+    r.source.selection = selection;
+  });
+}
+
 const SECRET = 'Sup3r-Secr3t-Pa55word!';
 
 interface BadCase {
@@ -238,134 +247,70 @@ const CORPUS: BadCase[] = [
   // Selection
   {
     name: 'latest without cluster',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = { strategy: 'latest' };
-    }),
+    input: selecting({ strategy: 'latest' }),
     expect: ['source.clusterId: is required with source.selection strategy "latest"'],
   },
   {
     name: 'unknown strategy',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = { strategy: 'newest' };
-    }),
+    input: selecting({ strategy: 'newest' }),
     expect: ['source.selection.strategy: "newest" is not a strategy'],
   },
   {
     name: 'bad snapshot type',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.clusterId = 'orders';
-      r.source.selection = { strategy: 'latest', snapshotType: 'weekly' };
-    }),
+    input: selecting({ strategy: 'latest', snapshotType: 'weekly' }, (r) => (r.source.clusterId = 'orders')),
     expect: ['source.selection.snapshotType: "weekly" is not a snapshot type'],
   },
   {
     name: 'template field with latest',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.clusterId = 'orders';
-      r.source.selection = { strategy: 'latest', template: 'x-{date}' };
-    }),
+    input: selecting({ strategy: 'latest', template: 'x-{date}' }, (r) => (r.source.clusterId = 'orders')),
     expect: ['source.selection.template: unknown field "template"'],
   },
   {
     name: 'template without date',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = { strategy: 'name-template', template: 'nightly' };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly' }),
     expect: ['has no date placeholder'],
   },
   {
     name: 'template with unknown placeholder',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: 'nightly-{date}-{env}',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly-{date}-{env}' }),
     expect: ['uses unknown placeholder(s) {env}'],
   },
   {
     name: 'template with stray brace',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: 'nightly-{date',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly-{date' }),
     expect: ['that is not part of a placeholder'],
     count: 2, // the unclosed {date also leaves no date placeholder
   },
   {
     name: 'template {cluster} without cluster id',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: '{cluster}-{date}',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: '{cluster}-{date}' }),
     expect: ['source.clusterId: is required because source.selection.template uses {cluster}'],
   },
   {
     name: 'template building an invalid identifier',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: 'nightly_{date}',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly_{date}' }),
     expect: ['builds snapshot identifiers such as "nightly_2000-01-01"'],
   },
   {
     name: 'future date',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: 'nightly-{date}',
-        date: '2026-03-16',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly-{date}', date: '2026-03-16' }),
     expect: ['source.selection.date: "2026-03-16" is not a usable date: it is in the future'],
   },
   {
     name: 'impossible date',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: 'nightly-{date}',
-        date: '2026-02-30',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly-{date}', date: '2026-02-30' }),
     expect: ['does not exist in the calendar'],
   },
   {
     name: 'date word',
-    input: minimal((r) => {
-      delete r.source.snapshot;
-      r.source.selection = {
-        strategy: 'name-template',
-        template: 'nightly-{date}',
-        date: 'last-week',
-      };
-    }),
+    input: selecting({ strategy: 'name-template', template: 'nightly-{date}', date: 'last-week' }),
     expect: ['use "yesterday", "today" or a date in YYYY-MM-DD form'],
   },
   // Never the source cluster
   {
     name: 'target is the source cluster',
-    input: minimal((r) => {
-      delete r.source.snapshot;
+    input: selecting({ strategy: 'latest' }, (r) => {
       r.source.clusterId = 'orders';
-      r.source.selection = { strategy: 'latest' };
       r.target.clusterId = 'orders';
     }),
     expect: ['target.clusterId: "orders" is the source cluster', 'never targets the source'],
@@ -888,10 +833,8 @@ describe('validateRestoreRequest', () => {
 
   it('allows the same cluster id in another region or account', () => {
     const otherRegion = validateRestoreRequest(
-      minimal((r) => {
-        delete r.source.snapshot;
+      selecting({ strategy: 'latest' }, (r) => {
         r.source.clusterId = 'orders';
-        r.source.selection = { strategy: 'latest' };
         r.target.clusterId = 'orders';
         r.target.region = 'us-west-2';
       }),
@@ -899,11 +842,9 @@ describe('validateRestoreRequest', () => {
     );
     assert.equal(otherRegion.target.clusterId, 'orders');
     const otherAccount = validateRestoreRequest(
-      minimal((r) => {
-        delete r.source.snapshot;
+      selecting({ strategy: 'latest' }, (r) => {
         r.source.clusterId = 'orders';
         r.source.accountId = SOURCE_ACCOUNT;
-        r.source.selection = { strategy: 'latest' };
         r.target.clusterId = 'orders';
         r.target.accountId = TARGET_ACCOUNT;
         r.copy = { kmsKeyId: 'alias/restore' };
@@ -916,15 +857,10 @@ describe('validateRestoreRequest', () => {
   describe('name-template dates (UTC)', () => {
     function resolvedDate(now: string, date?: string): string {
       const out = validateRestoreRequest(
-        minimal((r) => {
-          delete r.source.snapshot;
-          r.source.clusterId = 'orders';
-          r.source.selection = {
-            strategy: 'name-template',
-            template: '{cluster}-{yyyymmdd}',
-            ...(date ? { date } : {}),
-          };
-        }),
+        selecting(
+          { strategy: 'name-template', template: '{cluster}-{yyyymmdd}', ...(date ? { date } : {}) },
+          (r) => (r.source.clusterId = 'orders')
+        ),
         validateOptions(new Date(now))
       );
       assert.equal(out.source.snapshotRef.kind, 'name-template');
@@ -946,16 +882,7 @@ describe('validateRestoreRequest', () => {
       assert.equal(resolvedDate('2026-03-15T00:00:01Z', '2024-02-29'), '2024-02-29');
     });
     it('refuses the 29th of February outside leap years', () => {
-      const err = problemsOf(
-        minimal((r) => {
-          delete r.source.snapshot;
-          r.source.selection = {
-            strategy: 'name-template',
-            template: 'n-{date}',
-            date: '2025-02-29',
-          };
-        })
-      );
+      const err = problemsOf(selecting({ strategy: 'name-template', template: 'n-{date}', date: '2025-02-29' }));
       assert.ok(err.message.includes('does not exist in the calendar'));
     });
   });

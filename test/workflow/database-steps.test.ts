@@ -4,7 +4,6 @@
  * through `database.connectVia`, as it would reach a restored cluster through a tunnel.
  */
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
 
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -21,6 +20,7 @@ import {
   connectDirect,
   createDatabase,
   dbServer,
+  localDatabaseWorkerPolicy,
   masterPassword,
   masterUser,
   testCaFile,
@@ -41,16 +41,8 @@ describe('auroraRestore database steps (time-skipping server, real PostgreSQL an
   const fixture = useWorkflowEnvironment({ workerPerTest: { timings: TIMINGS } });
   let db: { worker: Worker; taskQueue: string };
   beforeEach(async () => {
-    // Its operator allows the local servers as tunnels, verify-ca (their certificates name localhost, not the
-    // cluster endpoint) and the local CA's directory.
-    db = await createDatabaseWorker(fixture.env, {
-      tlsModes: ['verify-ca'],
-      tunnels: (['aurora-postgresql', 'aurora-mysql'] as const).map((e) => ({
-        host: '127.0.0.1',
-        port: dbServer(e).port,
-      })),
-      caDir: dirname(testCaFile()),
-    });
+    // Its operator allows the local servers: as tunnels, with verify-ca, and their CA's directory.
+    db = await createDatabaseWorker(fixture.env, localDatabaseWorkerPolicy());
   });
 
   async function secret(value: object): Promise<string> {

@@ -101,6 +101,12 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
       .filter((id) => id.startsWith(prefix));
   }
 
+  /** What a failed run leaves behind in the target region: neither the cluster it created nor its snapshot copy. */
+  async function assertCleanedUp(targetId: string): Promise<void> {
+    assert.equal(await clusterExists(targetId), false, 'the cluster this run created must be deleted');
+    assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted');
+  }
+
   /**
    * History size, split: `commands` counts every event except workflow-task bookkeeping and observation signals
    * (activities, timers, search-attribute upserts, ...), which must not depend on AWS durations at all; `signals`
@@ -209,8 +215,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
       progress.cleanup?.removed.some((r) => r.includes(targetId)),
       JSON.stringify(progress.cleanup)
     );
-    assert.equal(await clusterExists(targetId), false, 'the partly restored cluster must be deleted');
-    assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted');
+    await assertCleanedUp(targetId); // the partly restored cluster too
     await recordHistory('compensation-after-incompatible-restore', handle);
   });
 
@@ -237,8 +242,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.equal(failure.type, 'RestoreCancelled');
     assert.equal(outcome.progress.status, 'failed');
     assert.equal(outcome.progress.failure?.step, 'wait-for-cluster');
-    assert.equal(await clusterExists(targetId), false, 'the cluster this run created must be deleted');
-    assert.deepEqual(await snapshotsNamed(targetId), [], 'the snapshot copy must be deleted');
+    await assertCleanedUp(targetId);
     await recordHistory('cancelled-during-restore', handle);
   });
 
@@ -480,8 +484,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.equal(failure.type, 'WaitTimedOut');
     assert.match(failure.message, /wait-for-cluster did not finish within 1h/);
     assert.match(failure.message, /creating/);
-    assert.equal(await clusterExists(targetId), false, 'the slow cluster this run created is removed');
-    assert.deepEqual(await snapshotsNamed(targetId), []);
+    await assertCleanedUp(targetId); // the slow cluster too
     await recordHistory('wait-timed-out', handle);
   });
 });
