@@ -117,6 +117,19 @@ describe('cluster activities (moto RDS)', function () {
     return { clusterId, operationId, arn: out.clusterArn };
   }
 
+  /** A member instance of `clusterId`, tagged as this pipeline's or (as a person would add it) untagged. */
+  async function addInstance(clusterId: string, instanceId: string, { managed }: { managed: boolean }) {
+    await aws.rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: instanceId,
+        DBClusterIdentifier: clusterId,
+        Engine: 'aurora-postgresql',
+        DBInstanceClass: 'db.r6g.large',
+        Tags: managed ? [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }] : [],
+      })
+    );
+  }
+
   /** deleteCluster attempted again and again, as its retry policy would, until it settles. */
   const deleteUntilDone = (
     clusterId: string,
@@ -288,20 +301,8 @@ describe('cluster activities (moto RDS)', function () {
       const { clusterId } = await restoreOurs(uniqueName('op'), { deletionProtection: true });
       const ours = `${clusterId}-1`;
       const theirs = `${clusterId}-analytics`;
-      for (const [id, tags] of [
-        [ours, [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }]],
-        [theirs, []],
-      ] as const) {
-        await aws.rds.send(
-          new CreateDBInstanceCommand({
-            DBInstanceIdentifier: id,
-            DBClusterIdentifier: clusterId,
-            Engine: 'aurora-postgresql',
-            DBInstanceClass: 'db.r6g.large',
-            Tags: [...tags],
-          })
-        );
-      }
+      await addInstance(clusterId, ours, { managed: true });
+      await addInstance(clusterId, theirs, { managed: false });
       const described = await activities.describeCluster({ target, clusterId, includeInstances: true });
       assert.deepEqual(described?.unmanagedInstances, [theirs]);
       const plain = await activities.describeCluster({ target, clusterId });
@@ -344,17 +345,7 @@ describe('cluster activities (moto RDS)', function () {
     it('deletes the member instances, then the cluster, over several attempts', async () => {
       const { clusterId } = await restoreOurs();
       const instanceIds = [`${clusterId}-1`, `${clusterId}-2`];
-      for (const id of instanceIds) {
-        await aws.rds.send(
-          new CreateDBInstanceCommand({
-            DBInstanceIdentifier: id,
-            DBClusterIdentifier: clusterId,
-            Engine: 'aurora-postgresql',
-            DBInstanceClass: 'db.r6g.large',
-            Tags: [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }],
-          })
-        );
-      }
+      for (const id of instanceIds) await addInstance(clusterId, id, { managed: true });
       const before = observed.length;
       const outcome = await deleteUntilDone(clusterId, {}, false);
       assert.equal(outcome.error, undefined, String(outcome.error));

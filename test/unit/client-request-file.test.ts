@@ -32,6 +32,18 @@ describe('client request files', () => {
     return file;
   }
 
+  /** Loading `file` fails with a RequestFileError that names the file and the place (column when given). */
+  async function rejectsAt(file: string, at: { line: number; column?: number }, message: RegExp): Promise<void> {
+    await assert.rejects(loadRequestFile(file), (err: unknown) => {
+      assert.ok(err instanceof RequestFileError);
+      assert.equal(err.line, at.line);
+      if (at.column !== undefined) assert.equal(err.column, at.column);
+      assert.match(err.message, message);
+      assert.ok(err.message.includes(file));
+      return true;
+    });
+  }
+
   it('loads a JSON file', async () => {
     const file = await write(
       'r.json',
@@ -153,14 +165,7 @@ describe('client request files', () => {
   it('reports JSON syntax errors with line and column', async () => {
     const text = '{\n  "source": {"region": "us-east-1"},\n  "target": {"clusterId": "c1",}\n}\n';
     const file = await write('bad.json', text);
-    await assert.rejects(loadRequestFile(file), (err: unknown) => {
-      assert.ok(err instanceof RequestFileError);
-      assert.equal(err.line, 3);
-      assert.equal(err.column, 32);
-      assert.match(err.message, /not valid JSON: trailing comma before "}" .* at line 3, column 32/);
-      assert.ok(err.message.includes(file));
-      return true;
-    });
+    await rejectsAt(file, { line: 3, column: 32 }, /not valid JSON: trailing comma before "}" .* at line 3, column 32/);
   });
 
   it('locates common JSON mistakes', () => {
@@ -181,13 +186,11 @@ describe('client request files', () => {
   it('refuses a duplicate key in JSON, naming it with line and column (JSON.parse would let the last one win)', async () => {
     const text = '{\n  "target": {\n    "clusterId": "orders-staging",\n    "clusterId": "orders-prod"\n  }\n}\n';
     const file = await write('dup.json', text);
-    await assert.rejects(loadRequestFile(file), (err: unknown) => {
-      assert.ok(err instanceof RequestFileError);
-      assert.equal(err.line, 4);
-      assert.equal(err.column, 5);
-      assert.match(err.message, /not valid JSON: duplicate key "clusterId" in target .* at line 4, column 5/);
-      return true;
-    });
+    await rejectsAt(
+      file,
+      { line: 4, column: 5 },
+      /not valid JSON: duplicate key "clusterId" in target .* at line 4, column 5/
+    );
     // Keys are compared as JSON reads them (escapes resolved), and only within one object.
     assert.match(locateJsonError('{"a": 1, "\\u0061": 2}')?.reason ?? '', /duplicate key "a"/);
     assert.equal(locateJsonError('{"a": {"b": 1}, "c": {"b": 2}, "d": [{"b": 1}, {"b": 2}]}'), undefined);
@@ -211,19 +214,9 @@ describe('client request files', () => {
 
   it('reports YAML syntax errors and duplicate keys with line and column', async () => {
     const badIndent = await write('indent.yaml', 'source:\n  region: us-east-1\n target:\n  clusterId: c\n');
-    await assert.rejects(loadRequestFile(badIndent), (err: unknown) => {
-      assert.ok(err instanceof RequestFileError);
-      assert.equal(err.line, 3);
-      assert.match(err.message, /not valid YAML/);
-      return true;
-    });
+    await rejectsAt(badIndent, { line: 3 }, /not valid YAML/);
     const duplicate = await write('dup.yaml', 'target:\n  clusterId: a\n  clusterId: b\n');
-    await assert.rejects(loadRequestFile(duplicate), (err: unknown) => {
-      assert.ok(err instanceof RequestFileError);
-      assert.equal(err.line, 3);
-      assert.match(err.message, /unique/);
-      return true;
-    });
+    await rejectsAt(duplicate, { line: 3 }, /unique/);
     assert.throws(() => parseRequestText('a: *missing\n', 'yaml', 'x.yaml'), /could not be read as YAML/);
   });
 

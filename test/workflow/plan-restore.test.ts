@@ -38,6 +38,7 @@ import {
   motoClients,
   seedSourceCluster,
   seedSourceInAccount,
+  seedSourceSnapshot,
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
@@ -281,12 +282,10 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
   });
 
   it("reports a rollback onto the snapshot's own cluster as refused under the delete-first replace", async () => {
-    const clusterId = uniqueName('plan-rollback');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({
+    // A cluster this pipeline manages, and a snapshot of its own.
+    const { clusterId, snapshotId } = await seedSourceSnapshot({
       region: SOURCE_REGION,
-      clusterId,
-      withSnapshot: snapshotId,
+      prefix: 'plan-rollback',
       tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
     });
     const w = await fixture.createWorker();

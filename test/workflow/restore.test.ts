@@ -286,12 +286,10 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('refuses to replace a cluster with its own snapshot named by id (no source.clusterId), changing nothing', async () => {
     // A rollback of a managed cluster to its own snapshot: a delete-first replace would drop the cluster, its
     // automated backups and point-in-time window before the restored one is verified.
-    const clusterId = uniqueName('rollback');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({
+    // A cluster this pipeline manages, and a snapshot of its own.
+    const { clusterId, snapshotId } = await seedSourceSnapshot({
       region: SOURCE_REGION,
-      clusterId,
-      withSnapshot: snapshotId,
+      prefix: 'rollback',
       tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
     });
     const w = await fixture.createWorker({ timings: REALISTIC });
