@@ -152,6 +152,23 @@ link_temporal_cli() {
 # Needs root or sudo (CI runs as root) and Debian's package repositories.
 APT_PACKAGES=(postgresql mariadb-server mariadb-client openssl)
 
+# apt-get install as root (sudo otherwise), without starting the distribution's services (tests start their servers
+# themselves on loopback); the package lists are updated once per run. $1 says what the packages are for.
+APT_LISTS_UPDATED=0
+apt_install() {
+  local why="$1"
+  shift
+  command -v apt-get >/dev/null || die "apt-get not found; install $* ($why) with your system's package manager"
+  local sudo=()
+  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+  say "apt-get install $* ($why)"
+  if ((APT_LISTS_UPDATED == 0)); then
+    "${sudo[@]}" apt-get update -qq
+    APT_LISTS_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@"
+}
+
 install_apt_packages() {
   local missing=() pkg
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -161,13 +178,7 @@ install_apt_packages() {
     say "apt packages present (${APT_PACKAGES[*]})"
     return
   fi
-  command -v apt-get >/dev/null || die "apt-get not found; install ${missing[*]} with your system's package manager"
-  local sudo=()
-  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
-  say "apt-get install ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq
-  # Do not start the distribution's own services: tests start their servers themselves on loopback.
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "database servers for the tests" "${missing[@]}"
 }
 # ---------------------------------------------------------------------------------------------------------------------
 # promtool (Debian package prometheus): the monitoring test checks monitoring/prometheus/*.yml with
@@ -177,12 +188,7 @@ install_promtool() {
     say "promtool present ($(promtool --version 2>&1 | head -1))"
     return
   fi
-  command -v apt-get >/dev/null || die "apt-get not found; install promtool (Debian/Ubuntu package prometheus) by hand"
-  local sudo=()
-  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
-  say "apt-get install prometheus (for promtool)"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus
+  apt_install "promtool, for the monitoring test" prometheus
 }
 # ---------------------------------------------------------------------------------------------------------------------
 
@@ -194,12 +200,7 @@ install_chromium() {
     say "chromium present (/usr/bin/chromium)"
     return
   fi
-  command -v apt-get >/dev/null || die "apt-get not found; install Chromium and set CHROMIUM_PATH to its binary"
-  local sudo=()
-  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
-  say "apt-get install chromium (headless browser for the Web UI check)"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
+  apt_install "headless browser for the Web UI check; or set CHROMIUM_PATH to another" chromium
   [[ -x /usr/bin/chromium ]] || die "chromium installed but /usr/bin/chromium is missing"
 }
 # ---------------------------------------------------------------------------------------------------------------------
