@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 
-import {
-  CreateDBInstanceCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  ModifyDBClusterCommand,
-} from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import type { DBCluster } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -16,7 +11,7 @@ import type { RestoreClusterInput } from '../../src/activities/types';
 import { pipelineTags, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_OPERATION_ID } from '../../src/domain/naming';
 import type { AwsObservation } from '../../src/domain/observation';
 import { useMoto } from '../support/fixtures/moto';
-import { interceptRds, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
+import { addMemberInstance, interceptRds, motoClientFactory, seedSourceCluster, uniqueName } from '../support/moto';
 import type { MotoClients } from '../support/moto';
 
 const REGION = 'eu-central-1';
@@ -115,19 +110,6 @@ describe('cluster activities (moto RDS)', function () {
     const out = await activities.restoreCluster(restoreInput(clusterId, operationId, overrides));
     assert.equal(out.adopted, false);
     return { clusterId, operationId, arn: out.clusterArn };
-  }
-
-  /** A member instance of `clusterId`, tagged as this pipeline's or (as a person would add it) untagged. */
-  async function addInstance(clusterId: string, instanceId: string, { managed }: { managed: boolean }) {
-    await aws.rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: instanceId,
-        DBClusterIdentifier: clusterId,
-        Engine: 'aurora-postgresql',
-        DBInstanceClass: 'db.r6g.large',
-        Tags: managed ? [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }] : [],
-      })
-    );
   }
 
   /** deleteCluster attempted again and again, as its retry policy would, until it settles. */
@@ -301,8 +283,8 @@ describe('cluster activities (moto RDS)', function () {
       const { clusterId } = await restoreOurs(uniqueName('op'), { deletionProtection: true });
       const ours = `${clusterId}-1`;
       const theirs = `${clusterId}-analytics`;
-      await addInstance(clusterId, ours, { managed: true });
-      await addInstance(clusterId, theirs, { managed: false });
+      await addMemberInstance(REGION, clusterId, ours, { managed: true });
+      await addMemberInstance(REGION, clusterId, theirs, { managed: false });
       const described = await activities.describeCluster({ target, clusterId, includeInstances: true });
       assert.deepEqual(described?.unmanagedInstances, [theirs]);
       const plain = await activities.describeCluster({ target, clusterId });
@@ -345,7 +327,7 @@ describe('cluster activities (moto RDS)', function () {
     it('deletes the member instances, then the cluster, over several attempts', async () => {
       const { clusterId } = await restoreOurs();
       const instanceIds = [`${clusterId}-1`, `${clusterId}-2`];
-      for (const id of instanceIds) await addInstance(clusterId, id, { managed: true });
+      for (const id of instanceIds) await addMemberInstance(REGION, clusterId, id, { managed: true });
       const before = observed.length;
       const outcome = await deleteUntilDone(clusterId, {}, false);
       assert.equal(outcome.error, undefined, String(outcome.error));

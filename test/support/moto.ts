@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
+  CreateDBInstanceCommand,
   DeleteDBClusterSnapshotCommand,
   DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
@@ -247,6 +248,24 @@ export async function seedSourceCluster(options: SeedSourceClusterOptions): Prom
   } finally {
     rds.destroy();
   }
+}
+
+/** A member instance of `clusterId`: tagged as this pipeline's, or untagged as a person would add it by hand. */
+export async function addMemberInstance(
+  region: string,
+  clusterId: string,
+  instanceId: string,
+  { managed }: { managed: boolean }
+): Promise<void> {
+  await motoClients(region).rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: instanceId,
+      DBClusterIdentifier: clusterId,
+      Engine: 'aurora-postgresql',
+      DBInstanceClass: 'db.r6g.large',
+      Tags: managed ? [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }] : [],
+    })
+  );
 }
 
 /** A cluster this pipeline created (tagged managed-by, and with its operation when given): one a restore may replace. */

@@ -15,7 +15,6 @@ import { CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionComm
 import {
   CreateDBClusterCommand,
   CreateDBClusterParameterGroupCommand,
-  CreateDBInstanceCommand,
   CreateDBParameterGroupCommand,
   CreateDBSubnetGroupCommand,
   DescribeDBClustersCommand,
@@ -33,9 +32,11 @@ import { planRestore } from '../../src/workflows';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
+  addMemberInstance,
   crossAccountRequest,
   motoClientConfig,
   motoClients,
+  seedManagedCluster,
   seedSourceCluster,
   seedSourceInAccount,
   seedSourceSnapshot,
@@ -308,26 +309,9 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     const snapshotId = `${sourceId}-snap`;
     await seedSourceCluster({ region: TARGET_REGION, clusterId: sourceId, withSnapshot: snapshotId });
     const targetId = uniqueName('plan-inst');
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
-    const { rds } = motoClients(TARGET_REGION);
-    for (const [id, tags] of [
-      [`${targetId}-1`, [{ Key: TAG_MANAGED_BY, Value: TAG_MANAGED_BY_VALUE }]],
-      [`${targetId}-manual`, []],
-    ] as const) {
-      await rds.send(
-        new CreateDBInstanceCommand({
-          DBInstanceIdentifier: id,
-          DBClusterIdentifier: targetId,
-          DBInstanceClass: 'db.r6g.large',
-          Engine: 'aurora-postgresql',
-          Tags: [...tags],
-        })
-      );
-    }
+    await seedManagedCluster(TARGET_REGION, targetId);
+    await addMemberInstance(TARGET_REGION, targetId, `${targetId}-1`, { managed: true });
+    await addMemberInstance(TARGET_REGION, targetId, `${targetId}-manual`, { managed: false });
     const w = await fixture.createWorker();
     const result = await plan(w, {
       source: { region: TARGET_REGION, clusterId: sourceId, snapshot: snapshotId },

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBClusterSnapshotsCommand,
   ModifyDBClusterCommand,
@@ -25,6 +24,7 @@ import type { RestoreProgress, RestoreResult } from '../../src/workflows/message
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
 import {
+  addMemberInstance,
   clusterExists as motoClusterExists,
   crossAccountRequest,
   motoClientConfig,
@@ -312,20 +312,8 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
   it('refuses to replace a target that has an instance a person added, before any change', async () => {
     const source = await seedSource();
     const targetId = uniqueName('handmade');
-    await seedSourceCluster({
-      region: TARGET_REGION,
-      clusterId: targetId,
-      tags: { [TAG_MANAGED_BY]: TAG_MANAGED_BY_VALUE },
-    });
-    const { rds } = motoClients(TARGET_REGION);
-    await rds.send(
-      new CreateDBInstanceCommand({
-        DBInstanceIdentifier: `${targetId}-analytics`,
-        DBClusterIdentifier: targetId,
-        DBInstanceClass: 'db.r6g.large',
-        Engine: 'aurora-postgresql',
-      })
-    );
+    await seedManagedCluster(TARGET_REGION, targetId);
+    await addMemberInstance(TARGET_REGION, targetId, `${targetId}-analytics`, { managed: false });
     const w = await fixture.createWorker({ timings: REALISTIC });
     const { outcome } = await run(w, { ...crossRegionRequest(source, targetId), replace: { existing: true } });
 
