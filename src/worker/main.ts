@@ -28,7 +28,6 @@ import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
 import { createLogger, installRuntime, parseTelemetryConfig, workerInterceptors } from './telemetry';
 import type { TelemetryConfig } from './telemetry';
-import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-interceptors';
 
 /** gRPC status codes the startup checks explain. */
 const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAUTHENTICATED: 16 } as const;
@@ -42,17 +41,14 @@ export class WorkerStartupError extends Error {
 }
 
 /**
- * Where the workflow code comes from: the prebuilt bundle in production (built with the interceptors), the sources
- * and the workflow interceptor modules in development.
+ * Where the workflow code comes from: the prebuilt bundle in production (built with the workflow interceptors), the
+ * sources in development (the worker then bundles them with the interceptors: see `workerInterceptors`).
  */
 export function workflowSource(
   bundlePath = WORKFLOW_BUNDLE_PATH
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (fs.existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
-  return {
-    workflowsPath: require.resolve('../workflows'),
-    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
-  };
+  return { workflowsPath: require.resolve('../workflows') };
 }
 
 /** Runs the worker until SIGINT/SIGTERM. Returns the process exit code: 0 after a clean shutdown, 1 on error. */
