@@ -5,9 +5,15 @@
  * Links to runs point at the Web UI in TEMPORAL_UI_URL. Default: https://cloud.temporal.io when the address is a
  * Temporal Cloud endpoint (*.tmprl.cloud, *.api.temporal.io), else http://localhost:8233 (the local dev server).
  * Self-hosted clusters set TEMPORAL_UI_URL to their UI, e.g. https://temporal.example.com.
+ *
+ * Payloads: encrypted with the payload codec when AURORA_RESTORE_CODEC_KEYS(_FILE) is set (src/codec), the same keys
+ * as the worker's; the schedules the CLI creates carry their workflow's arguments encrypted too.
  */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+import { CodecConfigError, dataConverterFromEnv } from '../codec';
 
 export const DEFAULT_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -60,12 +66,13 @@ export interface ConnectOptions {
 
 export async function connectClient(options: ConnectOptions = {}): Promise<ClientConnection> {
   const env = options.env ?? process.env;
+  const dataConverter = codecDataConverter(env);
   const { connection, namespace, address } = await connectTemporal(
     (connectionOptions) => Connection.connect(connectionOptions),
     (message) => new TemporalConnectionError(message),
     { env: options.env, fixSettings: 'Fix the profile file or the variables.' }
   );
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter });
   return {
     client,
     connection,
@@ -74,6 +81,16 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Clien
     uiBaseUrl: resolveUiBaseUrl(env, address),
     close: () => connection.close(),
   };
+}
+
+/** The client's data converter; bad codec settings fail before connecting, naming the variable to fix. */
+export function codecDataConverter(env: Env): DataConverter {
+  try {
+    return dataConverterFromEnv(env);
+  } catch (err) {
+    if (err instanceof CodecConfigError) throw new TemporalConnectionError(err.message);
+    throw err;
+  }
 }
 
 type ConnectConfig = ReturnType<typeof loadClientConnectConfig>;

@@ -5,10 +5,12 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 
+import type { DataConverter } from '@temporalio/common';
 import type { LogLevel } from '@temporalio/worker';
 
 import { DB_WORKER_ENV, TLS_MODES } from '../activities/database/policy';
 import type { DatabaseWorkerPolicy, TlsMode, Tunnel } from '../activities/database/policy';
+import { CODEC_ENV, CodecConfigError, dataConverterFromEnv } from '../codec';
 import { TASK_QUEUE } from '../workflows/messages';
 
 import { readDeploymentVersion } from './deployment';
@@ -45,6 +47,7 @@ export const WORKER_ENV = {
   maxConcurrentCopies: 'AURORA_RESTORE_MAX_CONCURRENT_COPIES',
   skipSearchAttributeCheck: 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK',
   ...DB_WORKER_ENV,
+  ...CODEC_ENV,
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -72,6 +75,8 @@ export interface WorkerConfig {
   deploymentVersion?: DeploymentVersion;
   /** What requests may ask of the database worker: weaker TLS modes, tunnels, file directories. */
   database: DatabaseWorkerPolicy;
+  /** Payload encryption (src/codec) when codec keys are configured, else the SDK's plain JSON payloads. */
+  dataConverter: DataConverter;
 }
 
 /** Every problem in the worker's environment at once, each naming the variable, the value and what to do. */
@@ -138,6 +143,13 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
   const roles = readRoles(env, problems);
   const deploymentVersion = readDeploymentVersion(env, problems);
   const database = readDatabasePolicy(env, problems);
+  let dataConverter: DataConverter = {};
+  try {
+    dataConverter = dataConverterFromEnv(env);
+  } catch (err) {
+    if (!(err instanceof CodecConfigError)) throw err;
+    problems.push(...err.problems);
+  }
 
   if (problems.length > 0) throw new WorkerConfigError(problems);
   return {
@@ -152,6 +164,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     ...(deploymentVersion ? { deploymentVersion } : {}),
     database,
+    dataConverter,
   };
 }
 

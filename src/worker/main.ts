@@ -132,6 +132,7 @@ async function serve(
         connection,
         namespace,
         taskQueue: config.taskQueue,
+        dataConverter: config.dataConverter,
         ...source,
         interceptors: workerInterceptors({ workflowModules: !source.workflowBundle }),
         activities: createActivities({ clients, maxConcurrentCopies: config.maxConcurrentCopies }),
@@ -153,6 +154,7 @@ async function serve(
         rdsCallsPerSecond: config.rdsCallsPerSecond,
         maxConcurrentCopies: config.maxConcurrentCopies,
         deploymentVersion: config.deploymentVersion ?? 'unversioned',
+        payloadCodec: config.dataConverter.payloadCodecs?.length ? 'AES-256-GCM' : 'none (plain JSON payloads)',
       });
       const self = restoreWorker.options.identity;
       reportDeploymentVersion(connection, namespace, config, self, logger);
@@ -180,6 +182,7 @@ async function serve(
           connection,
           namespace,
           taskQueue: DB_TASK_QUEUE,
+          dataConverter: config.dataConverter,
           interceptors: workerInterceptors({ workflowModules: false }),
           activities: createDatabaseActivities({ clients, policy: config.database }),
           shutdownGraceTime: config.shutdownGraceTime,

@@ -24,6 +24,7 @@ describe('client worker configuration', () => {
       skipSearchAttributeCheck: false,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
       database: {},
+      dataConverter: {},
     });
     assert.equal(DEFAULT_MAX_CONCURRENT_ACTIVITIES, 20);
     assert.equal(DEFAULT_RDS_CALLS_PER_SECOND, 10);

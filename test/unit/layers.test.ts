@@ -8,10 +8,11 @@ import ts from 'typescript';
 /**
  * The layers of src, lowest first: domain (pure rules and the shapes every layer shares), then activities and
  * workflows side by side (they meet only through domain's shapes; workflows may name activity types with
- * `import type`, which the bundler erases), then worker and client on top. An import may only point down.
+ * `import type`, which the bundler erases), then codec (payload encryption, outside the workflow sandbox), then
+ * worker and client on top. An import may only point down.
  */
 const SRC = path.resolve(__dirname, '../../src');
-const UPPER_LAYERS = ['activities', 'workflows', 'worker', 'client'] as const;
+const UPPER_LAYERS = ['activities', 'workflows', 'codec', 'worker', 'client'] as const;
 const NODE_BUILTINS = new Set(builtinModules.map((m) => m.replace(/^node:/, '')));
 
 interface ImportRef {
@@ -91,7 +92,7 @@ function violation(layer: string, ref: ImportRef): string | undefined {
       }
       return undefined;
     case 'activities':
-      if (target === 'workflows' || target === 'worker' || target === 'client') {
+      if (target === 'workflows' || target === 'codec' || target === 'worker' || target === 'client') {
         return `activities must not import from src/${target} (share the name or shape through src/domain)`;
       }
       return undefined;
@@ -99,9 +100,14 @@ function violation(layer: string, ref: ImportRef): string | undefined {
       if (target === 'activities' && !ref.typeOnly) {
         return 'workflows may import from src/activities only with `import type`';
       }
-      if (target === 'worker' || target === 'client') return `workflows must not import from src/${target}`;
+      if (target === 'codec' || target === 'worker' || target === 'client') {
+        return `workflows must not import from src/${target}`;
+      }
       if (isNodeBuiltin(ref.specifier)) return 'workflows must not import Node built-ins (deterministic sandbox)';
       if (ref.specifier.startsWith('@aws-sdk/')) return 'workflows must not import the AWS SDK (activities call AWS)';
+      return undefined;
+    case 'codec':
+      if (target && target !== 'codec' && target !== 'domain') return `codec must not import from src/${target}`;
       return undefined;
     default:
       return undefined;
