@@ -119,9 +119,11 @@ export function createCodecServer(options: CodecServerOptions): http.Server {
         ...headers,
       });
       res.end(body === undefined ? undefined : JSON.stringify(body));
+      // Refusals say why (our messages name key ids and settings, never payload contents).
+      const why = status >= 400 ? ` ${(body as { message?: string } | undefined)?.message ?? ''}` : '';
       log(
         `${req.method ?? '?'} ${path} ${status}` +
-          `${typeof namespace === 'string' ? ` namespace=${namespace}` : ''} ${Date.now() - started}ms`
+          `${typeof namespace === 'string' ? ` namespace=${namespace}` : ''} ${Date.now() - started}ms${why}`
       );
     };
 
