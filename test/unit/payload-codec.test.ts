@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 
+import { connectClient, TemporalConnectionError } from '../../src/client/connection';
 import {
   AesGcmPayloadCodec,
   CodecConfigError,
@@ -175,5 +176,16 @@ describe('payload codec keys', () => {
     );
     const config = parseWorkerConfig({ AURORA_RESTORE_CODEC_KEYS: `a:${key()}` });
     assert.ok(config.dataConverter.payloadCodecs?.[0] instanceof AesGcmPayloadCodec);
+  });
+
+  it('makes a bad codec setting a CLI connection error, before anything connects', async () => {
+    // Port 1 on loopback refuses: reaching the connection step would say "Could not connect" instead.
+    await assert.rejects(
+      connectClient({ env: { TEMPORAL_ADDRESS: '127.0.0.1:1', AURORA_RESTORE_CODEC_KEYS_FILE: '/nonexistent/keys' } }),
+      (err: Error) =>
+        err instanceof TemporalConnectionError &&
+        /AURORA_RESTORE_CODEC_KEYS_FILE="\/nonexistent\/keys" cannot be read/.test(err.message) &&
+        !/Could not connect/.test(err.message)
+    );
   });
 });
