@@ -108,6 +108,8 @@ describe('payloads at rest: the payload codec on the worker, the CLI and the cod
   }));
   let codecServer: Awaited<ReturnType<typeof startCodecServer>> | undefined;
   let workflowId = '';
+  /** The restore's source, reused by the batch below. */
+  let source: RestoreRequest['source'] | undefined;
   /** Request fields that must not be readable anywhere in the stored history. */
   const secrets: Record<string, string> = {};
 
@@ -196,6 +198,7 @@ describe('payloads at rest: the payload codec on the worker, the CLI and the cod
     assert.equal(code, 0, `CLI exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
     assert.match(out, /Sanitized: +mask-patient-emails: 1 statement\(s\), 1 row\(s\) changed/);
     workflowId = restoreWorkflowId(request.target);
+    source = request.source;
 
     // The history as the server stores it, every byte but the search attributes: nothing of the request is readable.
     // Search attributes stay plain by design (the server indexes them for `aurora-restore list`): the target and the
@@ -233,6 +236,74 @@ describe('payloads at rest: the payload codec on the worker, the CLI and the cod
       assert.equal(payload.encoding, 'binary/encrypted', `a plain payload: ${payload.path}`);
       assert.equal(payload.keyId, 'old-2026-05', payload.path);
     }
+  });
+
+  it('encrypts what the CLI’s schedules and a batch’s child restores carry', async () => {
+    assert.ok(source, 'the restore above did not run');
+    const cliEnv = { ...process.env, ...codecEnv, AURORA_RESTORE_TASK_QUEUE: e2e.taskQueue };
+    const run = async (argv: string[]) => {
+      let out = '';
+      const code = await cli(argv, {
+        stdout: (t) => (out += t),
+        stderr: (t) => (out += t),
+        env: cliEnv,
+        watchIntervalMs: 300,
+      });
+      assert.equal(code, 0, `aurora-restore ${argv.join(' ')} exited ${code}\n${out}\nworker:\n${e2e.worker.log()}`);
+    };
+    const request = (clusterId: string): RestoreRequest => ({
+      source: source as RestoreRequest['source'],
+      target: { region: 'us-west-2', clusterId, tags: { 'cost-center': secrets['tag value'] ?? '' } },
+      timing: { pollInterval: '5s' },
+    });
+
+    // A schedule as the server keeps it: its workflow arguments are ciphertext.
+    const scheduleFile = path.join(dir, 'scheduled.json');
+    writeFileSync(scheduleFile, JSON.stringify(request(uniqueName('codec-sched'))));
+    const scheduleId = uniqueName('codec-schedule');
+    await run([
+      'schedule',
+      'create',
+      scheduleFile,
+      '--cron',
+      '0 3 * * *',
+      '--id',
+      scheduleId,
+      '--task-queue',
+      e2e.taskQueue,
+    ]);
+    try {
+      const described = await withClient({}, (client) =>
+        client.workflowService.describeSchedule({ namespace: 'default', scheduleId })
+      );
+      const args = described.schedule?.action?.startWorkflow?.input?.payloads ?? [];
+      assert.equal(args.length, 1);
+      assert.equal(Buffer.from(args[0]?.metadata?.encoding ?? []).toString(), 'binary/encrypted');
+      const stored = Buffer.from(temporal.api.workflowservice.v1.DescribeScheduleResponse.encode(described).finish());
+      assert.ok(!stored.toString('latin1').includes(secrets['tag value'] ?? '?'), 'the tag value is readable');
+    } finally {
+      await withClient({}, (client) => client.schedule.getHandle(scheduleId).delete());
+    }
+
+    // A batch of one: the child restore the batch workflow started (on the worker) has an encrypted input.
+    const batchFile = path.join(dir, 'batch.json');
+    const childTarget = uniqueName('codec-batch');
+    writeFileSync(
+      batchFile,
+      JSON.stringify({ name: uniqueName('codec-batch'), targets: [{ name: 'one', request: request(childTarget) }] })
+    );
+    await run(['batch', batchFile]);
+    const child = await withClient({}, (client) =>
+      client.workflow.getHandle(restoreWorkflowId({ region: 'us-west-2', clusterId: childTarget })).fetchHistory()
+    );
+    const input = child.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    assert.equal(Buffer.from(input?.metadata?.encoding ?? []).toString(), 'binary/encrypted');
+    assert.equal(Buffer.from(input?.metadata?.['encryption-key-id'] ?? []).toString(), 'old-2026-05');
+    assert.ok(
+      !Buffer.from(input?.data ?? [])
+        .toString('latin1')
+        .includes(childTarget)
+    );
   });
 
   it('shows the decoded history with `temporal workflow show --codec-endpoint --codec-auth`', async () => {
