@@ -33,8 +33,8 @@ export interface CodecKeyring {
 export class CodecConfigError extends Error {
   readonly problems: string[];
 
-  constructor(problems: string[]) {
-    super(`Invalid payload codec configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(problems: string[], what = 'payload codec') {
+    super(`Invalid ${what} configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'CodecConfigError';
     this.problems = problems;
   }

@@ -104,7 +104,7 @@ export function parseCodecServerConfig(env: Env): CodecServerConfig {
         'front authenticates'
     );
   }
-  if (problems.length > 0) throw new CodecConfigError(problems);
+  if (problems.length > 0) throw new CodecConfigError(problems, 'codec server');
   return { host, port, corsOrigins, authTokens };
 }
 
