@@ -5,13 +5,16 @@
  */
 import assert from 'node:assert/strict';
 
-import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
 import { restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
+import { planWorkflowId } from '../../src/domain/plan';
+import type { RestorePlan } from '../../src/domain/plan';
 import type { RestoreRequest } from '../../src/domain/request';
+import { planRestore } from '../../src/workflows';
 import type { auroraRestore } from '../../src/workflows';
 import type { RestoreResult } from '../../src/workflows/messages';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
@@ -167,5 +170,79 @@ describe('auroraRestore from a live cluster (point in time, clone)', function ()
     });
     assert.equal(failure?.type, 'InvalidRestoreRequest');
     assert.match(failure!.message, /is the source cluster/);
+  });
+
+  it('restores from an AWS Backup snapshot ARN (awsbackup:job-...)', async () => {
+    const sourceId = await seedLiveSource();
+    const backupId = `awsbackup:job-${uniqueName('1a2b')}`;
+    const made = await motoClients(REGION).rds.send(
+      new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: sourceId, DBClusterSnapshotIdentifier: backupId })
+    );
+    const arn = made.DBClusterSnapshot!.DBClusterSnapshotArn!;
+    const targetId = uniqueName('from-backup');
+    const w = await fixture.createWorker({});
+    const { result, failure } = await run(w, {
+      source: { region: REGION, snapshot: arn },
+      target: { region: REGION, clusterId: targetId },
+    });
+    assert.ok(result, `restore failed: ${failure?.message}`);
+    assert.equal(result.snapshot?.identifier, backupId);
+    assert.equal(result.snapshot?.snapshotType, 'awsbackup');
+    assert.equal(await clusterExists(REGION, targetId), true);
+  });
+
+  async function plan(w: SimulatedWorker, request: RestoreRequest): Promise<RestorePlan> {
+    return w.worker.runUntil(async () => {
+      const handle = await fixture.env.client.workflow.start(planRestore, {
+        args: [request],
+        taskQueue: w.taskQueue,
+        workflowId: planWorkflowId(
+          { region: request.target.region, clusterId: request.target.clusterId },
+          uniqueName('p')
+        ),
+      });
+      return handle.result();
+    });
+  }
+
+  it('plans a clone: reports the source kind and cluster, and a clone AWS would refuse', async () => {
+    const sourceId = await seedLiveSource();
+    const w = await fixture.createWorker({});
+    const ok = await plan(w, {
+      source: { region: REGION, clone: { clusterId: sourceId } },
+      target: { region: REGION, clusterId: uniqueName('plan-cl') },
+    });
+    assert.equal(ok.ok, true, JSON.stringify(ok.problems));
+    assert.equal(ok.sourceKind, 'clone');
+    assert.equal(ok.sourceCluster?.identifier, sourceId);
+    assert.equal(ok.engine, 'aurora-postgresql');
+    assert.equal(ok.snapshot, undefined);
+
+    const lonely = uniqueName('plan-lonely');
+    await seedSourceCluster({ region: REGION, clusterId: lonely });
+    const refused = await plan(await fixture.createWorker({}), {
+      source: { region: REGION, clone: { clusterId: lonely } },
+      target: { region: REGION, clusterId: uniqueName('plan-cl') },
+    });
+    assert.equal(refused.ok, false);
+    assert.deepEqual(
+      refused.problems.map((p) => [p.code, p.field]),
+      [['CloneRefused', 'source.clone']]
+    );
+    assert.equal(w.sim.calls().RestoreDBClusterToPointInTimeCommand ?? 0, 0);
+  });
+
+  it('plans a point in time outside the window as a problem naming the window', async () => {
+    const sourceId = await seedLiveSource();
+    const w = await fixture.createWorker({});
+    const result = await plan(w, {
+      source: { region: REGION, pointInTime: { clusterId: sourceId, time: '2020-01-01T00:00:00Z' } },
+      target: { region: REGION, clusterId: uniqueName('plan-pit') },
+    });
+    assert.equal(result.sourceKind, 'point-in-time');
+    assert.equal(result.ok, false);
+    assert.equal(result.problems[0]?.code, 'PointInTimeOutsideWindow');
+    assert.equal(result.problems[0]?.field, 'source.pointInTime');
+    assert.match(result.problems[0]!.message, /The valid window is/);
   });
 });
