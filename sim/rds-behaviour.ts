@@ -30,6 +30,13 @@
  *    cluster's true values win); AWS defaults both to false on restore. When the request does not ask for true and
  *    moto's cluster says true, the simulator issues ModifyDBCluster to set them false before answering;
  *  - copies report SourceDBClusterSnapshotArn, which moto omits.
+ * Live cluster sources (cluster-sources.ts has the rules and their AWS sources): DescribeDBClusters reports the
+ * restorable window (EarliestRestorableTime, LatestRestorableTime) and CloneGroupId; RestoreDBClusterToPointInTime
+ * refuses a RestoreToTime outside the window (InvalidRestoreFault), a source in another region or account
+ * (InvalidParameterValue) and a clone of a cluster that is not available or has no instance
+ * (InvalidDBClusterStateFault); a clone takes `clusterClone`, a full copy `clusterRestore`, and a clone past the
+ * chain's limit is made as a full copy. AWS Backup snapshots (`awsbackup:...`) report SnapshotType `awsbackup` and
+ * are listed only when that type is asked for.
  * Pagination: synthesized resources are appended only to the last page (no Marker), so paginators see each once;
  * such a page may hold a few more than MaxRecords. Filters supported for synthesized resources: db-cluster-id,
  * db-instance-id, dbi-resource-id, engine (the ones moto supports).
@@ -53,6 +60,7 @@ import type {
 } from '@aws-sdk/client-rds';
 
 import { identifierOf, parseRdsArn } from './arn';
+import { awsBackupView, CloneChains, isAwsBackupSnapshotId, restorableWindow } from './cluster-sources';
 import { emulateCrossAccountCopy } from './cross-account';
 import { isErrorNamed, simError } from './errors';
 import type { InternalClients } from './moto-clients';
@@ -75,6 +83,10 @@ export interface RdsInput {
   DeletionProtection?: boolean;
   CopyTagsToSnapshot?: boolean;
   Filters?: Filter[];
+  SourceDBClusterIdentifier?: string;
+  RestoreType?: string;
+  RestoreToTime?: Date | string;
+  SnapshotType?: string;
 }
 
 /** The members of RDS command outputs the simulator rewrites. */
@@ -119,6 +131,8 @@ function synthesized(body: RdsOutput): HandlerResult {
 }
 
 export class RdsBehaviour {
+  private readonly cloneChains = new CloneChains();
+
   constructor(
     private readonly timeline: Timeline,
     private readonly timings: () => SimTimings,
@@ -135,6 +149,8 @@ export class RdsBehaviour {
         return this.deleteSnapshot(call, next);
       case 'RestoreDBClusterFromSnapshotCommand':
         return this.restoreCluster(call, next);
+      case 'RestoreDBClusterToPointInTimeCommand':
+        return this.restoreToPointInTime(call, next);
       case 'CreateDBClusterCommand':
         return this.createCluster(call, next);
       case 'DescribeDBClustersCommand':
@@ -232,9 +248,12 @@ export class RdsBehaviour {
   }
 
   private async describeSnapshots(call: RdsCall, next: Next): Promise<HandlerResult> {
+    if (call.input.SnapshotType === 'awsbackup') return this.describeAwsBackupSnapshots(call);
     const result = await next();
-    const snapshots = result.output.DBClusterSnapshots;
-    if (snapshots?.length) {
+    const snapshots = result.output.DBClusterSnapshots?.filter(
+      (s) => !isAwsBackupSnapshotId(s.DBClusterSnapshotIdentifier)
+    );
+    if (snapshots) {
       const account = await call.account();
       result.output.DBClusterSnapshots = snapshots.map((s) => this.snapshotView(s, account, call.region, call.now));
     }
@@ -349,7 +368,9 @@ export class RdsBehaviour {
       throw err;
     }
     const clusters = result.output.DBClusters ?? [];
-    const views = clusters.map((c) => this.clusterView(c, account, call.region, call.now));
+    const views = clusters.map((c) =>
+      this.withSourceFields(this.clusterView(c, account, call.region, call.now), account, call.region, call.now)
+    );
     if (!requested && !result.output.Marker) {
       const present = new Set(views.map((c) => c.DBClusterIdentifier?.toLowerCase()));
       for (const activity of this.timeline.allDeleting('cluster', account, call.region, call.now)) {
@@ -394,6 +415,7 @@ export class RdsBehaviour {
       throw simError('rds', 'InvalidDBClusterStateFault', { message: `Cluster ${id} is already being deleted.` });
     }
     const result = await next();
+    this.cloneChains.forget(account, call.region, id);
     await this.dropAutomatedSnapshots(call, account, id);
     const cluster = result.output.DBCluster;
     const members = this.deletingMembers(account, call.region, id, call.now);
@@ -465,6 +487,113 @@ export class RdsBehaviour {
     return this.timeline
       .allDeleting('instance', account, region, now)
       .filter((a) => a.clusterId?.toLowerCase() === clusterId.toLowerCase());
+  }
+
+  // ---- live cluster sources: point in time, clones, AWS Backup snapshots (rules in cluster-sources.ts) ------------
+
+  /**
+   * RestoreDBClusterToPointInTime as AWS runs it: same region and account as the source ("You can't clone across
+   * AWS Regions", Aurora.Managing.Clone.html; the API restores "to the same AWS Region"), a RestoreToTime inside the
+   * source's restorable window, and a clone only of an available cluster with at least one instance. moto accepts
+   * all of these and ignores RestoreType, RestoreToTime and UseLatestRestorableTime.
+   */
+  private async restoreToPointInTime(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const sourceParam = call.input.SourceDBClusterIdentifier ?? '';
+    const arn = parseRdsArn(sourceParam);
+    if (arn && (arn.region !== call.region || arn.account !== account)) {
+      throw simError('rds', 'InvalidParameterValue', {
+        message: `The source cluster ${sourceParam} must be in the same AWS Region and account as the new cluster.`,
+      });
+    }
+    const sourceId = arn?.id ?? sourceParam;
+    const targetId = call.input.DBClusterIdentifier ?? '';
+    await this.refuseExistingCluster(call, account, targetId);
+    const cloning = call.input.RestoreType === 'copy-on-write';
+    const source = await this.describeClusterInternal(call, account, sourceId);
+    if (source) {
+      const ref: ResourceRef = {
+        kind: 'cluster',
+        account,
+        region: call.region,
+        id: source.DBClusterIdentifier ?? sourceId,
+      };
+      const status = this.simulatedStatus(ref, call.now) ?? source.Status ?? 'unknown';
+      if (cloning && status !== 'available') {
+        throw simError('rds', 'InvalidDBClusterStateFault', {
+          message: `DB cluster ${sourceId} is in ${status} state; only an available cluster can be cloned.`,
+        });
+      }
+      if (cloning && (source.DBClusterMembers ?? []).length === 0) {
+        throw simError('rds', 'InvalidDBClusterStateFault', {
+          message: `DB cluster ${sourceId} has no DB instances; a clone needs a source cluster with at least one.`,
+        });
+      }
+      if (call.input.RestoreToTime !== undefined) {
+        const window = restorableWindow(source, call.now);
+        const time = new Date(call.input.RestoreToTime).getTime();
+        if (time < window.earliest || time > window.latest) {
+          throw simError('rds', 'InvalidRestoreFault', {
+            message: `The requested restore time ${new Date(time).toISOString()} is outside the restorable window of ${sourceId} (${new Date(window.earliest).toISOString()} to ${new Date(window.latest).toISOString()}).`,
+          });
+        }
+      }
+    }
+    const result = await next();
+    const cluster = result.output.DBCluster;
+    if (!cluster) return result;
+    await this.applyRestoreDefaults(call, account, cluster);
+    const id = cluster.DBClusterIdentifier ?? targetId;
+    // A clone past the chain's limit is made as a full copy, which takes as long as a restore.
+    const cloned = cloning && !!source && this.cloneChains.addClone(account, call.region, sourceId, id);
+    this.timeline.start({
+      kind: 'cluster',
+      account,
+      region: call.region,
+      id,
+      op: 'restore',
+      startMs: call.now,
+      endMs: call.now + (cloned ? this.timings().clusterClone : this.timings().clusterRestore),
+    });
+    result.output.DBCluster = this.withSourceFields(
+      this.clusterView(cluster, account, call.region, call.now),
+      account,
+      call.region,
+      call.now
+    );
+    return result;
+  }
+
+  /** The restorable window and copy-on-write chain AWS reports for a cluster (moto reports neither faithfully). */
+  private withSourceFields(view: DBCluster, account: string, region: string, now: number): DBCluster {
+    const window = restorableWindow(view, now);
+    const group = view.DBClusterIdentifier && this.cloneChains.group(account, region, view.DBClusterIdentifier);
+    return {
+      ...view,
+      EarliestRestorableTime: new Date(window.earliest),
+      LatestRestorableTime: new Date(window.latest),
+      ...(group ? { CloneGroupId: group } : {}),
+    };
+  }
+
+  /**
+   * DescribeDBClusterSnapshots with SnapshotType `awsbackup`: the AWS Backup snapshots (moto knows no such type and
+   * would answer nothing), read from moto without the type.
+   */
+  private async describeAwsBackupSnapshots(call: RdsCall): Promise<HandlerResult> {
+    const account = await call.account();
+    const client = this.clients.rds(call.endpoint, account, call.region);
+    const requested = call.input.DBClusterSnapshotIdentifier;
+    const out = await client.send(
+      new DescribeDBClusterSnapshotsCommand({
+        ...(requested ? { DBClusterSnapshotIdentifier: identifierOf(requested) } : {}),
+        ...(call.input.DBClusterIdentifier ? { DBClusterIdentifier: call.input.DBClusterIdentifier } : {}),
+      })
+    );
+    const snapshots = (out.DBClusterSnapshots ?? [])
+      .filter((s) => isAwsBackupSnapshotId(s.DBClusterSnapshotIdentifier))
+      .map((s) => awsBackupView(this.snapshotView(s, account, call.region, call.now)));
+    return synthesized({ DBClusterSnapshots: snapshots });
   }
 
   // ---- instances -------------------------------------------------------------------------------------------------

@@ -9,6 +9,11 @@ export interface SimTimings {
   snapshotCopy: number;
   /** RestoreDBClusterFromSnapshot: creating -> backing-up -> available. */
   clusterRestore: number;
+  /**
+   * RestoreDBClusterToPointInTime with RestoreType copy-on-write (a clone): "minutes" rather than a restore's hour,
+   * since no data is copied (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Clone.html).
+   */
+  clusterClone: number;
   /** CreateDBInstance: creating -> backing-up -> configuring-enhanced-monitoring -> available. */
   instanceCreate: number;
   /** DeleteDBInstance: deleting, then gone. */
@@ -22,6 +27,7 @@ const MINUTE = 60_000;
 export const DEFAULT_SIM_TIMINGS: Readonly<SimTimings> = Object.freeze({
   snapshotCopy: 20 * MINUTE,
   clusterRestore: 40 * MINUTE,
+  clusterClone: 5 * MINUTE,
   instanceCreate: 10 * MINUTE,
   instanceDelete: 5 * MINUTE,
   clusterDelete: 5 * MINUTE,

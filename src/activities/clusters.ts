@@ -17,7 +17,7 @@ import {
 import type { DBCluster, DBInstance, RDSClient, RestoreDBClusterFromSnapshotCommandInput } from '@aws-sdk/client-rds';
 import { activityInfo, log } from '@temporalio/activity';
 
-import type { AwsLocation, ClusterInfo, Tag } from '../domain/aws-shapes';
+import type { AwsLocation, ClusterInfo, RestoreClusterSettings, Tag } from '../domain/aws-shapes';
 import { classifyClusterStatus, statusHint } from '../domain/aws-status';
 import {
   isCreatedByOperation,
@@ -125,6 +125,41 @@ export function ownershipTags(tags: Tag[], operationId: string): Tag[] {
 
 function operationOf(tags: Tag[]): string | undefined {
   return tags.find((t) => t.Key === TAG_OPERATION_ID)?.Value;
+}
+
+/**
+ * The request's cluster settings as the parameters RestoreDBClusterFromSnapshot and RestoreDBClusterToPointInTime
+ * share (only the snapshot restore also takes Engine and EngineVersion).
+ */
+export function restoreSettingsParams(
+  settings: RestoreClusterSettings
+): Omit<RestoreDBClusterFromSnapshotCommandInput, 'DBClusterIdentifier' | 'SnapshotIdentifier' | 'Engine'> {
+  const sv2 = settings.serverlessV2;
+  return {
+    ...(settings.port !== undefined ? { Port: settings.port } : {}),
+    ...(settings.dbSubnetGroupName ? { DBSubnetGroupName: settings.dbSubnetGroupName } : {}),
+    ...(settings.vpcSecurityGroupIds?.length ? { VpcSecurityGroupIds: settings.vpcSecurityGroupIds } : {}),
+    ...(settings.dbClusterParameterGroupName
+      ? { DBClusterParameterGroupName: settings.dbClusterParameterGroupName }
+      : {}),
+    ...(settings.kmsKeyId ? { KmsKeyId: settings.kmsKeyId } : {}),
+    ...(sv2
+      ? {
+          ServerlessV2ScalingConfiguration: {
+            MinCapacity: sv2.minCapacity,
+            MaxCapacity: sv2.maxCapacity,
+            ...(sv2.secondsUntilAutoPause !== undefined ? { SecondsUntilAutoPause: sv2.secondsUntilAutoPause } : {}),
+          },
+        }
+      : {}),
+    ...(settings.enableIamDatabaseAuthentication !== undefined
+      ? { EnableIAMDatabaseAuthentication: settings.enableIamDatabaseAuthentication }
+      : {}),
+    ...(settings.enableCloudwatchLogsExports?.length
+      ? { EnableCloudwatchLogsExports: settings.enableCloudwatchLogsExports }
+      : {}),
+    ...(settings.backupRetentionPeriod !== undefined ? { BackupRetentionPeriod: settings.backupRetentionPeriod } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -390,33 +425,7 @@ export function createClusterActivities(deps: ActivityDeps) {
         CopyTagsToSnapshot: true,
         Tags: ownershipTags(input.tags ?? [], operationId),
         ...(settings.engineVersion ? { EngineVersion: settings.engineVersion } : {}),
-        ...(settings.port !== undefined ? { Port: settings.port } : {}),
-        ...(settings.dbSubnetGroupName ? { DBSubnetGroupName: settings.dbSubnetGroupName } : {}),
-        ...(settings.vpcSecurityGroupIds?.length ? { VpcSecurityGroupIds: settings.vpcSecurityGroupIds } : {}),
-        ...(settings.dbClusterParameterGroupName
-          ? { DBClusterParameterGroupName: settings.dbClusterParameterGroupName }
-          : {}),
-        ...(settings.kmsKeyId ? { KmsKeyId: settings.kmsKeyId } : {}),
-        ...(sv2
-          ? {
-              ServerlessV2ScalingConfiguration: {
-                MinCapacity: sv2.minCapacity,
-                MaxCapacity: sv2.maxCapacity,
-                ...(sv2.secondsUntilAutoPause !== undefined
-                  ? { SecondsUntilAutoPause: sv2.secondsUntilAutoPause }
-                  : {}),
-              },
-            }
-          : {}),
-        ...(settings.enableIamDatabaseAuthentication !== undefined
-          ? { EnableIAMDatabaseAuthentication: settings.enableIamDatabaseAuthentication }
-          : {}),
-        ...(settings.enableCloudwatchLogsExports?.length
-          ? { EnableCloudwatchLogsExports: settings.enableCloudwatchLogsExports }
-          : {}),
-        ...(settings.backupRetentionPeriod !== undefined
-          ? { BackupRetentionPeriod: settings.backupRetentionPeriod }
-          : {}),
+        ...restoreSettingsParams(settings),
       };
       try {
         const out = await rds.send(new RestoreDBClusterFromSnapshotCommand(command));

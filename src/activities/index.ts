@@ -3,6 +3,7 @@
  * (real AWS, moto, or moto behind the simulation layer) and how observations reach the workflow.
  */
 import type { AwsClientFactory } from './aws-clients';
+import { createClusterSourceActivities } from './cluster-sources';
 import { createClusterActivities } from './clusters';
 import { createExpiryHandoverActivities } from './expiry-handover';
 import { createInstanceActivities } from './instances';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSnapshotActivities(deps),
     ...createClusterActivities(deps),
+    ...createClusterSourceActivities(deps),
     ...createInstanceActivities(deps),
     ...createMasterPasswordActivities(deps),
     ...createNotificationActivities(deps),

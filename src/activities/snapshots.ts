@@ -134,11 +134,29 @@ export function toSnapshotInfo(s: DBClusterSnapshot, loc: AwsLocation): Snapshot
   };
 }
 
-/** The snapshot with this plain identifier in the client's account and region, or undefined when absent. */
+/**
+ * The snapshot with this plain identifier in the client's account and region, or undefined when absent. Snapshots
+ * AWS Backup made (`awsbackup:job-...`) are of type `awsbackup`, which a describe without SnapshotType (automated
+ * and manual only) may leave out: they are asked for by that type when the plain describe does not find them.
+ */
 async function describeSnapshot(rds: RDSClient, id: string, context: string): Promise<DBClusterSnapshot | undefined> {
+  const found = await describeSnapshotOfType(rds, id, undefined, context);
+  if (found || !id.startsWith('awsbackup:')) return found;
+  return describeSnapshotOfType(rds, id, 'awsbackup', context);
+}
+
+async function describeSnapshotOfType(
+  rds: RDSClient,
+  id: string,
+  snapshotType: 'awsbackup' | undefined,
+  context: string
+): Promise<DBClusterSnapshot | undefined> {
   try {
     const out = await rds.send(
-      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }),
+      new DescribeDBClusterSnapshotsCommand({
+        DBClusterSnapshotIdentifier: id,
+        ...(snapshotType ? { SnapshotType: snapshotType } : {}),
+      }),
       readSignal()
     );
     return out.DBClusterSnapshots?.find((s) => s.DBClusterSnapshotIdentifier === id) ?? out.DBClusterSnapshots?.[0];

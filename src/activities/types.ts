@@ -6,6 +6,7 @@
 import type { AwsLocation, RestoreClusterSettings, Tag } from '../domain/aws-shapes';
 import type { PlanProblem } from '../domain/plan';
 import type {
+  ClusterSourceRef,
   DatabaseUserSpec,
   MasterPasswordSpec,
   NormalizedDatabaseSpec,
@@ -196,4 +197,25 @@ export interface PreflightInput {
 
 export interface PreflightOutput {
   problems: PlanProblem[];
+}
+
+/** Resolve a live cluster source (source.pointInTime, source.clone) in the target's region and account. */
+export interface ResolveSourceClusterInput {
+  /** Where the source cluster is: the target's region and account (RDS restores a cluster only there). */
+  target: AwsLocation;
+  ref: ClusterSourceRef;
+}
+
+/** RestoreDBClusterToPointInTime of the source cluster into the target cluster. */
+export interface RestoreClusterToPointInTimeInput {
+  target: AwsLocation;
+  clusterId: string;
+  sourceClusterId: string;
+  /** `copy-on-write` makes a clone; `full-copy` a point-in-time restore. */
+  restoreType: 'full-copy' | 'copy-on-write';
+  /** ISO 8601; absent means the source's latest restorable time. */
+  restoreToTime?: string;
+  settings: RestoreClusterSettings;
+  operationId: string;
+  tags: Tag[];
 }

@@ -97,7 +97,13 @@ export function formatResult(result: RestoreResult, url?: string): string[] {
   const copy = result.snapshotCopy
     ? `; copy ${result.snapshotCopy.identifier} ${result.snapshotCopy.kept ? 'kept' : 'deleted'}`
     : '';
-  lines.push(`  Snapshot:   ${result.snapshot.identifier}${copy}`);
+  if (result.snapshot) lines.push(`  Snapshot:   ${result.snapshot.identifier}${copy}`);
+  const sc = result.sourceCluster;
+  if (sc) {
+    const at =
+      sc.kind === 'clone' ? 'copy-on-write clone' : `as of ${sc.restoreToTime ?? 'its latest restorable time'}`;
+    lines.push(`  Source:     cluster ${sc.identifier} (${at})`);
+  }
   if (result.masterPassword) {
     lines.push(
       result.masterPassword.mode === 'managed'

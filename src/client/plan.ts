@@ -71,7 +71,22 @@ export function formatPlan(plan: RestorePlan, requestFile?: string): string[] {
   lines.push('');
   lines.push('What the restore would do:');
   const s = plan.snapshot;
-  if (s) {
+  const sc = plan.sourceCluster;
+  if (plan.sourceKind === 'point-in-time' || plan.sourceKind === 'clone') {
+    if (sc) {
+      const how =
+        sc.kind === 'clone'
+          ? 'copy-on-write clone at its latest restorable time'
+          : `as of ${sc.restoreToTime ?? 'its latest restorable time'}`;
+      lines.push(`  Source:          cluster ${sc.identifier} (${sc.status}), ${sc.region}: ${how}`);
+      lines.push(
+        `                   restorable ${sc.earliestRestorableTime ?? '?'} to ${sc.latestRestorableTime ?? '?'}; ` +
+          `${sc.engine}${sc.engineVersion ? ` ${sc.engineVersion}` : ''}, ${sc.instanceCount} instance(s)`
+      );
+    } else {
+      lines.push(`  Source:          ${plan.sourceKind} of a live cluster: not usable (see the problems)`);
+    }
+  } else if (s) {
     const encryption = s.encrypted ? `encrypted with ${s.kmsKeyId ?? 'an unknown KMS key'}` : 'not encrypted';
     lines.push(
       `  Snapshot:        ${s.identifier} (${s.snapshotType}, ${s.status}), ${s.region}, account ${s.accountId}`

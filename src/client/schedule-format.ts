@@ -96,6 +96,13 @@ export function formatScheduleReport(report: ScheduleReport, now: Date, url: str
 /** The snapshot a scheduled request restores, in words; templates are resolved per run. */
 export function describeSource(request: RestoreRequest): string {
   if (request.source?.snapshot) return `snapshot ${request.source.snapshot} in ${request.source.region}`;
+  const pit = request.source?.pointInTime;
+  if (pit) {
+    const when = pit.latest ? 'its latest restorable time (at each run)' : pit.time;
+    return `cluster ${pit.clusterId} in ${request.source.region} as of ${when}`;
+  }
+  const clone = request.source?.clone;
+  if (clone) return `a copy-on-write clone of cluster ${clone.clusterId} in ${request.source.region} (at each run)`;
   const selection = request.source?.selection;
   if (!selection) return request.source?.region ?? '?';
   if (selection.strategy === 'latest') {

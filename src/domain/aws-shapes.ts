@@ -100,3 +100,27 @@ export interface RestoreClusterSettings {
   enableCloudwatchLogsExports?: string[];
   backupRetentionPeriod?: number;
 }
+
+/**
+ * The live cluster a point-in-time restore or a clone starts from (source.pointInTime, source.clone), as
+ * DescribeDBClusters reported it when the restore resolved its source.
+ */
+export interface SourceClusterInfo {
+  kind: 'point-in-time' | 'clone';
+  identifier: string;
+  arn: string;
+  region: string;
+  engine: string;
+  engineVersion?: string;
+  status: string;
+  /** The source's restorable window (ISO 8601), when it reports one. */
+  earliestRestorableTime?: string;
+  latestRestorableTime?: string;
+  /** The instant restored to (source.pointInTime.time); absent with `useLatestRestorableTime`. */
+  restoreToTime?: string;
+  useLatestRestorableTime: boolean;
+  /** Member instances of the source cluster (a clone needs at least one). */
+  instanceCount: number;
+  /** The copy-on-write chain the source belongs to, if it has clones. */
+  cloneGroupId?: string;
+}

@@ -29,6 +29,13 @@ export const Failures = {
   SnapshotNotFound: kind('SnapshotNotFound', 'ARP-SNAP-CHECK-001'),
   SnapshotNotAvailable: kind('SnapshotNotAvailable', 'ARP-SNAP-CHECK-002'),
   AccessDenied: kind('AccessDenied', 'ARP-SNAP-CHECK-003'),
+  // Live cluster sources (source.pointInTime, source.clone)
+  /** The cluster to restore to a point in time, or to clone, does not exist in the target's region and account. */
+  SourceClusterNotFound: kind('SourceClusterNotFound', 'ARP-SOURCE-001'),
+  /** source.pointInTime.time is outside the source cluster's restorable window. */
+  PointInTimeOutsideWindow: kind('PointInTimeOutsideWindow', 'ARP-SOURCE-002'),
+  /** AWS would refuse the clone: source not available, without an instance, or its clone chain is full. */
+  CloneRefused: kind('CloneRefused', 'ARP-SOURCE-003'),
   // Sharing and copy
   SnapshotNotShareable: kind('SnapshotNotShareable', 'ARP-SNAP-COPY-001'),
   SnapshotCopyConflict: kind('SnapshotCopyConflict', 'ARP-SNAP-COPY-003'),

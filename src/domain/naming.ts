@@ -3,7 +3,7 @@
  * the tags that mark what a run created. Deterministic and pure: workflow code relies on them on replay.
  */
 
-import type { SnapshotRef } from './request';
+import type { ClusterSourceRef, SnapshotRef } from './request';
 
 /** Tag keys the pipeline writes on everything it creates, and reads before it deletes anything. */
 export const TAG_MANAGED_BY = 'aurora-restore:managed-by';
@@ -97,9 +97,22 @@ export function isCreatedByOperation(
   return isManagedByPipeline(tags) && (tags ?? []).some((t) => t.Key === TAG_OPERATION_ID && t.Value === operationId);
 }
 
-/** The snapshot a request names, as the AuroraRestoreSource search attribute shows it: `<region>/<snapshot or rule>`. */
-export function snapshotSourceLabel(source: { region: string; snapshotRef: SnapshotRef }): string {
-  const ref = source.snapshotRef;
+/**
+ * What a request restores, as the AuroraRestoreSource search attribute shows it: `<region>/<snapshot or rule>`, or
+ * for a live cluster `<region>/pit:<cluster>@<time or latest>` and `<region>/clone:<cluster>`.
+ */
+export function snapshotSourceLabel(source: {
+  region: string;
+  snapshotRef?: SnapshotRef;
+  clusterRef?: ClusterSourceRef;
+}): string {
+  const cluster = source.clusterRef;
+  if (cluster) {
+    const name =
+      cluster.kind === 'clone' ? `clone:${cluster.clusterId}` : `pit:${cluster.clusterId}@${cluster.time ?? 'latest'}`;
+    return `${source.region}/${name}`;
+  }
+  const ref = source.snapshotRef as SnapshotRef;
   const name =
     ref.kind === 'identifier' || ref.kind === 'arn'
       ? ref.identifier

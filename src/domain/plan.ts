@@ -4,7 +4,7 @@
  *
  * Pure types and helpers: imported by the planRestore workflow, its activities and the CLI.
  */
-import type { ClusterRef, RestoreClusterSettings, SnapshotInfo } from './aws-shapes';
+import type { ClusterRef, RestoreClusterSettings, SnapshotInfo, SourceClusterInfo } from './aws-shapes';
 import type { FailureName } from './errors';
 import type { AuroraEngine } from './request';
 import type { ReplaceStrategy } from './restore-plan';
@@ -52,8 +52,12 @@ export interface RestorePlan {
   /** The operation id the plan used (the request's, or one generated for the plan only). */
   operationId?: string;
   target?: ClusterRef;
+  /** What the request restores from: a snapshot, a point in time of a live cluster, or a clone of one. */
+  sourceKind?: 'snapshot' | 'point-in-time' | 'clone';
   /** The snapshot the restore would use; absent when it could not be found. */
   snapshot?: PlannedSnapshot;
+  /** The live cluster a point-in-time restore or clone would start from, with its restorable window. */
+  sourceCluster?: SourceClusterInfo;
   /** The engine the cluster would be restored with. */
   engine?: string;
   /** Sharing from the source account with the target account (cross-account restores). */

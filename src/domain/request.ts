@@ -83,7 +83,8 @@ export interface ResolvedTiming {
 /** A validated request with defaults applied. Produced by `validateRestoreRequest`; never built by hand. */
 export interface NormalizedRestoreRequest {
   operationId: string;
-  source: SourceSpec & { snapshotRef: SnapshotRef };
+  /** Exactly one of `snapshotRef` (snapshot sources) and `clusterRef` (pointInTime, clone) is set. */
+  source: SourceSpec & { snapshotRef?: SnapshotRef; clusterRef?: ClusterSourceRef };
   target: TargetSpec & { instanceCount: number; instanceClass: string; deletionProtection: boolean };
   copy: Required<Pick<CopySpec, 'keep' | 'force'>> & Pick<CopySpec, 'kmsKeyId'>;
   replace: Required<ReplaceSpec>;
@@ -127,6 +128,15 @@ export type SnapshotRef =
   | { kind: 'arn'; arn: string; region: string; accountId: string; identifier: string }
   | { kind: 'latest'; clusterId: string; snapshotType: 'automated' | 'manual' | 'any' }
   | { kind: 'name-template'; clusterId?: string; template: string; date: string };
+
+/**
+ * A live cluster to restore from, after validation (RestoreDBClusterToPointInTime, in the target's region and
+ * account): a point in time (`time`, ISO 8601 UTC, or `latest`), or a copy-on-write clone at the latest time.
+ */
+export type ClusterSourceRef =
+  | { kind: 'point-in-time'; clusterId: string; time: string; latest?: undefined }
+  | { kind: 'point-in-time'; clusterId: string; latest: true; time?: undefined }
+  | { kind: 'clone'; clusterId: string };
 
 export const DEFAULT_INSTANCE_CLASS = 'db.r6g.large';
 export const SERVERLESS_INSTANCE_CLASS = 'db.serverless';

@@ -18,6 +18,7 @@ import {
   MIN_EXPIRY_MS,
   SERVERLESS_INSTANCE_CLASS,
   type ApprovalSpec,
+  type ClusterSourceRef,
   type CopySpec,
   type ExpirySpec,
   type MasterPasswordSpec,
@@ -35,7 +36,7 @@ import { parseSnapshotArn } from './schema/identifiers';
 import { isPlainObject, problemsOf, show, typeOf } from './schema/messages';
 import { ExpiryAt, RemindBefore, remindTooLate } from './schema/options';
 import { RestoreRequestSchema, RestoreRequestSchemaWithoutApprovalAndRto } from './schema/request';
-import { SelectionDate } from './schema/source';
+import { RestoreTime, restoreTimeMs, SelectionDate } from './schema/source';
 import { resolveSnapshotDate } from './snapshot-selection';
 import { normalizeDatabase } from './validate-database';
 
@@ -99,6 +100,13 @@ function clockProblems(input: Obj, now: Date): string[] {
   if (date !== undefined) {
     const resolved = resolveSnapshotDate(date, now);
     if (!resolved.ok) problems.push(`source.selection.date: ${show(date)} is not a usable date: ${resolved.reason}`);
+  }
+  const pointInTime = section(section(input.source)?.pointInTime);
+  const time = valid(RestoreTime, pointInTime?.time);
+  if (time !== undefined && (restoreTimeMs(time) as number) > now.getTime()) {
+    problems.push(
+      `source.pointInTime.time: ${show(time)} is in the future (now is ${now.toISOString()}): a cluster can only be restored to a time that has passed. Give an earlier time, or latest: true`
+    );
   }
   const expiry = section(input.expiry);
   const at = expiry && expiry.after === undefined ? valid(ExpiryAt, expiry.at) : undefined;
@@ -166,7 +174,30 @@ function snapshotRefOf(source: SourceSpec, now: Date): SnapshotRef {
   });
 }
 
+function clusterRefOf(source: SourceSpec): ClusterSourceRef | undefined {
+  if (source.clone !== undefined) return { kind: 'clone', clusterId: source.clone.clusterId };
+  const pit = source.pointInTime;
+  if (pit === undefined) return undefined;
+  return pit.latest
+    ? { kind: 'point-in-time', clusterId: pit.clusterId, latest: true }
+    : { kind: 'point-in-time', clusterId: pit.clusterId, time: new Date(restoreTimeMs(pit.time!)!).toISOString() };
+}
+
 function normalizeSource(source: SourceSpec, now: Date): NormalizedRestoreRequest['source'] {
+  const clusterRef = clusterRefOf(source);
+  if (clusterRef) {
+    // The source cluster is named in source.clusterId too, so every guard that protects the source protects it.
+    return {
+      ...compact<SourceSpec>({
+        region: source.region,
+        accountId: source.accountId,
+        clusterId: clusterRef.clusterId,
+        pointInTime: source.pointInTime && compact({ ...source.pointInTime, region: undefined }),
+        clone: source.clone && { clusterId: source.clone.clusterId },
+      }),
+      clusterRef,
+    };
+  }
   const selection = source.selection;
   return {
     ...compact<SourceSpec>({

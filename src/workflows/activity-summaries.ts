@@ -62,6 +62,22 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'find snapshot',
     what: (i) => where(snapshotRefLabel(i.ref), i.source),
   },
+  resolveSourceCluster: {
+    step: 'resolve-source',
+    action: 'resolve source cluster',
+    what: (i) =>
+      where(
+        i.ref.kind === 'clone' ? `clone of ${i.ref.clusterId}` : `${i.ref.clusterId} at ${i.ref.time ?? 'latest'}`,
+        i.target
+      ),
+  },
+  restoreClusterToPointInTime: {
+    step: 'restore-cluster',
+    action: 'restore cluster to point in time',
+    what: (i) =>
+      `${where(i.clusterId, i.target)} from ${i.restoreType === 'copy-on-write' ? 'a clone of ' : ''}${i.sourceClusterId}` +
+      (i.restoreType === 'copy-on-write' ? '' : ` at ${i.restoreToTime ?? 'latest'}`),
+  },
   describeCluster: {
     step: 'check-target',
     action: 'check cluster',

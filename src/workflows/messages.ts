@@ -7,7 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 import type { SetMasterPasswordOutput } from '../activities/types';
-import type { ClusterEndpoints, ClusterRef, SnapshotInfo } from '../domain/aws-shapes';
+import type { ClusterEndpoints, ClusterRef, SnapshotInfo, SourceClusterInfo } from '../domain/aws-shapes';
 import type { DatabaseOutcome } from '../domain/database-reports';
 import { OBSERVATION_SIGNAL_NAME } from '../domain/observation';
 import type { AwsObservation } from '../domain/observation';
@@ -87,7 +87,10 @@ export interface RestoreResult {
   operationId: string;
   workflowId: string;
   status: 'succeeded';
-  snapshot: SnapshotInfo;
+  /** The snapshot restored (snapshot sources); absent for a live cluster source. */
+  snapshot?: SnapshotInfo;
+  /** The live cluster restored from (source.pointInTime, source.clone), with the instant restored to. */
+  sourceCluster?: SourceClusterInfo;
   target: ClusterRef & { clusterArn: string; engine: string; engineVersion?: string };
   endpoints: ClusterEndpoints;
   snapshotCopy?: { identifier: string; kept: boolean };

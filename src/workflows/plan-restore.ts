@@ -37,6 +37,14 @@ const SNAPSHOT_FINDINGS = new Map(
   )
 );
 
+/** Failures of resolveSourceCluster that are findings about a live cluster source. */
+const SOURCE_CLUSTER_FINDINGS = new Map(
+  (['SourceClusterNotFound', 'PointInTimeOutsideWindow', 'CloneRefused', 'AccessDenied'] as const).map((name) => [
+    Failures[name].type,
+    name,
+  ])
+);
+
 /** Which request field each refusal of the restore's rules points at. */
 const REFUSAL_FIELDS: Partial<Record<Refusal['failure'], string>> = {
   InvalidRestoreParameter: 'target.engine',
@@ -82,22 +90,43 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
     target: { clusterId: target.clusterId, region: target.region, accountId: target.accountId },
   };
 
-  // 1. The snapshot, as the restore would find it. Not found / not available are findings.
+  // 1. The snapshot, as the restore would find it. Not found / not available are findings. Or the live cluster
+  //    of a point-in-time restore or clone, checked as the restore checks it (window, clone limits).
   let snapshot: SnapshotInfo | undefined;
-  try {
-    snapshot = await calls.findSnapshot({
-      source: sourceLoc,
-      ref: source.snapshotRef,
-      targetAccountId: target.accountId,
-    });
-  } catch (err) {
-    const finding = snapshotFinding(err);
-    if (!finding) throw err;
-    problems.push({
-      code: finding.code,
-      field: source.snapshot !== undefined ? 'source.snapshot' : 'source.selection',
-      message: finding.message,
-    });
+  plan.sourceKind = source.clusterRef?.kind ?? 'snapshot';
+  if (source.clusterRef) {
+    const field = source.clusterRef.kind === 'clone' ? 'source.clone' : 'source.pointInTime';
+    try {
+      plan.sourceCluster = await calls.resolveSourceCluster({ target: targetLoc, ref: source.clusterRef });
+      plan.engine = plan.sourceCluster.engine;
+      if (target.engine && target.engine !== plan.sourceCluster.engine) {
+        problems.push({
+          code: 'InvalidRestoreParameter',
+          field: 'target.engine',
+          message: `target.engine is ${target.engine} but the source cluster runs ${plan.sourceCluster.engine}: remove target.engine or set it to the source engine.`,
+        });
+      }
+    } catch (err) {
+      const finding = snapshotFinding(err, SOURCE_CLUSTER_FINDINGS);
+      if (!finding) throw err;
+      problems.push({ code: finding.code, field, message: finding.message });
+    }
+  } else {
+    try {
+      snapshot = await calls.findSnapshot({
+        source: sourceLoc,
+        ref: source.snapshotRef!,
+        targetAccountId: target.accountId,
+      });
+    } catch (err) {
+      const finding = snapshotFinding(err);
+      if (!finding) throw err;
+      problems.push({
+        code: finding.code,
+        field: source.snapshot !== undefined ? 'source.snapshot' : 'source.selection',
+        message: finding.message,
+      });
+    }
   }
 
   // 2. Engine and transfer, by the restore's own rules.
@@ -132,7 +161,7 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
         ...(transfer.copy && request.copy.kmsKeyId ? { kmsKeyId: request.copy.kmsKeyId } : {}),
       };
     }
-  } else if (target.engine) {
+  } else if (target.engine && !plan.engine) {
     plan.engine = target.engine;
   }
 
@@ -227,9 +256,12 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
   return plan;
 }
 
-function snapshotFinding(err: unknown): { code: PlanProblem['code']; message: string } | undefined {
+function snapshotFinding(
+  err: unknown,
+  findings: Map<string, PlanProblem['code']> = SNAPSHOT_FINDINGS
+): { code: PlanProblem['code']; message: string } | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  const code = SNAPSHOT_FINDINGS.get(err.cause.type ?? '');
+  const code = findings.get(err.cause.type ?? '');
   return code ? { code, message: err.cause.message } : undefined;
 }
 

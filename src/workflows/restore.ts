@@ -5,6 +5,9 @@
  *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [database steps]
  *   -> [delete the copy] -> [schedule the cluster's expiry] -> notify
  *
+ * A live cluster source (source.pointInTime, source.clone) resolves the source cluster instead of finding a
+ * snapshot, needs no share or copy, and restores with RestoreDBClusterToPointInTime; the other steps are the same.
+ *
  * With `approval.required`, a person approves or rejects before an existing target is deleted. With `rto`, a timer
  * races the steps and raises `rto-breached` the moment the RTO passes. Any failure or cancellation runs the cleanup
  * (what this run created and no longer needs) in a scope that cancellation cannot interrupt, and ends failed.
@@ -28,7 +31,9 @@ import { watchRto } from './restore/rto-watch';
 import { beginRun } from './restore/run';
 import { createInstances, restoreCluster, setMasterPassword } from './restore/steps/cluster';
 import { runDatabaseSteps } from './restore/steps/database';
+import { isClusterSource, snapshotOf, sourceArnOf } from './restore/steps/restore-source';
 import { copySnapshot, deleteSnapshotCopy, findSnapshot, shareSnapshot } from './restore/steps/snapshot';
+import { resolveSourceCluster, restoreFromSourceCluster } from './restore/steps/source';
 import { checkTarget, replaceTarget } from './restore/steps/target';
 import { validate } from './restore/validation';
 
@@ -46,18 +51,24 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   const rto = watchRto(run);
   await notify(run, 'started');
   try {
-    // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first.
-    const source = await findSnapshot(run);
+    // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first. Or, for
+    //    a live cluster source, resolve the cluster and check the point in time or the clone as AWS would.
+    const source = request.source.clusterRef ? await resolveSourceCluster(run) : await findSnapshot(run);
     // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any.
-    const existing = await checkTarget(run, source.snapshot);
+    const existing = await checkTarget(run, snapshotOf(source));
     // 3. Cross-account: the source account shares the snapshot with the target account.
-    await shareSnapshot(run, source);
     // 4. Cross-region or cross-account: copy it under the target's KMS key, wait, and remove the share again.
-    const restoreFrom = await copySnapshot(run, source);
+    let restoreFrom: string | undefined;
+    if (!isClusterSource(source)) {
+      await shareSnapshot(run, source);
+      restoreFrom = await copySnapshot(run, source);
+    }
     // 5. Replace the existing target (only ours, never the source), after a person approved when required.
-    if (existing) await replaceTarget(run, existing, approvals, source.snapshot);
+    if (existing) await replaceTarget(run, existing, approvals, snapshotOf(source));
     // 6. Restore the cluster with every requested setting and the pipeline's tags; wait until available.
-    const restored = await restoreCluster(run, source, restoreFrom);
+    const restored = isClusterSource(source)
+      ? await restoreFromSourceCluster(run, source)
+      : await restoreCluster(run, source, restoreFrom as string);
     // 7. Writer and readers; wait until available and record the endpoints.
     const endpoints = await createInstances(run, source);
     // 8. Master password from a Secrets Manager secret or RDS-managed, when requested.
@@ -67,7 +78,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // 10. Delete the snapshot copy this run made, unless asked to keep it.
     const snapshotCopy = await deleteSnapshotCopy(run);
     // 11. Schedule the cluster's expiry, taking the target over from its previous one.
-    const expiry = await handOverExpiry(run, source.snapshot.arn, existing);
+    const expiry = await handOverExpiry(run, sourceArnOf(source), existing);
 
     return await succeed(run, rto, {
       source,

@@ -95,7 +95,7 @@ describe('schedules end to end: dev server + worker process + moto', function ()
       const restore = await e2e.client.workflow.getHandle(restoreWorkflowId(request.target)).describe();
       // "Yesterday" is the day before the restore started, not before the schedule was created.
       assert.equal(
-        result.snapshot.identifier,
+        result.snapshot?.identifier,
         `${sourceId}-${utcDate(new Date(restore.startTime.getTime() - DAY_MS))}`
       );
       assert.equal(result.workflowId, restoreWorkflowId(request.target));

@@ -165,6 +165,31 @@ describe('aurora-restore plan (CLI)', () => {
     assert.match(text, /Start it with: aurora-restore start request\.json$/);
   });
 
+  it('shows a live cluster source with its restorable window instead of a snapshot', () => {
+    const text = formatPlan({
+      ...CLEAN,
+      snapshot: undefined,
+      sourceKind: 'point-in-time',
+      sourceCluster: {
+        kind: 'point-in-time',
+        identifier: 'orders-prod',
+        arn: 'arn:aws:rds:eu-west-1:222222222222:cluster:orders-prod',
+        region: 'eu-west-1',
+        engine: 'aurora-postgresql',
+        engineVersion: '15.4',
+        status: 'available',
+        earliestRestorableTime: '2026-03-08T10:00:00.000Z',
+        latestRestorableTime: '2026-03-15T09:55:00.000Z',
+        restoreToTime: '2026-03-14T23:00:00.000Z',
+        useLatestRestorableTime: false,
+        instanceCount: 2,
+      },
+    }).join('\n');
+    assert.match(text, /Source: +cluster orders-prod \(available\), eu-west-1: as of 2026-03-14T23:00:00\.000Z\n/);
+    assert.match(text, /restorable 2026-03-08T10:00:00\.000Z to 2026-03-15T09:55:00\.000Z; aurora-postgresql 15\.4/);
+    assert.doesNotMatch(text, /Snapshot:/);
+  });
+
   it("says when the target is the snapshot's own cluster (a rollback) and names instances it did not create", () => {
     const text = formatPlan({
       ...WITH_PROBLEMS,

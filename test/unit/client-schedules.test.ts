@@ -144,7 +144,7 @@ describe('schedule options and requests (no server needed)', () => {
   it('validates the request like start, and refuses a fixed operationId', () => {
     const normalized = validateScheduledRequest('create', REQUEST, NOW);
     // "yesterday" is resolved here only to check the request; the schedule stores the request as written.
-    assert.equal(normalized.source.snapshotRef.kind, 'name-template');
+    assert.equal(normalized.source.snapshotRef?.kind, 'name-template');
     assert.match(
       problemsOf(() => validateScheduledRequest('create', { ...REQUEST, operationId: 'op-1' }, NOW))[0],
       /sets operationId \("op-1"\)/

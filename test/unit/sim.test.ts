@@ -27,6 +27,7 @@ describe('sim timings', () => {
     assert.deepEqual(resolveTimings(), {
       snapshotCopy: 20 * MIN,
       clusterRestore: 40 * MIN,
+      clusterClone: 5 * MIN,
       instanceCreate: 10 * MIN,
       instanceDelete: 5 * MIN,
       clusterDelete: 5 * MIN,

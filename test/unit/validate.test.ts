@@ -863,11 +863,12 @@ describe('validateRestoreRequest', () => {
         ),
         validateOptions(new Date(now))
       );
-      assert.equal(out.source.snapshotRef.kind, 'name-template');
-      if (out.source.snapshotRef.kind !== 'name-template') throw new Error('unreachable');
-      assert.equal(out.source.snapshotRef.clusterId, 'orders');
-      assert.equal(out.source.snapshotRef.template, '{cluster}-{yyyymmdd}');
-      return out.source.snapshotRef.date;
+      const ref = out.source.snapshotRef;
+      assert.equal(ref?.kind, 'name-template');
+      if (ref?.kind !== 'name-template') throw new Error('unreachable');
+      assert.equal(ref.clusterId, 'orders');
+      assert.equal(ref.template, '{cluster}-{yyyymmdd}');
+      return ref.date;
     }
 
     it('defaults to yesterday', () => assert.equal(resolvedDate('2026-03-15T10:00:00Z'), '2026-03-14'));

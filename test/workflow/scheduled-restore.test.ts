@@ -85,9 +85,9 @@ describe('scheduledRestore workflow (time-skipping server, real activities, simu
         assert.equal(child.status.name, 'COMPLETED');
         assert.equal(child.memo?.scheduledBy, handle.workflowId);
         const expected = `${source}-${utcDate(new Date(child.startTime.getTime() - DAY_MS))}`;
-        assert.equal(result.snapshot.identifier, expected);
+        assert.equal(result.snapshot?.identifier, expected);
         assert.equal(result.target.clusterId, targetId);
-        restored.push(result.snapshot.identifier);
+        restored.push(result.snapshot?.identifier);
         if (night === 0) await recordHistory('scheduled-restore-success', handle);
         await fixture.env.sleep('1 day');
       }

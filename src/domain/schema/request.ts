@@ -23,7 +23,7 @@ import {
   Rto,
   TimingSchema,
 } from './options';
-import { Region as SourceRegion, SourceSchema, sourceClusterOf } from './source';
+import { clusterSourceTargetProblems, Region as SourceRegion, SourceSchema, sourceClusterOf } from './source';
 import { TargetClusterId, TargetRegion, TargetSchema } from './target';
 
 /** The published JSON Schema's location, relative to the repository root (examples point at it). */
@@ -104,6 +104,8 @@ const crossSectionRules =
         `${show(targetCluster)} is the source cluster (same region and account): a restore creates a new cluster and may replace the target, so it never targets the source. Choose another target.clusterId, e.g. "${sourceCluster.slice(0, 55).replace(/-+$/, '')}-restore"`
       );
     }
+
+    clusterSourceTargetProblems(source, target, targetRegion, problem);
 
     const copyKey = typeof copy?.kmsKeyId === 'string' ? copy.kmsKeyId : undefined;
     const validCopyKey = valid(KmsKeyId, copyKey);

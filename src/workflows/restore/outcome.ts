@@ -16,11 +16,12 @@ import type { RtoWatch } from './rto-watch';
 import type { RestoreRun } from './run';
 import { announceStatus } from './search-attributes';
 import type { RestoredCluster } from './steps/cluster';
-import type { SourceSnapshot } from './steps/snapshot';
+import { isClusterSource } from './steps/restore-source';
+import type { RestoreSource } from './steps/restore-source';
 
 /** What the steps produced, for the result. */
 export interface RestoreOutcome {
-  source: SourceSnapshot;
+  source: RestoreSource;
   restored: RestoredCluster;
   endpoints: ClusterEndpoints;
   password: SetMasterPasswordOutput | undefined;
@@ -33,7 +34,7 @@ export interface RestoreOutcome {
 export async function succeed(run: RestoreRun, rto: RtoWatch, outcome: RestoreOutcome): Promise<RestoreResult> {
   const { request, progress } = run;
   const { target } = request;
-  const { snapshot } = outcome.source;
+  const { source } = outcome;
   const { cluster, clusterArn } = outcome.restored;
   const { endpoints, snapshotCopy, expiry } = outcome;
   await rto.stop();
@@ -45,7 +46,7 @@ export async function succeed(run: RestoreRun, rto: RtoWatch, outcome: RestoreOu
     operationId: request.operationId,
     workflowId: workflowInfo().workflowId,
     status: 'succeeded',
-    snapshot,
+    ...(isClusterSource(source) ? { sourceCluster: source.cluster } : { snapshot: source.snapshot }),
     target: {
       clusterId: target.clusterId,
       region: target.region,

@@ -10,6 +10,7 @@ import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreStatus } fr
 export type StepName =
   | 'validate-request'
   | 'find-snapshot'
+  | 'resolve-source'
   | 'check-target'
   | 'share-snapshot'
   | 'copy-snapshot'

@@ -3,11 +3,13 @@
  * master password (8), each waiting until AWS reports the result available.
  */
 import type { SetMasterPasswordOutput } from '../../../activities/types';
-import type { ClusterEndpoints, ClusterInfo, Tag } from '../../../domain/aws-shapes';
+import type { ClusterEndpoints, ClusterInfo, RestoreClusterSettings, Tag } from '../../../domain/aws-shapes';
 import { instanceIds, pipelineTags } from '../../../domain/naming';
 import { calls } from '../../activity-options';
 import type { RestoreRun } from '../run';
 
+import { sourceArnOf } from './restore-source';
+import type { RestoreSource } from './restore-source';
 import type { SourceSnapshot } from './snapshot';
 
 export interface RestoredCluster {
@@ -17,8 +19,27 @@ export interface RestoredCluster {
 }
 
 /** The tags every resource of this run carries: the pipeline's, this operation's and the request's own. */
-function runTags(run: RestoreRun, snapshotArn: string): Tag[] {
-  return pipelineTags(run.request.operationId, snapshotArn, run.request.target.tags);
+export function runTags(run: RestoreRun, sourceArn: string): Tag[] {
+  return pipelineTags(run.request.operationId, sourceArn, run.request.target.tags);
+}
+
+/** Every requested setting of the new cluster, whatever it is restored from. */
+export function restoreSettings(run: RestoreRun, engine: string): RestoreClusterSettings {
+  const { target } = run.request;
+  return {
+    engine,
+    engineVersion: target.engineVersion,
+    port: target.port,
+    dbSubnetGroupName: target.dbSubnetGroupName,
+    vpcSecurityGroupIds: target.vpcSecurityGroupIds,
+    dbClusterParameterGroupName: target.dbClusterParameterGroupName,
+    kmsKeyId: target.kmsKeyId,
+    deletionProtection: target.deletionProtection,
+    serverlessV2: target.serverlessV2,
+    enableIamDatabaseAuthentication: target.enableIamDatabaseAuthentication,
+    enableCloudwatchLogsExports: target.enableCloudwatchLogsExports,
+    backupRetentionPeriod: target.backupRetentionPeriod,
+  };
 }
 
 /** 6. Restore the cluster with every requested setting and the pipeline's tags; wait until available. */
@@ -38,39 +59,30 @@ export async function restoreCluster(
         target: run.targetLoc,
         clusterId: target.clusterId,
         snapshotIdentifier: restoreFrom,
-        settings: {
-          engine,
-          engineVersion: target.engineVersion,
-          port: target.port,
-          dbSubnetGroupName: target.dbSubnetGroupName,
-          vpcSecurityGroupIds: target.vpcSecurityGroupIds,
-          dbClusterParameterGroupName: target.dbClusterParameterGroupName,
-          kmsKeyId: target.kmsKeyId,
-          deletionProtection: target.deletionProtection,
-          serverlessV2: target.serverlessV2,
-          enableIamDatabaseAuthentication: target.enableIamDatabaseAuthentication,
-          enableCloudwatchLogsExports: target.enableCloudwatchLogsExports,
-          backupRetentionPeriod: target.backupRetentionPeriod,
-        },
+        settings: restoreSettings(run, engine),
         operationId: request.operationId,
         tags: runTags(run, snapshot.arn),
       }),
     (r) => (r.adopted ? 'adopted the cluster this operation had started' : restoreFrom)
   );
+  return { clusterArn: restored.clusterArn, cluster: await waitForCluster(run) };
+}
+
+/** The wait half of step 6: until the new cluster is available. */
+export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
+  const { request, progress } = run;
+  const { target } = request;
   const cluster = await run.steps.step('wait-for-cluster', () =>
     run.steps
       .wait(request.timing.restoreTimeoutMs)
       .awaitClusterAvailable({ target: run.targetLoc, clusterId: target.clusterId })
   );
   progress.observeReady('cluster', target.clusterId, cluster.status, Date.now());
-  return { clusterArn: restored.clusterArn, cluster };
+  return cluster;
 }
 
 /** 7. Writer and readers; wait until available and record the endpoints. */
-export async function createInstances(
-  run: RestoreRun,
-  { snapshot, engine }: SourceSnapshot
-): Promise<ClusterEndpoints> {
+export async function createInstances(run: RestoreRun, source: RestoreSource): Promise<ClusterEndpoints> {
   const { request, progress } = run;
   const { target } = request;
   const ids = instanceIds(target.clusterId, target.instanceCount);
@@ -79,12 +91,12 @@ export async function createInstances(
     calls.createInstances({
       target: run.targetLoc,
       clusterId: target.clusterId,
-      engine,
+      engine: source.engine,
       instanceClass: target.instanceClass,
       instanceIds: ids,
       dbParameterGroupName: target.dbParameterGroupName,
       operationId: request.operationId,
-      tags: runTags(run, snapshot.arn),
+      tags: runTags(run, sourceArnOf(source)),
     })
   );
   const endpoints = await run.steps.step('wait-for-instances', () =>

@@ -26,7 +26,7 @@ export async function findSnapshot(run: RestoreRun): Promise<SourceSnapshot> {
     () =>
       calls.findSnapshot({
         source: run.sourceLoc,
-        ref: request.source.snapshotRef,
+        ref: request.source.snapshotRef!,
         targetAccountId: request.target.accountId,
       }),
     (s) => s.identifier

@@ -18,7 +18,7 @@ const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
  * 2. Preflight on the target, before anything is shared, copied or deleted: the cluster to replace, if any, with
  * its instances (a replace would delete one a person added).
  */
-export async function checkTarget(run: RestoreRun, snapshot: SnapshotInfo): Promise<ClusterInfo | null> {
+export async function checkTarget(run: RestoreRun, snapshot: SnapshotInfo | undefined): Promise<ClusterInfo | null> {
   const { request } = run;
   const existing = await run.steps.step('check-target', () =>
     calls.describeCluster({ target: run.targetLoc, clusterId: request.target.clusterId, includeInstances: true })
@@ -36,7 +36,7 @@ export async function replaceTarget(
   run: RestoreRun,
   existing: ClusterInfo,
   approvals: ApprovalGate,
-  snapshot: SnapshotInfo
+  snapshot: SnapshotInfo | undefined
 ): Promise<void> {
   const { request } = run;
   const required = request.approval;
@@ -57,7 +57,7 @@ export async function replaceTarget(
           region: request.source.region,
           accountId: request.source.accountId,
         },
-        snapshotSource: snapshotSourceCluster(snapshot),
+        snapshotSource: snapshot && snapshotSourceCluster(snapshot),
       },
       disableDeletionProtection: request.replace.disableDeletionProtection,
     })
