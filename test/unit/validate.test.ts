@@ -931,6 +931,37 @@ describe('validateRestoreRequest', () => {
     });
   });
 
+  describe('refuses a "__proto__" key, which a copy of the object would drop silently', () => {
+    const expected = /target\.tags: the key "__proto__" is not allowed: .*rename it/;
+    it('in tags read by JSON.parse', () => {
+      const input = minimal((r) => (r.target.tags = JSON.parse('{"team": "dba", "__proto__": "x"}')));
+      const err = problemsOf(input);
+      assert.equal(err.problems.length, 1);
+      assert.match(err.problems[0], expected);
+    });
+    it('in tags of a programmatic request (an own property defined on the object)', () => {
+      const tags: Record<string, string> = { team: 'dba' };
+      Object.defineProperty(tags, '__proto__', { value: 'x', enumerable: true, configurable: true, writable: true });
+      assert.match(problemsOf(minimal((r) => (r.target.tags = tags))).problems[0], expected);
+    });
+    it('anywhere else in the request, naming where', () => {
+      const top = JSON.parse(JSON.stringify(minimalRequest()).replace(/^\{/, '{"__proto__": {"polluted": true},'));
+      assert.match(problemsOf(top).problems[0], /^request: the key "__proto__" is not allowed/);
+      const nested = minimal((r) => (r.source = JSON.parse(`{"__proto__": {}, ${JSON.stringify(r.source).slice(1)}`)));
+      assert.match(problemsOf(nested).problems[0], /^source: the key "__proto__" is not allowed/);
+    });
+    it('but accepts other tags whose names look like object internals', () => {
+      const tags = { constructor: 'x', toString: 'y', proto: 'z' };
+      assert.deepEqual(
+        validateRestoreRequest(
+          minimal((r) => (r.target.tags = tags)),
+          validateOptions(FIXED_NOW)
+        ).target.tags,
+        tags
+      );
+    });
+  });
+
   it('calls newOperationId only when the request has no operationId', () => {
     let calls = 0;
     const opts = { now: FIXED_NOW, newOperationId: () => `op-${++calls}` };
