@@ -133,6 +133,16 @@ const CORPUS: BadCase[] = [
     expect: ['target.region: "US-EAST-1" is not an AWS region code'],
   },
   {
+    name: 'region of no AWS partition',
+    input: minimal((r) => (r.target.region = 'zz-nowhere-9')),
+    expect: ['target.region: "zz-nowhere-9" is not an AWS region code: it belongs to no AWS partition'],
+  },
+  {
+    name: 'misspelt region',
+    input: minimal((r) => (r.source.region = 'eu-wset-1')),
+    expect: ['source.region: "eu-wset-1" is not an AWS region code', 'Did you mean "eu-west-1"?'],
+  },
+  {
     name: 'missing target region',
     input: minimal((r) => delete r.target.region),
     expect: ['target.region: is required'],
@@ -829,6 +839,16 @@ describe('validateRestoreRequest', () => {
       kmsKeyId: 'mrk-0123456789abcdef0123456789abcdef',
     });
     assert.deepEqual(out.target.enableCloudwatchLogsExports, ['audit', 'error', 'slowquery', 'iam-db-auth-error']);
+  });
+
+  it("accepts regions of every partition, and new regions of a partition's form", () => {
+    for (const region of ['eusc-de-east-1', 'us-gov-west-1', 'cn-northwest-1', 'us-isob-east-1', 'ap-southeast-9']) {
+      const r = validateRestoreRequest(
+        minimal((req) => (req.target.region = region)),
+        validateOptions(FIXED_NOW)
+      );
+      assert.equal(r.target.region, region);
+    }
   });
 
   it('allows the same cluster id in another region or account', () => {
