@@ -67,6 +67,11 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'check cluster',
     what: (i) => where(i.clusterId, i.target),
   },
+  checkKmsKeys: {
+    step: 'check-target',
+    action: 'check KMS keys',
+    what: (i) => where(i.kmsKeys.map((k) => k.keyId).join(', '), i.target),
+  },
   shareSnapshot: {
     step: 'share-snapshot',
     action: 'share snapshot',

@@ -48,8 +48,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   try {
     // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first.
     const source = await findSnapshot(run);
-    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any.
-    const existing = await checkTarget(run, source.snapshot);
+    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any, and keys.
+    const existing = await checkTarget(run, source.snapshot, source.transfer);
     // 3. Cross-account: the source account shares the snapshot with the target account.
     await shareSnapshot(run, source);
     // 4. Cross-region or cross-account: copy it under the target's KMS key, wait, and remove the share again.
