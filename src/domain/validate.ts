@@ -36,7 +36,7 @@ import { isPlainObject, problemsOf, show, typeOf } from './schema/messages';
 import { ExpiryAt, RemindBefore, remindTooLate } from './schema/options';
 import { RestoreRequestSchema, RestoreRequestSchemaWithoutApprovalAndRto } from './schema/request';
 import { SelectionDate } from './schema/source';
-import { unsafeKeyProblems } from './schema/unsafe-keys';
+import { unsafeKeyProblems, withoutUnsafeKeyIssues } from './schema/unsafe-keys';
 import { resolveSnapshotDate } from './snapshot-selection';
 import { normalizeDatabase } from './validate-database';
 
@@ -141,7 +141,7 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
   // Checked on the raw input: the schema's copies drop a `__proto__` key before any rule of the schema sees it.
   const problems = [
     ...unsafeKeyProblems(input),
-    ...(parsed.success ? [] : problemsOf(parsed.error.issues)),
+    ...(parsed.success ? [] : problemsOf(withoutUnsafeKeyIssues(parsed.error.issues))),
     ...clockProblems(input, opts.now),
   ];
   const generatedId = input.operationId === undefined ? opts.newOperationId() : undefined;

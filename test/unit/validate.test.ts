@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 
+import type { BatchValidationError } from '../../src/domain/batch';
+import { validateBatchRequest } from '../../src/domain/batch';
 import { Failures } from '../../src/domain/errors';
 import type { RestoreRequest } from '../../src/domain/request';
 import {
@@ -965,10 +967,36 @@ describe('validateRestoreRequest', () => {
       assert.match(problemsOf(minimal((r) => (r.target.tags = tags))).problems[0], expected);
     });
     it('anywhere else in the request, naming where', () => {
+      // One problem each: the key is not also reported as an unknown field.
       const top = JSON.parse(JSON.stringify(minimalRequest()).replace(/^\{/, '{"__proto__": {"polluted": true},'));
+      assert.deepEqual(problemsOf(top).problems.length, 1);
       assert.match(problemsOf(top).problems[0], /^request: the key "__proto__" is not allowed/);
       const nested = minimal((r) => (r.source = JSON.parse(`{"__proto__": {}, ${JSON.stringify(r.source).slice(1)}`)));
+      assert.deepEqual(problemsOf(nested).problems.length, 1);
       assert.match(problemsOf(nested).problems[0], /^source: the key "__proto__" is not allowed/);
+      const withTypo = JSON.parse(
+        JSON.stringify(minimalRequest()).replace(/^\{/, '{"__proto__": 1, "opertionId": "x",')
+      );
+      assert.deepEqual(
+        problemsOf(withTypo).problems.map((p) => p.slice(0, p.indexOf(':'))),
+        ['request', 'opertionId'],
+        'another unknown field beside it is still reported'
+      );
+    });
+    it("in a batch, inside a target's request and outside it", () => {
+      const target = JSON.parse(
+        `{"__proto__": {}, "name": "a", "request": ${JSON.stringify(minimal((r) => (r.target.tags = { team: 'dba' }))).replace('"team"', '"__proto__"')}}`
+      );
+      assert.throws(
+        () => validateBatchRequest({ targets: [target] }, validateOptions(FIXED_NOW)),
+        (err: BatchValidationError) => {
+          assert.deepEqual(
+            err.problems.filter((p) => p.includes('__proto__')).map((p) => p.slice(0, p.indexOf(':'))),
+            ['targets[0]', 'targets[0].request.target.tags']
+          );
+          return true;
+        }
+      );
     });
     it('but accepts other tags whose names look like object internals', () => {
       const tags = { constructor: 'x', toString: 'y', proto: 'z' };

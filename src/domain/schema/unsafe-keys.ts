@@ -5,6 +5,7 @@
  * the raw input is checked before any schema reads it, and the key is refused wherever it appears. Pure.
  */
 import { formatPath, isPlainObject } from './messages';
+import type { SchemaIssue } from './messages';
 
 const UNSAFE_KEY = '__proto__';
 
@@ -43,4 +44,21 @@ export function unsafeKeyProblems(input: unknown): string[] {
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return problems;
+}
+
+/**
+ * The schema's issues without those about a `__proto__` key (strict sections list it as an unknown field), which
+ * `unsafeKeyProblems` reports once, in its own words.
+ */
+export function withoutUnsafeKeyIssues(issues: readonly SchemaIssue[]): SchemaIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.path.includes(UNSAFE_KEY)) return [];
+    if (issue.code !== 'unrecognized_keys' || !issue.keys?.includes(UNSAFE_KEY)) return [issue];
+    const lines = issue.message.split('\n');
+    const kept = issue.keys
+      .map((key, i) => ({ key, line: lines[i] ?? issue.message }))
+      .filter(({ key }) => key !== UNSAFE_KEY);
+    if (kept.length === 0) return [];
+    return [{ ...issue, keys: kept.map((k) => k.key), message: kept.map((k) => k.line).join('\n') }];
+  });
 }
