@@ -235,10 +235,10 @@ export function createPreflightActivities(deps: PreflightActivityDeps) {
      * cross-account copy), fails the restore at once with a non-retryable `KmsKeyNotAccessible` naming the key, the
      * region and what to do. A key the worker may not describe is left for RDS to judge: its grants may allow it.
      */
-    async checkKmsKeys(input: KmsKeyCheckInput): Promise<void> {
+    async checkKmsKeys(input: KmsKeyCheckInput): Promise<{ checked: string[] }> {
       const problems: PlanProblem[] = [];
       for (const key of input.kmsKeys) await checkTargetKey(input.target, key, problems, false);
-      if (problems.length === 0) return;
+      if (problems.length === 0) return { checked: input.kmsKeys.map((k) => k.keyId) };
       throw failure(
         'KmsKeyNotAccessible',
         `${problems.map((p) => `${p.field}: ${p.message}`).join(' ')} Nothing was changed: fix ` +
