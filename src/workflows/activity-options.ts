@@ -27,8 +27,9 @@ const CALL_OPTIONS = {
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
 
 /**
- * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (about half a
- * minute) and then fails; what it cannot read is reported as a problem where the workflow can tell what it is.
+ * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,
+ * 15 seconds of backoff in all) and then fails; what it cannot read is reported as a problem where the workflow can
+ * tell what it is.
  */
 export const planCalls = proxyActivities<RestoreActivities>({
   startToCloseTimeout: '1m',
