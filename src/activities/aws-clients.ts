@@ -21,6 +21,7 @@ import { METRICS } from '../domain/metrics';
 import { applyAwsTelemetry } from './aws-telemetry';
 import { applyCallBudget } from './call-budget';
 import type { CallBudget } from './call-budget';
+import { applyEndpointReachability, EndpointReachability } from './endpoint-reachability';
 
 export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3' | 'ec2' | 'kms';
 export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client | EC2Client | KMSClient;
@@ -66,6 +67,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
   const { clientConfig = {}, decorate, rdsCallBudget, meter, logger } = options;
   const budgetWait = meter?.createHistogram(METRICS.callBudgetWait.name, 'float', 's', METRICS.callBudgetWait.help);
   const cache = new Map<string, AwsClient>();
+  const reachability = new EndpointReachability();
   let destroyed = false;
 
   function credentialsFor(loc: AwsLocation): unknown {
@@ -96,6 +98,8 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
     }
     // After the budget, so only attempts that are sent count; before `decorate`, so a simulator's failures count.
     applyAwsTelemetry(client, service, { meter, logger });
+    // Outermost (initialize step): it sees each call once, after the SDK's retries, whatever `decorate` adds.
+    applyEndpointReachability(client, service, loc.region, reachability);
     decorate?.(client, loc, service);
     cache.set(key, client);
     return client;

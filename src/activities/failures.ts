@@ -11,6 +11,8 @@ import { awsErrorFields, classifyAwsError } from '../domain/aws-errors';
 import { Failures } from '../domain/errors';
 import type { FailureName } from '../domain/errors';
 
+import { unreachableEndpointOf } from './endpoint-reachability';
+
 /** Shape of an AWS SDK v3 service error (also what moto's errors become in the SDK). */
 export interface AwsSdkError extends Error {
   name: string;
@@ -65,6 +67,18 @@ function sentence(text: string): string {
  */
 export function toActivityFailure(err: unknown, context: string): Error {
   if (err instanceof ApplicationFailure || isCancellation(err)) return err as Error;
+  const unreachable = unreachableEndpointOf(err);
+  if (unreachable) {
+    const { service, region, endpoint, code, calls } = unreachable;
+    return failure(
+      'EndpointUnreachable',
+      `${context}: the AWS ${service} endpoint ${endpoint} for region ${region} could not be reached (${code}) in ` +
+        `${calls} calls in a row, and it has not answered this worker once. A region that does not exist has no ` +
+        'endpoint (its name does not resolve: ENOTFOUND): check the region of the request. Otherwise check the ' +
+        "worker's endpoint settings (AWS_ENDPOINT_URL*, VPC endpoints, proxy) and DNS, then start again.",
+      { awsError: code, endpoint, region, service }
+    );
+  }
   const fields = awsErrorFields(err);
   const name = fields.name || 'Error';
   const awsMessage = (fields.message || fields.code || '(no message)').replace(/\s+/g, ' ').slice(0, MAX_AWS_MESSAGE);

@@ -19,8 +19,8 @@ import type { AwsLocation } from '../domain/aws-shapes';
 import type { PlanProblem } from '../domain/plan';
 
 import type { AwsClientFactory } from './aws-clients';
-import { isAwsError, toActivityFailure } from './failures';
-import type { PreflightInput, PreflightKmsKey, PreflightOutput } from './types';
+import { failure, isAwsError, toActivityFailure } from './failures';
+import type { KmsKeyCheckInput, PreflightInput, PreflightKmsKey, PreflightOutput } from './types';
 
 export interface PreflightActivityDeps {
   clients: AwsClientFactory;
@@ -145,7 +145,8 @@ export function createPreflightActivities(deps: PreflightActivityDeps) {
   async function describeKey(
     loc: AwsLocation,
     key: { field: string; keyId: string; purpose: string },
-    problems: PlanProblem[]
+    problems: PlanProblem[],
+    deniedIsProblem = true
   ): Promise<KeyMetadata | undefined> {
     const subject = `KMS key ${key.keyId} (to ${key.purpose})`;
     try {
@@ -163,6 +164,7 @@ export function createPreflightActivities(deps: PreflightActivityDeps) {
         return undefined;
       }
       if (isAwsError(err, 'AccessDeniedException')) {
+        if (!deniedIsProblem) return undefined;
         problems.push({
           code: 'KmsKeyNotUsable',
           field: key.field,
@@ -176,8 +178,13 @@ export function createPreflightActivities(deps: PreflightActivityDeps) {
     }
   }
 
-  async function checkTargetKey(loc: AwsLocation, key: PreflightKmsKey, problems: PlanProblem[]) {
-    const meta = await describeKey(loc, key, problems);
+  async function checkTargetKey(
+    loc: AwsLocation,
+    key: PreflightKmsKey,
+    problems: PlanProblem[],
+    deniedIsProblem = true
+  ) {
+    const meta = await describeKey(loc, key, problems, deniedIsProblem);
     if (!meta) return;
     const subject = `KMS key ${key.keyId} (to ${key.purpose})`;
     const state = meta.KeyState ?? (meta.Enabled === false ? 'Disabled' : 'Enabled');
@@ -222,6 +229,24 @@ export function createPreflightActivities(deps: PreflightActivityDeps) {
   }
 
   return {
+    /**
+     * The restore's key check, before anything is shared, copied or deleted: a key that does not exist in the
+     * target's region and account, or that KMS would refuse to use (disabled, pending deletion, AWS-managed for a
+     * cross-account copy), fails the restore at once with a non-retryable `KmsKeyNotAccessible` naming the key, the
+     * region and what to do. A key the worker may not describe is left for RDS to judge: its grants may allow it.
+     */
+    async checkKmsKeys(input: KmsKeyCheckInput): Promise<{ checked: string[] }> {
+      const problems: PlanProblem[] = [];
+      for (const key of input.kmsKeys) await checkTargetKey(input.target, key, problems, false);
+      if (problems.length === 0) return { checked: input.kmsKeys.map((k) => k.keyId) };
+      throw failure(
+        'KmsKeyNotAccessible',
+        `${problems.map((p) => `${p.field}: ${p.message}`).join(' ')} Nothing was changed: fix ` +
+          `${[...new Set(problems.map((p) => p.field))].join(' and ')} and start the restore again.`,
+        { fields: problems.map((p) => p.field), region: input.target.region }
+      );
+    },
+
     /**
      * Read-only checks of the target's subnet group, security groups, parameter groups and KMS keys, and of a
      * cross-account snapshot's key. Returns every problem found; throws only for infrastructure errors.

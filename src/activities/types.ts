@@ -184,6 +184,12 @@ export interface PreflightKmsKey {
   customerManagedInAccount?: string;
 }
 
+/** The restore's key check: the keys the target must be able to use, checked before anything is changed. */
+export interface KmsKeyCheckInput {
+  target: AwsLocation;
+  kmsKeys: PreflightKmsKey[];
+}
+
 export interface PreflightInput {
   target: AwsLocation;
   dbSubnetGroupName?: string;

@@ -66,6 +66,11 @@ export function formatPlan(plan: RestorePlan, requestFile?: string): string[] {
       lines.push(`     ${p.message}`);
     });
   }
+  if (plan.warnings?.length) {
+    lines.push('');
+    lines.push('Warnings:');
+    for (const w of plan.warnings) lines.push(`  - ${w.field}: ${w.message}`);
+  }
   if (!plan.target) return lines;
 
   lines.push('');

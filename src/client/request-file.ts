@@ -5,12 +5,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-import { LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
 
 /** A restore request is a few KB; anything this large is the wrong file. */
 export const MAX_REQUEST_FILE_BYTES = 1024 * 1024;
 
 export type RequestFormat = 'json' | 'yaml';
+
+/** Why a `__proto__` key is refused (the request's validation refuses it too, without a line and column). */
+const UNSAFE_KEY_REASON =
+  'JavaScript objects cannot hold it as data (it would be dropped silently or change the object), so rename it';
 
 /** The request file could not be read or parsed. `line`/`column` (1-based) locate a syntax error. */
 export class RequestFileError extends Error {
@@ -142,6 +146,22 @@ function parseYaml(text: string, source: string): unknown {
       source,
       `Request ${describe(source)} is not valid YAML: ${error.message.trimEnd()}`,
       pos ? { line: pos.line, column: pos.col } : undefined
+    );
+  }
+  let unsafeKeyOffset: number | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return undefined;
+      unsafeKeyOffset = pair.key.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  if (unsafeKeyOffset !== undefined) {
+    const pos = lineColumn(text, unsafeKeyOffset);
+    throw new RequestFileError(
+      source,
+      `Request ${describe(source)} has the key "__proto__" at line ${pos.line}, column ${pos.column}: it is not allowed: ${UNSAFE_KEY_REASON}.\n${excerpt(text, pos)}`,
+      pos
     );
   }
   let value: unknown;
@@ -286,6 +306,7 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     const start = i;
     string();
     const name = JSON.parse(text.slice(start, i)) as string;
+    if (name === '__proto__') fail(`the key "__proto__" ${where(frame)} is not allowed: ${UNSAFE_KEY_REASON}`, start);
     if (frame.keys.has(name)) {
       fail(
         `duplicate key ${JSON.stringify(name)} ${where(frame)} (JSON would silently keep the last one; keep only one)`,

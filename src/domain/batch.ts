@@ -18,6 +18,7 @@ import {
   MAX_BATCH_TARGETS,
 } from './schema/batch';
 import { isPlainObject, problemsOf } from './schema/messages';
+import { unsafeKeyProblems, withoutUnsafeKeyIssues } from './schema/unsafe-keys';
 import { RequestValidationError, validateRestoreRequest } from './validate';
 import type { ValidateOptions } from './validate';
 
@@ -65,8 +66,17 @@ function inRequest(path: readonly PropertyKey[]): boolean {
 export function validateBatchRequest(input: unknown, opts: ValidateOptions): NormalizedBatchRequest {
   if (!isPlainObject(input)) throw new BatchValidationError(['request: must be an object with "targets"']);
   const parsed = BatchRequestSchema.safeParse(input);
-  const p = parsed.success ? [] : problemsOf(parsed.error.issues.filter((issue) => !inRequest(issue.path)));
   const list = Array.isArray(input.targets) ? input.targets : [];
+  const p = [
+    // Outside the targets' requests (validateRestoreRequest checks those): the schema's copies would drop them.
+    ...unsafeKeyProblems({
+      ...input,
+      targets: list.map((t: unknown) => (isPlainObject(t) ? { ...t, request: undefined } : t)),
+    }),
+    ...(parsed.success
+      ? []
+      : problemsOf(withoutUnsafeKeyIssues(parsed.error.issues.filter((issue) => !inRequest(issue.path))))),
+  ];
 
   const targets: NormalizedBatchTarget[] = [];
   list.forEach((raw: unknown, i) => {

@@ -87,6 +87,11 @@ export const Failures = {
   Throttled: kind('Throttled', 'ARP-GENERAL-006', true),
   AwsServiceError: kind('AwsServiceError', 'ARP-GENERAL-010', true),
   AwsClientError: kind('AwsClientError', 'ARP-GENERAL-009'),
+  /**
+   * An AWS endpoint that never answered this worker refused or could not resolve several calls in a row: a region
+   * with no endpoint (one that does not exist) or a wrong endpoint setting, which retrying for minutes cannot fix.
+   */
+  EndpointUnreachable: kind('AwsEndpointUnreachable', 'ARP-GENERAL-011'),
   Cancelled: kind('RestoreCancelled', 'ARP-GENERAL-008'),
   /** A status poll that found the resource still in progress; retried by the poll's retry policy. */
   NotReady: kind('NotReady', 'ARP-GENERAL-000', true),

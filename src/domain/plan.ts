@@ -8,6 +8,7 @@ import type { ClusterRef, RestoreClusterSettings, SnapshotInfo, SourceClusterInf
 import type { FailureName } from './errors';
 import type { AuroraEngine } from './request';
 import type { ReplaceStrategy } from './restore-plan';
+import { unknownRegionWarning } from './schema/regions';
 
 /** Problem codes: the failure the restore would end with (catalogue name), or a missing target resource. */
 export type PlanProblemCode =
@@ -25,6 +26,12 @@ export interface PlanProblem {
   /** The request field to change (dotted path), e.g. `target.dbSubnetGroupName`. */
   field: string;
   /** What is wrong, with which resource, and what to do. */
+  message: string;
+}
+
+/** Something the restore would not fail on, but a person should look at (e.g. a region the SDK does not know yet). */
+export interface PlanWarning {
+  field: string;
   message: string;
 }
 
@@ -49,6 +56,8 @@ export interface RestorePlan {
   ok: boolean;
   /** Every problem found, in request order (validation first, then snapshot, target, network, keys). */
   problems: PlanProblem[];
+  /** What is not a problem but may be a mistake; absent when there is nothing to say. */
+  warnings?: PlanWarning[];
   /** The operation id the plan used (the request's, or one generated for the plan only). */
   operationId?: string;
   target?: ClusterRef;
@@ -115,6 +124,19 @@ export function validationProblems(problems: readonly string[]): PlanProblem[] {
     const field = at > 0 ? text.slice(0, at) : 'request';
     return { code: 'InvalidRequest', field, message: at > 0 ? text.slice(at + 2) : text };
   });
+}
+
+/** Warnings about the request's regions: a region the AWS SDK's partition data does not list. */
+export function regionWarnings(request: { source: { region: string }; target: { region: string } }): PlanWarning[] {
+  const warnings: PlanWarning[] = [];
+  for (const [field, region] of [
+    ['source.region', request.source.region],
+    ['target.region', request.target.region],
+  ] as const) {
+    const message = unknownRegionWarning(region);
+    if (message) warnings.push({ field, message });
+  }
+  return warnings;
 }
 
 export type { AuroraEngine };

@@ -37,6 +37,7 @@ import { isPlainObject, problemsOf, show, typeOf } from './schema/messages';
 import { ExpiryAt, RemindBefore, remindTooLate } from './schema/options';
 import { RestoreRequestSchema, RestoreRequestSchemaWithoutApprovalAndRto } from './schema/request';
 import { RestoreTime, restoreTimeMs, SelectionDate } from './schema/source';
+import { unsafeKeyProblems, withoutUnsafeKeyIssues } from './schema/unsafe-keys';
 import { resolveSnapshotDate } from './snapshot-selection';
 import { normalizeDatabase } from './validate-database';
 
@@ -145,7 +146,12 @@ export function validateRestoreRequest(input: unknown, opts: ValidateOptions): N
   }
   const schema = opts.withoutApprovalAndRto ? RestoreRequestSchemaWithoutApprovalAndRto : RestoreRequestSchema;
   const parsed = schema.safeParse(input);
-  const problems = [...(parsed.success ? [] : problemsOf(parsed.error.issues)), ...clockProblems(input, opts.now)];
+  // Checked on the raw input: the schema's copies drop a `__proto__` key before any rule of the schema sees it.
+  const problems = [
+    ...unsafeKeyProblems(input),
+    ...(parsed.success ? [] : problemsOf(withoutUnsafeKeyIssues(parsed.error.issues))),
+    ...clockProblems(input, opts.now),
+  ];
   const generatedId = input.operationId === undefined ? opts.newOperationId() : undefined;
   if (!parsed.success || problems.length > 0) throw new RequestValidationError(problems);
   return normalize(input as RestoreRequest, opts.now, generatedId, !opts.withoutApprovalAndRto);

@@ -26,6 +26,22 @@ const CALL_OPTIONS = {
 /** Activities that make one AWS call or a short idempotent sequence. */
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
 
+/**
+ * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,
+ * 15 seconds of backoff in all) and then fails; what it cannot read is reported as a problem where the workflow can
+ * tell what it is.
+ */
+export const planCalls = proxyActivities<RestoreActivities>({
+  startToCloseTimeout: '1m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
+});
+
 /** Notifications: a few attempts only, because a lost notification must never hold up or mask the outcome. */
 export const notifications = proxyActivities<RestoreActivities>({
   ...CALL_OPTIONS,

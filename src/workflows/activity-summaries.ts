@@ -83,6 +83,12 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'check cluster',
     what: (i) => where(i.clusterId, i.target),
   },
+  // A preflight inside check-target: its own label, so the step metrics count check-target's describe once.
+  checkKmsKeys: {
+    step: 'preflight',
+    action: 'check KMS keys',
+    what: (i) => where(i.kmsKeys.map((k) => k.keyId).join(', '), i.target),
+  },
   shareSnapshot: {
     step: 'share-snapshot',
     action: 'share snapshot',

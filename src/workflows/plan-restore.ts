@@ -4,16 +4,16 @@
  * what the restore would do and every problem it found, applying the restore's own decision rules
  * (restore-plan.ts). Nothing is shared, copied, deleted or created.
  *
- * A found problem is data in the plan, never an error; the workflow fails only when AWS cannot be read at all.
+ * A found problem is data in the plan, never an error; so is a region whose AWS endpoint cannot be reached. The
+ * reads retry briefly (planCalls), and the workflow fails only when AWS cannot be read for another reason.
  * It takes no per-target lock, so a plan may run while a restore of the same target is in progress.
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
-import type { PreflightKmsKey } from '../activities/types';
 import type { ClusterInfo, SnapshotInfo } from '../domain/aws-shapes';
 import { Failures } from '../domain/errors';
 import { instanceIds, isManagedByPipeline, snapshotCopyId } from '../domain/naming';
-import { validationProblems } from '../domain/plan';
+import { regionWarnings, validationProblems } from '../domain/plan';
 import type { PlanProblem, RestorePlan } from '../domain/plan';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import {
@@ -27,7 +27,8 @@ import {
 import type { Refusal } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
-import { calls } from './activity-options';
+import { planCalls as calls } from './activity-options';
+import { kmsKeysToCheck } from './kms-keys';
 import { newOperationId } from './operation-id';
 
 /** Failures of findSnapshot that are findings about the request's snapshot (or access to it), by failure type. */
@@ -83,9 +84,11 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
   const targetLoc = { region: target.region, accountId: target.accountId, roleArn: target.roleArn };
   const sourceLoc = { region: source.region, accountId: source.accountId, roleArn: source.roleArn };
   const problems: PlanProblem[] = [];
+  const warnings = regionWarnings(request);
   const plan: RestorePlan = {
     ok: false,
     problems,
+    ...(warnings.length > 0 ? { warnings } : {}),
     operationId: request.operationId,
     target: { clusterId: target.clusterId, region: target.region, accountId: target.accountId },
   };
@@ -107,9 +110,11 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
         });
       }
     } catch (err) {
+      const unreachable = unreachableProblem(err, 'source.region');
       const finding = snapshotFinding(err, SOURCE_CLUSTER_FINDINGS);
-      if (!finding) throw err;
-      problems.push({ code: finding.code, field, message: finding.message });
+      if (unreachable) problems.push(unreachable);
+      else if (!finding) throw err;
+      else problems.push({ code: finding.code, field, message: finding.message });
     }
   } else {
     try {
@@ -119,13 +124,17 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
         targetAccountId: target.accountId,
       });
     } catch (err) {
+      const unreachable = unreachableProblem(err, 'source.region');
       const finding = snapshotFinding(err);
-      if (!finding) throw err;
-      problems.push({
-        code: finding.code,
-        field: source.snapshot !== undefined ? 'source.snapshot' : 'source.selection',
-        message: finding.message,
-      });
+      if (unreachable) problems.push(unreachable);
+      else if (!finding) throw err;
+      else {
+        problems.push({
+          code: finding.code,
+          field: source.snapshot !== undefined ? 'source.snapshot' : 'source.selection',
+          message: finding.message,
+        });
+      }
     }
   }
 
@@ -166,11 +175,16 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
   }
 
   // 3. The existing target, and whether the restore may replace it (every refusal, not only the first).
-  const existing: ClusterInfo | null = await calls.describeCluster({
-    target: targetLoc,
-    clusterId: target.clusterId,
-    includeInstances: true,
-  });
+  let existing: ClusterInfo | null;
+  try {
+    existing = await calls.describeCluster({ target: targetLoc, clusterId: target.clusterId, includeInstances: true });
+  } catch (err) {
+    const unreachable = unreachableProblem(err, 'target.region');
+    if (!unreachable) throw err;
+    // Nothing more can be read in the target region: the rest of the plan would only repeat this problem.
+    problems.push(unreachable);
+    return plan;
+  }
   const refusals = existing ? replaceRefusals(request, existing, snapshot) : [];
   problems.push(...refusals.map((r) => fromRefusal(r)));
   const verdict = existing ? targetSourceVerdict(request, existing, snapshot) : undefined;
@@ -194,40 +208,28 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
 
   // 4. The target's network, parameter groups and keys; a cross-account snapshot's key.
   const crossAccount = !!transfer && !isRefusal(transfer) && transfer.share && !!target.accountId;
-  const kmsKeys: PreflightKmsKey[] = [];
-  if (request.copy.kmsKeyId && (!transfer || isRefusal(transfer) || transfer.copy)) {
-    kmsKeys.push({
-      field: 'copy.kmsKeyId',
-      keyId: request.copy.kmsKeyId,
-      purpose: 'encrypt the snapshot copy',
-      ...(crossAccount ? { customerManagedInAccount: target.accountId } : {}),
-    });
-  }
-  if (target.kmsKeyId) {
-    kmsKeys.push({ field: 'target.kmsKeyId', keyId: target.kmsKeyId, purpose: 'encrypt the restored cluster' });
-  }
+  const kmsKeys = kmsKeysToCheck(request, transfer);
   const mp = request.masterPassword;
-  if (mp && 'manage' in mp && mp.kmsKeyId) {
-    kmsKeys.push({ field: 'masterPassword.kmsKeyId', keyId: mp.kmsKeyId, purpose: 'encrypt the managed secret' });
-  }
-  const preflight = await calls.preflightTarget({
-    target: targetLoc,
-    dbSubnetGroupName: target.dbSubnetGroupName,
-    vpcSecurityGroupIds: target.vpcSecurityGroupIds,
-    dbClusterParameterGroupName: target.dbClusterParameterGroupName,
-    dbParameterGroupName: target.dbParameterGroupName,
-    kmsKeys,
-    ...(crossAccount && snapshot?.encrypted && snapshot.kmsKeyId && target.accountId
-      ? {
-          sourceSnapshotKey: {
-            source: { ...sourceLoc, accountId: snapshot.accountId },
-            snapshotIdentifier: snapshot.identifier,
-            kmsKeyId: snapshot.kmsKeyId,
-            targetAccountId: target.accountId,
-          },
-        }
-      : {}),
-  });
+  const preflight = await readTarget(
+    calls.preflightTarget({
+      target: targetLoc,
+      dbSubnetGroupName: target.dbSubnetGroupName,
+      vpcSecurityGroupIds: target.vpcSecurityGroupIds,
+      dbClusterParameterGroupName: target.dbClusterParameterGroupName,
+      dbParameterGroupName: target.dbParameterGroupName,
+      kmsKeys,
+      ...(crossAccount && snapshot?.encrypted && snapshot.kmsKeyId && target.accountId
+        ? {
+            sourceSnapshotKey: {
+              source: { ...sourceLoc, accountId: snapshot.accountId },
+              snapshotIdentifier: snapshot.identifier,
+              kmsKeyId: snapshot.kmsKeyId,
+              targetAccountId: target.accountId,
+            },
+          }
+        : {}),
+    })
+  );
   problems.push(...preflight.problems);
 
   // 5. What would be created.
@@ -254,6 +256,24 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
 
   plan.ok = problems.length === 0;
   return plan;
+}
+
+/** The problem for a region whose AWS endpoint could not be reached (AwsEndpointUnreachable), else undefined. */
+function unreachableProblem(err: unknown, field: string): PlanProblem | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  if (err.cause.type !== Failures.EndpointUnreachable.type) return undefined;
+  return { code: 'EndpointUnreachable', field, message: err.cause.message };
+}
+
+/** The preflight's problems, or the target region's unreachable endpoint (EC2, KMS) as the one problem. */
+async function readTarget(preflight: Promise<{ problems: PlanProblem[] }>): Promise<{ problems: PlanProblem[] }> {
+  try {
+    return await preflight;
+  } catch (err) {
+    const unreachable = unreachableProblem(err, 'target.region');
+    if (!unreachable) throw err;
+    return { problems: [unreachable] };
+  }
 }
 
 function snapshotFinding(

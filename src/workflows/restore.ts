@@ -54,8 +54,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first. Or, for
     //    a live cluster source, resolve the cluster and check the point in time or the clone as AWS would.
     const source = request.source.clusterRef ? await resolveSourceCluster(run) : await findSnapshot(run);
-    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any.
-    const existing = await checkTarget(run, snapshotOf(source));
+    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any, and keys.
+    const existing = await checkTarget(run, snapshotOf(source), isClusterSource(source) ? undefined : source.transfer);
     // 3. Cross-account: the source account shares the snapshot with the target account.
     // 4. Cross-region or cross-account: copy it under the target's KMS key, wait, and remove the share again.
     let restoreFrom: string | undefined;

@@ -11,6 +11,7 @@ import { AwsSimulator } from '../../sim/aws-simulator';
 import type { SimTimings } from '../../sim/aws-simulator';
 import { createActivities } from '../../src/activities';
 import type { ActivityDeps } from '../../src/activities';
+import type { AwsClientFactoryOptions } from '../../src/activities/aws-clients';
 import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseWorkerPolicy } from '../../src/activities/database';
@@ -47,6 +48,8 @@ export interface SimulatedWorkerOptions {
   connection?: NativeConnection;
   /** This worker's share of the RDS call budget. */
   rdsCallBudget?: CallBudget;
+  /** Decorates every AWS client after the simulator (e.g. `unreachableRegion`). */
+  decorate?: AwsClientFactoryOptions['decorate'];
 }
 
 /** A worker with the production activities, against moto with simulated AWS timing in the env's clock. */
@@ -57,7 +60,12 @@ export async function createSimulatedWorker(
   const sim = options.joining?.sim ?? new AwsSimulator({ clock: () => env.currentTimeMs(), timings: options.timings });
   const deps: ActivityDeps = {
     clients: motoClientFactory({
-      decorate: sim.decorate,
+      decorate: options.decorate
+        ? (client, loc, service) => {
+            sim.decorate(client, loc, service);
+            options.decorate?.(client, loc, service);
+          }
+        : sim.decorate,
       workerAccountId: options.workerAccountId,
       rdsCallBudget: options.rdsCallBudget,
     }),

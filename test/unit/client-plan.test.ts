@@ -214,6 +214,14 @@ describe('aurora-restore plan (CLI)', () => {
     );
   });
 
+  it('prints warnings after the problems, with their field', () => {
+    const text = formatPlan({
+      ...CLEAN,
+      warnings: [{ field: 'target.region', message: '"ap-southeast-9" is not a region the AWS SDK knows' }],
+    }).join('\n');
+    assert.match(text, /\nWarnings:\n {2}- target\.region: "ap-southeast-9" is not a region the AWS SDK knows\n/);
+  });
+
   it('runs planRestore under a plan id (not the restore lock) and exits 0 for a clean plan', async () => {
     const started: Started[] = [];
     const out = await run(['plan', validFile, '--task-queue', 'q1'], fakeConnection(CLEAN, started));

@@ -212,6 +212,21 @@ describe('client request files', () => {
     assert.equal(locateJsonError(`[${Array.from({ length: 50_000 }, (_, n) => n).join(',')}]`), undefined);
   });
 
+  it('refuses a "__proto__" key in JSON and YAML files, naming it with line and column', async () => {
+    const json = await write(
+      'proto.json',
+      '{\n  "source": {"region": "us-east-1", "snapshot": "s1"},\n  "target": {\n    "clusterId": "c",\n    "region": "us-east-1",\n    "tags": {"team": "dba", "__proto__": "x"}\n  }\n}\n'
+    );
+    await rejectsAt(json, { line: 6, column: 29 }, /the key "__proto__" in target\.tags is not allowed: .*rename it/);
+    // Escaped spellings are the same key to JSON.parse.
+    assert.match(locateJsonError('{"\\u005f_proto__": 1}')?.reason ?? '', /the key "__proto__" at the top level/);
+    const yaml = await write(
+      'proto.yaml',
+      'source:\n  region: us-east-1\n  snapshot: s1\ntarget:\n  clusterId: c\n  region: us-east-1\n  tags:\n    "__proto__": x\n'
+    );
+    await rejectsAt(yaml, { line: 8, column: 5 }, /has the key "__proto__" at line 8, column 5: it is not allowed/);
+  });
+
   it('reports YAML syntax errors and duplicate keys with line and column', async () => {
     const badIndent = await write('indent.yaml', 'source:\n  region: us-east-1\n target:\n  clusterId: c\n');
     await rejectsAt(badIndent, { line: 3 }, /not valid YAML/);

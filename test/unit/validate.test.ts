@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 
+import type { BatchValidationError } from '../../src/domain/batch';
+import { validateBatchRequest } from '../../src/domain/batch';
 import { Failures } from '../../src/domain/errors';
 import type { RestoreRequest } from '../../src/domain/request';
 import {
@@ -131,6 +133,16 @@ const CORPUS: BadCase[] = [
     name: 'uppercase region',
     input: minimal((r) => (r.target.region = 'US-EAST-1')),
     expect: ['target.region: "US-EAST-1" is not an AWS region code'],
+  },
+  {
+    name: 'region of no AWS partition',
+    input: minimal((r) => (r.target.region = 'zz-nowhere-9')),
+    expect: ['target.region: "zz-nowhere-9" is not an AWS region code: it belongs to no AWS partition'],
+  },
+  {
+    name: 'misspelt region',
+    input: minimal((r) => (r.source.region = 'eu-wset-1')),
+    expect: ['source.region: "eu-wset-1" is not an AWS region code', 'Did you mean "eu-west-1"?'],
   },
   {
     name: 'missing target region',
@@ -831,6 +843,16 @@ describe('validateRestoreRequest', () => {
     assert.deepEqual(out.target.enableCloudwatchLogsExports, ['audit', 'error', 'slowquery', 'iam-db-auth-error']);
   });
 
+  it("accepts regions of every partition, and new regions of a partition's form", () => {
+    for (const region of ['eusc-de-east-1', 'us-gov-west-1', 'cn-northwest-1', 'us-isob-east-1', 'ap-southeast-9']) {
+      const r = validateRestoreRequest(
+        minimal((req) => (req.target.region = region)),
+        validateOptions(FIXED_NOW)
+      );
+      assert.equal(r.target.region, region);
+    }
+  });
+
   it('allows the same cluster id in another region or account', () => {
     const otherRegion = validateRestoreRequest(
       selecting({ strategy: 'latest' }, (r) => {
@@ -929,6 +951,63 @@ describe('validateRestoreRequest', () => {
       assert.match(err.problems[0], /^password: passwords are not accepted in the request \(the value is not shown\)/);
       assert.ok(err.problems[0].includes('masterPassword.secretArn'));
       assert.ok(err.problems[0].includes('masterPassword.manage'));
+    });
+  });
+
+  describe('refuses a "__proto__" key, which a copy of the object would drop silently', () => {
+    const expected = /target\.tags: the key "__proto__" is not allowed: .*rename it/;
+    it('in tags read by JSON.parse', () => {
+      const input = minimal((r) => (r.target.tags = JSON.parse('{"team": "dba", "__proto__": "x"}')));
+      const err = problemsOf(input);
+      assert.equal(err.problems.length, 1);
+      assert.match(err.problems[0], expected);
+    });
+    it('in tags of a programmatic request (an own property defined on the object)', () => {
+      const tags: Record<string, string> = { team: 'dba' };
+      Object.defineProperty(tags, '__proto__', { value: 'x', enumerable: true, configurable: true, writable: true });
+      assert.match(problemsOf(minimal((r) => (r.target.tags = tags))).problems[0], expected);
+    });
+    it('anywhere else in the request, naming where', () => {
+      // One problem each: the key is not also reported as an unknown field.
+      const top = JSON.parse(JSON.stringify(minimalRequest()).replace(/^\{/, '{"__proto__": {"polluted": true},'));
+      assert.deepEqual(problemsOf(top).problems.length, 1);
+      assert.match(problemsOf(top).problems[0], /^request: the key "__proto__" is not allowed/);
+      const nested = minimal((r) => (r.source = JSON.parse(`{"__proto__": {}, ${JSON.stringify(r.source).slice(1)}`)));
+      assert.deepEqual(problemsOf(nested).problems.length, 1);
+      assert.match(problemsOf(nested).problems[0], /^source: the key "__proto__" is not allowed/);
+      const withTypo = JSON.parse(
+        JSON.stringify(minimalRequest()).replace(/^\{/, '{"__proto__": 1, "opertionId": "x",')
+      );
+      assert.deepEqual(
+        problemsOf(withTypo).problems.map((p) => p.slice(0, p.indexOf(':'))),
+        ['request', 'opertionId'],
+        'another unknown field beside it is still reported'
+      );
+    });
+    it("in a batch, inside a target's request and outside it", () => {
+      const target = JSON.parse(
+        `{"__proto__": {}, "name": "a", "request": ${JSON.stringify(minimal((r) => (r.target.tags = { team: 'dba' }))).replace('"team"', '"__proto__"')}}`
+      );
+      assert.throws(
+        () => validateBatchRequest({ targets: [target] }, validateOptions(FIXED_NOW)),
+        (err: BatchValidationError) => {
+          assert.deepEqual(
+            err.problems.filter((p) => p.includes('__proto__')).map((p) => p.slice(0, p.indexOf(':'))),
+            ['targets[0]', 'targets[0].request.target.tags']
+          );
+          return true;
+        }
+      );
+    });
+    it('but accepts other tags whose names look like object internals', () => {
+      const tags = { constructor: 'x', toString: 'y', proto: 'z' };
+      assert.deepEqual(
+        validateRestoreRequest(
+          minimal((r) => (r.target.tags = tags)),
+          validateOptions(FIXED_NOW)
+        ).target.tags,
+        tags
+      );
     });
   });
 

@@ -43,6 +43,7 @@ import {
   uniqueName,
   useMotoAccount,
 } from '../support/moto';
+import { closedPort, unreachableRegion } from '../support/unreachable';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const SOURCE_REGION = 'us-east-1';
@@ -280,6 +281,45 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
       ]);
     });
     assertReadOnly(w);
+  });
+
+  it('reports a region whose endpoint cannot be reached, and a region the SDK does not know, instead of failing', async () => {
+    // A well-formed region the SDK does not list, whose endpoint refuses connections (as a region that does not
+    // exist would fail to resolve): the plan warns about the region and reports the endpoint as a problem.
+    const newRegion = 'ap-southeast-9';
+    const sourceId = uniqueName('plan-unreach');
+    const snapshotId = `${sourceId}-snap`;
+    await seedSourceCluster({ region: SOURCE_REGION, clusterId: sourceId, withSnapshot: snapshotId });
+    const w = await fixture.createWorker({ decorate: unreachableRegion(newRegion, await closedPort()) });
+    await w.worker.runUntil(async () => {
+      const unreachableTarget = await execute(
+        w,
+        {
+          source: { region: SOURCE_REGION, snapshot: snapshotId },
+          target: { region: newRegion, clusterId: uniqueName('plan-unreach-tgt'), kmsKeyId: 'alias/plan-key' },
+        },
+        'plan-endpoint-unreachable'
+      );
+      assert.equal(unreachableTarget.ok, false);
+      assert.deepEqual(codes(unreachableTarget), ['EndpointUnreachable']);
+      assert.equal(unreachableTarget.problems[0].field, 'target.region');
+      assert.match(unreachableTarget.problems[0].message, /endpoint 127\.0\.0\.1:\d+ for region ap-southeast-9/);
+      assert.deepEqual(
+        unreachableTarget.warnings?.map((x) => x.field),
+        ['target.region'],
+        JSON.stringify(unreachableTarget.warnings)
+      );
+      assert.match(unreachableTarget.warnings?.[0].message ?? '', /"ap-southeast-9" is not a region the AWS SDK/);
+      assert.equal(unreachableTarget.snapshot?.identifier, snapshotId, 'the source was still read');
+
+      const unreachableSource = await execute(w, {
+        source: { region: newRegion, snapshot: snapshotId },
+        target: { region: TARGET_REGION, clusterId: uniqueName('plan-unreach-tgt') },
+      });
+      assert.deepEqual(codes(unreachableSource), ['EndpointUnreachable']);
+      assert.equal(unreachableSource.problems[0].field, 'source.region');
+      assert.equal(unreachableSource.replace?.existing, null, 'the target was still checked');
+    });
   });
 
   it("reports a rollback onto the snapshot's own cluster as refused under the delete-first replace", async () => {

@@ -37,6 +37,7 @@ import {
   useMotoAccount,
 } from '../support/moto';
 import { restoreEventTopic } from '../support/sqs';
+import { closedPort, unreachableRegion } from '../support/unreachable';
 import type { SimulatedWorker } from '../support/workflow-env';
 
 const SOURCE_REGION = 'us-east-1';
@@ -324,6 +325,44 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     assert.equal(await clusterExists(targetId), true);
     assert.equal(w.sim.calls()['CopyDBClusterSnapshotCommand'] ?? 0, 0, 'nothing is copied before the check passes');
     assert.equal(w.sim.calls()['DeleteDBInstanceCommand'] ?? 0, 0);
+  });
+
+  it('fails at check-target on a KMS key that does not exist, before anything is shared or copied', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('nokey');
+    const w = await fixture.createWorker({ timings: REALISTIC });
+    const { handle, outcome } = await run(w, {
+      ...crossRegionRequest(source, targetId),
+      copy: { kmsKeyId: 'alias/aurora-restore-no-such-key' },
+    });
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'KmsKeyNotAccessible');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(
+      failure.message,
+      /copy\.kmsKeyId: KMS key alias\/aurora-restore-no-such-key .* does not exist in us-west-2/
+    );
+    assert.match(failure.message, /Nothing was changed: fix copy\.kmsKeyId/);
+    assert.equal(outcome.progress.failure?.step, 'check-target');
+    assert.equal(w.sim.calls()['CopyDBClusterSnapshotCommand'] ?? 0, 0, 'nothing is copied before the check passes');
+    assert.equal(w.sim.calls()['RestoreDBClusterFromSnapshotCommand'] ?? 0, 0);
+    assert.equal(await clusterExists(targetId), false);
+    await recordHistory('kms-key-missing', handle);
+  });
+
+  it('fails fast with AwsEndpointUnreachable when the source region has no reachable endpoint', async () => {
+    const source = await seedSource();
+    const targetId = uniqueName('unreach');
+    const w = await fixture.createWorker({ decorate: unreachableRegion(SOURCE_REGION, await closedPort()) });
+    const { outcome } = await run(w, crossRegionRequest(source, targetId));
+
+    const failure = failureOf(outcome);
+    assert.equal(failure.type, 'AwsEndpointUnreachable');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /rds endpoint 127\.0\.0\.1:\d+ for region us-east-1 could not be reached/);
+    assert.equal(outcome.progress.failure?.step, 'find-snapshot');
+    assert.equal(await clusterExists(targetId), false);
   });
 
   it('rejects a second restore of the same target while the first runs', async () => {

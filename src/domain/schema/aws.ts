@@ -12,18 +12,17 @@ import {
   rdsIdentifierPattern,
   rdsIdentifierProblem,
   RDS_ID_RULE,
-  REGION_RE,
   ROLE_ARN_RE,
   snapshotIdentifierProblem,
 } from './identifiers';
 import { show } from './messages';
+import { REGION_PATTERN, regionProblem } from './regions';
 
+/** A region code the AWS SDK knows, or a new one of a partition's form (the rule is in regions.ts). */
 export function region(o: FieldOptions = {}) {
-  return matching(
-    REGION_RE,
-    (v) => `${show(v)} is not an AWS region code: use a region code such as "us-east-1" or "eu-west-3" (lowercase)`,
-    o
-  ).meta({ description: 'AWS region code, e.g. us-east-1' });
+  return text(o)
+    .check(rule(regionProblem))
+    .meta({ pattern: REGION_PATTERN, description: 'AWS region code, e.g. us-east-1' });
 }
 
 const stringTypeProblem = typeProblem('a string');

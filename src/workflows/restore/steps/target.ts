@@ -6,23 +6,43 @@ import { patched } from '@temporalio/workflow';
 
 import type { ClusterInfo, SnapshotInfo } from '../../../domain/aws-shapes';
 import { checkReplaceAllowed, snapshotSourceCluster } from '../../../domain/restore-plan';
+import type { TransferPlan } from '../../../domain/restore-plan';
 import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
+import { kmsKeysToCheck } from '../../kms-keys';
 import type { ApprovalGate } from '../approval-gate';
 import type { RestoreRun } from '../run';
 
 /** The check-target step refuses a target that is the snapshot's own cluster (see restore-plan.ts). */
 const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
 
+/** The check-target step checks the request's KMS keys (restores recorded before it did not). */
+const KMS_KEY_CHECK_PATCH = 'kms-key-check';
+
 /**
  * 2. Preflight on the target, before anything is shared, copied or deleted: the cluster to replace, if any, with
  * its instances (a replace would delete one a person added).
  */
-export async function checkTarget(run: RestoreRun, snapshot: SnapshotInfo | undefined): Promise<ClusterInfo | null> {
+export async function checkTarget(
+  run: RestoreRun,
+  snapshot: SnapshotInfo | undefined,
+  transfer: TransferPlan | undefined
+): Promise<ClusterInfo | null> {
   const { request } = run;
-  const existing = await run.steps.step('check-target', () =>
-    calls.describeCluster({ target: run.targetLoc, clusterId: request.target.clusterId, includeInstances: true })
-  );
+  // Asked only when there is a key to check, so restores without keys record no marker.
+  const kmsKeys = kmsKeysToCheck(request, transfer);
+  const existing = await run.steps.step('check-target', async () => {
+    const found = await calls.describeCluster({
+      target: run.targetLoc,
+      clusterId: request.target.clusterId,
+      includeInstances: true,
+    });
+    // A key that does not exist or cannot be used would fail the copy or the restore, after changes.
+    if (kmsKeys.length > 0 && patched(KMS_KEY_CHECK_PATCH)) {
+      await calls.checkKmsKeys({ target: run.targetLoc, kmsKeys });
+    }
+    return found;
+  });
   if (existing) {
     // Restores recorded before this guard judged the target without the snapshot's own cluster.
     const refusal = checkReplaceAllowed(request, existing, patched(SNAPSHOT_SOURCE_GUARD_PATCH) ? snapshot : undefined);
