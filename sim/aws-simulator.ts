@@ -205,7 +205,7 @@ export class AwsSimulator {
     const now = await this.now();
     this.metrics.record(command, now);
     const fault = this.faults.take(command, input);
-    if (fault && service !== 's3')
+    if (fault && service !== 's3' && service !== 'sts')
       throw simError(service, fault.error, { message: fault.message, httpStatus: fault.httpStatus });
     if (service !== 'rds') return next(args);
 

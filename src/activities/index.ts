@@ -11,6 +11,7 @@ import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
 import { createPreflightActivities } from './preflight';
 import { createSnapshotActivities } from './snapshots';
+import { createTargetAccountActivities } from './target-account';
 
 export interface ActivityDeps {
   clients: AwsClientFactory;
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
     ...createExpiryHandoverActivities(),
+    ...createTargetAccountActivities(deps),
   };
 }
 

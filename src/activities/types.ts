@@ -197,3 +197,14 @@ export interface PreflightInput {
 export interface PreflightOutput {
   problems: PlanProblem[];
 }
+
+export interface ResolveTargetAccountInput {
+  target: AwsLocation;
+}
+
+export interface ResolveTargetAccountOutput {
+  /** The account the target's cluster lives in. */
+  accountId: string;
+  /** How it was found: the role the worker assumes for the target, or the worker's own credentials. */
+  from: 'role' | 'worker-credentials';
+}

@@ -27,6 +27,17 @@ export function restoreWorkflowId(target: { region: string; clusterId: string; a
   return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId.toLowerCase()}`;
 }
 
+export const TARGET_LOCK_WORKFLOW_ID_PREFIX = 'aurora-restore-lock';
+
+/**
+ * The workflow id of a target's lock (`targetLock`): keyed by the account the cluster really lives in, which the
+ * worker resolves (role's account, or its own), so that every spelling of one target (with `accountId`, without it,
+ * with a role) takes the same lock, while the restore's own id keeps the spelling the requester used.
+ */
+export function targetLockWorkflowId(target: { region: string; clusterId: string; accountId: string }): string {
+  return `${TARGET_LOCK_WORKFLOW_ID_PREFIX}/${target.accountId}/${target.region}/${target.clusterId.toLowerCase()}`;
+}
+
 /**
  * The workflow id of a cluster's expiry (`clusterExpiry`): one per target, like the restore's, so a later restore of
  * the same target takes the expiry over instead of running a second one beside it.

@@ -30,6 +30,7 @@ import { createInstances, restoreCluster, setMasterPassword } from './restore/st
 import { runDatabaseSteps } from './restore/steps/database';
 import { copySnapshot, deleteSnapshotCopy, findSnapshot, shareSnapshot } from './restore/steps/snapshot';
 import { checkTarget, replaceTarget } from './restore/steps/target';
+import { lockTarget, releasing } from './restore/target-lock';
 import { validate } from './restore/validation';
 
 export async function auroraRestore(input: RestoreRequest): Promise<RestoreResult> {
@@ -43,6 +44,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   // Validation happens before any side effect and reports every problem at once.
   const request = validate(input, progress);
   const run = beginRun(request, progress, startedAt);
+  // One restore per cluster however the request names its account; released when the run ends, however it ends.
+  const lock = await lockTarget(run);
   const rto = watchRto(run);
   await notify(run, 'started');
   try {
@@ -69,17 +72,20 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // 11. Schedule the cluster's expiry, taking the target over from its previous one.
     const expiry = await handOverExpiry(run, source.snapshot.arn, existing);
 
-    return await succeed(run, rto, {
-      source,
-      restored,
-      endpoints,
-      password,
-      snapshotCopy,
-      replacedExistingCluster: existing !== null,
-      expiry,
-    });
+    return await releasing(
+      lock,
+      succeed(run, rto, {
+        source,
+        restored,
+        endpoints,
+        password,
+        snapshotCopy,
+        replacedExistingCluster: existing !== null,
+        expiry,
+      })
+    );
   } catch (err) {
     // Any failure or cancellation: clean up what this run created, notify, and end failed.
-    throw await failAndCleanUp(run, rto, err);
+    throw await releasing(lock, failAndCleanUp(run, rto, err));
   }
 }
