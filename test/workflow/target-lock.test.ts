@@ -14,6 +14,7 @@ import type { RestoreRequest } from '../../src/domain/request';
 import { progressQuery } from '../../src/workflows/messages';
 import { targetLockHolderQuery } from '../../src/workflows/target-lock';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
+import { recordHistory } from '../support/histories';
 import { MOTO_DEFAULT_ACCOUNT, seedSourceCluster, uniqueName } from '../support/moto';
 
 const REGION = 'eu-west-1';
@@ -88,6 +89,7 @@ describe('auroraRestore per-target lock (time-skipping server, sim)', function (
       const result = await first.result();
       assert.equal(result.target.clusterId, plain.target.clusterId);
       assert.equal(await lockStatus(lockId), 'COMPLETED');
+      await recordHistory('target-lock-held-and-released', first);
     });
   });
 });
