@@ -30,6 +30,7 @@
 import type { AwsServiceName } from '../src/activities/aws-clients';
 import type { AwsLocation } from '../src/domain/aws-shapes';
 
+import type { MasterPasswordListener } from './cluster-states';
 import { simError } from './errors';
 import { FaultRegistry } from './faults';
 import type { FaultHandle, FaultSpec } from './faults';
@@ -46,6 +47,7 @@ import type { SimTimings } from './timings';
 export { DEFAULT_SIM_TIMINGS, scaled } from './timings';
 export type { SimTimings } from './timings';
 export type { FaultHandle, FaultSpec } from './faults';
+export type { MasterPasswordApplied, MasterPasswordListener } from './cluster-states';
 export type { Activity, ForcedStatus, Operation, ResourceKind } from './timeline';
 
 export interface AwsSimulatorOptions {
@@ -173,6 +175,16 @@ export class AwsSimulator {
     this.metrics.reset();
     this.faults.clear();
     this.timeline.clear();
+    this.rds.clusterStates.clear();
+  }
+
+  /**
+   * Runs `listener` when a simulated master password reset ends, before any caller can see the cluster available
+   * again: the moment the new password starts to work on AWS. A test that stands a real database in for the cluster
+   * changes the password there. Returns a function that removes the listener.
+   */
+  onMasterPasswordApplied(listener: MasterPasswordListener): () => void {
+    return this.rds.clusterStates.onMasterPasswordApplied(listener);
   }
 
   /** Closes the simulator's own SDK clients. Decorated clients keep working, without the internal calls. */
@@ -193,7 +205,7 @@ export class AwsSimulator {
     const now = await this.now();
     this.metrics.record(command, now);
     const fault = this.faults.take(command, input);
-    if (fault && service !== 's3')
+    if (fault && service !== 's3' && service !== 'sts')
       throw simError(service, fault.error, { message: fault.message, httpStatus: fault.httpStatus });
     if (service !== 'rds') return next(args);
 

@@ -14,8 +14,8 @@ import * as snsModule from '@aws-sdk/client-sns';
 
 import type { AwsServiceName } from '../src/activities/aws-clients';
 
-/** Services whose errors the simulator can fake (S3 is passed through to moto untouched). */
-export type SimService = Exclude<AwsServiceName, 's3'>;
+/** Services whose errors the simulator can fake (S3 and STS are passed through to moto untouched). */
+export type SimService = Exclude<AwsServiceName, 's3' | 'sts'>;
 
 interface ResponseMetadata {
   httpStatusCode: number;

@@ -6,7 +6,13 @@
  *  - CopyDBClusterSnapshot: the copy reports `creating`, then `copying` with PercentProgress rising linearly, then
  *    `available` (100) after `snapshotCopy`; the call's own response says `creating`.
  *  - RestoreDBClusterFromSnapshot: `creating`, then `backing-up` near the end, then `available` after
- *    `clusterRestore`.
+ *    `clusterRestore`. A new cluster takes its first automated backup before it is available ("backing-up: The DB
+ *    cluster is currently being backed up", Viewing DB cluster status,
+ *    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/accessing-monitoring.html#Aurora.Status).
+ *  - ModifyDBCluster: `resetting-master-credentials` for `masterCredentialsReset` after a master password change
+ *    (with `PendingModifiedValues.MasterUserPassword` until it is done, and the new password working only then),
+ *    `modifying` for `clusterModify` after other running settings. StopDBCluster: `stopping`, `stopped`;
+ *    StartDBCluster: `starting`, `available`. Sources and rules in cluster-states.ts.
  *  - CreateDBInstance: `creating` (no Endpoint yet, as on AWS), `backing-up`, `configuring-enhanced-monitoring`,
  *    `available` after `instanceCreate`, and never before its cluster's restore ends.
  *  - DeleteDBInstance / DeleteDBCluster: moto removes the resource at once; the simulator keeps reporting it as
@@ -21,7 +27,10 @@
  * deleted (DBClusterAlreadyExistsFault, which moto never raises: it silently replaces the cluster); adding an
  * instance to, modifying or deleting a cluster that is being deleted, or modifying one that is still `creating`
  * (InvalidDBClusterStateFault); deleting an instance twice (InvalidDBInstanceStateFault); ModifyDBCluster of an
- * unknown cluster (DBClusterNotFoundFault; moto answers HTTP 500).
+ * unknown cluster (DBClusterNotFoundFault; moto answers HTTP 500); modifying, stopping when not available, starting
+ * when not stopped, or adding an instance to a stopped, stopping or starting cluster (InvalidDBClusterStateFault);
+ * creating an instance under the identifier of one still being deleted (DBInstanceAlreadyExistsFault: identifiers
+ * are unique per account and Region, in any cluster).
  * Other moto gaps filled:
  *  - cross-account CopyDBClusterSnapshot (cross-account.ts);
  *  - same-account cross-region copy of an encrypted snapshot without KmsKeyId is refused with
@@ -61,6 +70,8 @@ import type {
 
 import { identifierOf, parseRdsArn } from './arn';
 import { awsBackupView, CloneChains, isAwsBackupSnapshotId, restorableWindow } from './cluster-sources';
+import { ClusterStates, STOPPED_STATUSES } from './cluster-states';
+import type { ModifyClusterInput } from './cluster-states';
 import { emulateCrossAccountCopy } from './cross-account';
 import { isErrorNamed, simError } from './errors';
 import type { InternalClients } from './moto-clients';
@@ -136,7 +147,9 @@ export class RdsBehaviour {
   constructor(
     private readonly timeline: Timeline,
     private readonly timings: () => SimTimings,
-    private readonly clients: InternalClients
+    private readonly clients: InternalClients,
+    /** Statuses after ModifyDBCluster, StopDBCluster and StartDBCluster (cluster-states.ts). */
+    readonly clusterStates: ClusterStates = new ClusterStates()
   ) {}
 
   async handle(call: RdsCall, next: Next): Promise<HandlerResult> {
@@ -165,6 +178,10 @@ export class RdsBehaviour {
         return this.describeInstances(call, next);
       case 'DeleteDBInstanceCommand':
         return this.deleteInstance(call, next);
+      case 'StopDBClusterCommand':
+        return this.stopCluster(call, next);
+      case 'StartDBClusterCommand':
+        return this.startCluster(call, next);
       default:
         return next();
     }
@@ -308,6 +325,7 @@ export class RdsBehaviour {
     const cluster = result.output.DBCluster;
     if (!cluster) return result;
     await this.applyRestoreDefaults(call, account, cluster);
+    this.clusterStates.forget({ account, region: call.region, id: cluster.DBClusterIdentifier ?? clusterId });
     this.timeline.start({
       kind: 'cluster',
       account,
@@ -328,6 +346,7 @@ export class RdsBehaviour {
     const result = await next();
     // Created instantly (clusters are created by test fixtures, not by the pipeline): forget an older namesake.
     this.timeline.remove({ kind: 'cluster', account, region: call.region, id: clusterId });
+    this.clusterStates.forget({ account, region: call.region, id: clusterId });
     return result;
   }
 
@@ -356,6 +375,7 @@ export class RdsBehaviour {
 
   private async describeClusters(call: RdsCall, next: Next): Promise<HandlerResult> {
     const account = await call.account();
+    await this.clusterStates.settle(call.now);
     const requested = call.input.DBClusterIdentifier;
     let result: HandlerResult;
     try {
@@ -400,7 +420,9 @@ export class RdsBehaviour {
         message: `DB cluster ${id} is in ${status} state; it can be modified once it is available.`,
       });
     }
+    await this.refuseWhileStopped(call, ref, 'modified');
     const result = await next();
+    this.startModifyEpisode(call, ref);
     if (result.output.DBCluster) {
       result.output.DBCluster = this.clusterView(result.output.DBCluster, account, call.region, call.now);
     }
@@ -416,6 +438,7 @@ export class RdsBehaviour {
     }
     const result = await next();
     this.cloneChains.forget(account, call.region, id);
+    this.clusterStates.forget(ref);
     await this.dropAutomatedSnapshots(call, account, id);
     const cluster = result.output.DBCluster;
     const members = this.deletingMembers(account, call.region, id, call.now);
@@ -459,7 +482,7 @@ export class RdsBehaviour {
     const forced = this.timeline.forcedStatus(ref, now);
     if (forced) view.Status = forced;
     view.DBClusterMembers = this.withDeletingMembers(view.DBClusterMembers ?? [], ref, now);
-    return view;
+    return forced ? view : this.clusterStates.view(view, ref, now);
   }
 
   private deletingClusterView(activity: Activity, now: number): DBCluster {
@@ -609,6 +632,8 @@ export class RdsBehaviour {
         message: `DB cluster ${clusterRef.id} is being deleted; no instance can be added to it.`,
       });
     }
+    if (clusterRef) await this.refuseWhileStopped(call, clusterRef, 'given a new instance');
+    this.refuseTakenInstanceId(call, account);
     const result = await next();
     const instance = result.output.DBInstance;
     const id = instance?.DBInstanceIdentifier ?? call.input.DBInstanceIdentifier ?? '';
@@ -690,6 +715,7 @@ export class RdsBehaviour {
     if (activity && activity.op !== 'delete') view.DBInstanceStatus = progressOf(activity, now).status;
     const forced = this.timeline.forcedStatus(ref, now);
     if (forced) view.DBInstanceStatus = forced;
+    else if (view.DBInstanceStatus === 'available') view.DBInstanceStatus = this.memberStatus(view, ref, now);
     // AWS assigns the endpoint when the instance leaves `creating`.
     if (view.DBInstanceStatus === 'creating') delete view.Endpoint;
     return view;
@@ -726,6 +752,100 @@ export class RdsBehaviour {
       (m) => m.DBInstanceIdentifier?.toLowerCase() === instanceId.toLowerCase()
     );
     return { clusterId, isWriter: member?.IsClusterWriter ?? false };
+  }
+
+  // ---- cluster statuses after modify, stop and start (cluster-states.ts) -----------------------------------------
+
+  private startModifyEpisode(call: RdsCall, ref: ResourceRef): void {
+    const timings = this.timings();
+    this.clusterStates.modified(ref, call.input as ModifyClusterInput, call.now, {
+      reset: timings.masterCredentialsReset,
+      modify: timings.clusterModify,
+    });
+  }
+
+  /** The effective status of a cluster now: the simulator's view of moto's description. */
+  private async clusterStatusNow(call: RdsCall, ref: ResourceRef): Promise<string | undefined> {
+    const cluster = await this.describeClusterInternal(call, ref.account, ref.id);
+    return cluster ? this.clusterView(cluster, ref.account, ref.region, call.now).Status : undefined;
+  }
+
+  /** Aurora user guide, "Stopping and starting an Amazon Aurora DB cluster": a stopped cluster is not changed. */
+  private async refuseWhileStopped(call: RdsCall, ref: ResourceRef, what: string): Promise<void> {
+    const status = await this.clusterStatusNow(call, ref);
+    if (status && STOPPED_STATUSES.has(status)) {
+      throw simError('rds', 'InvalidDBClusterStateFault', {
+        message: `DB cluster ${ref.id} is ${status}; it cannot be ${what} until it is started and available.`,
+      });
+    }
+  }
+
+  /**
+   * Instance identifiers are unique per account and Region, across every cluster ("DBInstanceIdentifier ... must
+   * be unique for each AWS account and Region", CreateDBInstance,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html), and an instance still
+   * being deleted keeps its name. moto refuses a live duplicate itself but has already forgotten a deleted one.
+   */
+  private refuseTakenInstanceId(call: RdsCall, account: string): void {
+    const id = identifierOf(call.input.DBInstanceIdentifier ?? '');
+    if (!id) return;
+    if (this.timeline.deleting({ kind: 'instance', account, region: call.region, id }, call.now)) {
+      throw simError('rds', 'DBInstanceAlreadyExistsFault', {
+        message: `DB instance ${id} already exists: it is still being deleted.`,
+      });
+    }
+  }
+
+  private async stopCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const ref: ResourceRef = {
+      kind: 'cluster',
+      account,
+      region: call.region,
+      id: identifierOf(call.input.DBClusterIdentifier ?? ''),
+    };
+    const status = await this.clusterStatusNow(call, ref);
+    if (status && status !== 'available') {
+      throw simError('rds', 'InvalidDBClusterStateFault', {
+        message: `DB cluster ${ref.id} is ${status}; only an available cluster can be stopped.`,
+      });
+    }
+    const result = await next();
+    this.clusterStates.stopped(ref, call.now, this.timings().clusterStop);
+    if (result.output.DBCluster) {
+      result.output.DBCluster = this.clusterView(result.output.DBCluster, account, call.region, call.now);
+    }
+    return result;
+  }
+
+  private async startCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const ref: ResourceRef = {
+      kind: 'cluster',
+      account,
+      region: call.region,
+      id: identifierOf(call.input.DBClusterIdentifier ?? ''),
+    };
+    const status = await this.clusterStatusNow(call, ref);
+    if (status && status !== 'stopped') {
+      throw simError('rds', 'InvalidDBClusterStateFault', {
+        message: `DB cluster ${ref.id} is ${status}; only a stopped cluster can be started.`,
+      });
+    }
+    const result = await next();
+    this.clusterStates.started(ref, call.now, this.timings().clusterStart);
+    if (result.output.DBCluster) {
+      result.output.DBCluster = this.clusterView(result.output.DBCluster, account, call.region, call.now);
+    }
+    return result;
+  }
+
+  /** An available member instance of a cluster resetting its master credentials reports that status too. */
+  private memberStatus(instance: DBInstance, ref: ResourceRef, now: number): string {
+    const clusterId = instance.DBClusterIdentifier;
+    if (!clusterId) return 'available';
+    const status = this.clusterStates.statusAt({ account: ref.account, region: ref.region, id: clusterId }, now);
+    return status === 'resetting-master-credentials' ? status : 'available';
   }
 
   // ---- shared ----------------------------------------------------------------------------------------------------

@@ -20,6 +20,14 @@ export interface SimTimings {
   instanceDelete: number;
   /** DeleteDBCluster: deleting, then DBClusterNotFoundFault. */
   clusterDelete: number;
+  /** ModifyDBCluster MasterUserPassword / ManageMasterUserPassword: resetting-master-credentials -> available. */
+  masterCredentialsReset: number;
+  /** ModifyDBCluster of other running settings: modifying -> available. */
+  clusterModify: number;
+  /** StopDBCluster: stopping -> stopped. */
+  clusterStop: number;
+  /** StartDBCluster: starting -> available. */
+  clusterStart: number;
 }
 
 const MINUTE = 60_000;
@@ -31,6 +39,10 @@ export const DEFAULT_SIM_TIMINGS: Readonly<SimTimings> = Object.freeze({
   instanceCreate: 10 * MINUTE,
   instanceDelete: 5 * MINUTE,
   clusterDelete: 5 * MINUTE,
+  masterCredentialsReset: 2 * MINUTE,
+  clusterModify: 3 * MINUTE,
+  clusterStop: 5 * MINUTE,
+  clusterStart: 5 * MINUTE,
 });
 
 /**

@@ -12,6 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Logger, MetricMeter } from '@temporalio/common';
 
@@ -23,8 +24,8 @@ import { applyCallBudget } from './call-budget';
 import type { CallBudget } from './call-budget';
 import { applyEndpointReachability, EndpointReachability } from './endpoint-reachability';
 
-export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3' | 'ec2' | 'kms';
-export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client | EC2Client | KMSClient;
+export type AwsServiceName = 'rds' | 'sns' | 'secretsmanager' | 's3' | 'ec2' | 'kms' | 'sts';
+export type AwsClient = RDSClient | SNSClient | SecretsManagerClient | S3Client | EC2Client | KMSClient | STSClient;
 
 /** Session name of every role assumed by the pipeline: lets CloudTrail readers find our calls. */
 export const ROLE_SESSION_NAME = 'aurora-restore';
@@ -39,6 +40,8 @@ export interface AwsClientFactory {
   ec2(loc: AwsLocation): EC2Client;
   /** KMS, read-only: the plan checks that the target can use the copy and cluster keys. */
   kms(loc: AwsLocation): KMSClient;
+  /** STS, for GetCallerIdentity: which account the worker's own credentials act in (the per-target lock). */
+  sts(loc: AwsLocation): STSClient;
   /** Closes every cached client (sockets); the factory must not be used afterwards. */
   destroy(): void;
 }
@@ -117,6 +120,7 @@ export function createAwsClientFactory(options: AwsClientFactoryOptions = {}): A
       }),
     ec2: (loc) => get('ec2', loc, (config) => new EC2Client(config)),
     kms: (loc) => get('kms', loc, (config) => new KMSClient(config)),
+    sts: (loc) => get('sts', loc, (config) => new STSClient(config)),
     destroy() {
       destroyed = true;
       for (const client of cache.values()) client.destroy();

@@ -12,6 +12,7 @@ import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
 import { createPreflightActivities } from './preflight';
 import { createSnapshotActivities } from './snapshots';
+import { createTargetAccountActivities } from './target-account';
 
 export interface ActivityDeps {
   clients: AwsClientFactory;
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
     ...createExpiryHandoverActivities(),
+    ...createTargetAccountActivities(deps),
   };
 }
 

@@ -5,15 +5,24 @@
  * ModifyDBCluster. It never leaves the activity: not in its result, errors, logs or heartbeats (the SDK marks
  * MasterUserPassword as sensitive in its own logging; AWS error messages are scrubbed of it just in case).
  * Mode `manage`: RDS manages the password in a Secrets Manager secret; only that secret's ARN is returned.
+ *
+ * RDS applies either change asynchronously: the cluster reports `resetting-master-credentials`, with
+ * `PendingModifiedValues.MasterUserPassword` set, until the new credentials work (ModifyDBCluster,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html; "Viewing DB cluster status",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/accessing-monitoring.html#Aurora.Status). A login
+ * with the new password before then can be refused, so `awaitMasterPasswordApplied` waits for the end of the reset
+ * before anything logs in.
  */
 import { DescribeDBClustersCommand, ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import type { DBCluster, RDSClient } from '@aws-sdk/client-rds';
 
+import { classifyClusterStatus, statusHint } from '../domain/aws-status';
+
 import { describeWhere, findCluster } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { notReady, observation } from './polling';
+import { notReady, observation, reportObservation } from './polling';
 import { readSecretString } from './secrets';
-import type { SetMasterPasswordInput, SetMasterPasswordOutput } from './types';
+import type { DescribeClusterInput, SetMasterPasswordInput, SetMasterPasswordOutput } from './types';
 
 import type { ActivityDeps } from './index';
 
@@ -95,7 +104,54 @@ export function createMasterPasswordActivities(deps: ActivityDeps) {
     return cluster;
   }
 
+  /** Why the cluster's master credentials are not settled yet (undefined: they are). */
+  function credentialsPending(cluster: DBCluster): string | undefined {
+    const status = cluster.Status ?? 'unknown';
+    if (status !== 'available') return status;
+    if (cluster.PendingModifiedValues?.MasterUserPassword !== undefined) return 'master password change pending';
+    // An RDS-managed secret is usable once active ("creating" while RDS writes it, "rotating" during a rotation).
+    const secretStatus = cluster.MasterUserSecret?.SecretStatus;
+    if (secretStatus && secretStatus !== 'active') return `managed master secret ${secretStatus}`;
+    return undefined;
+  }
+
   return {
+    /**
+     * A wait: done when the cluster is available with no master password change pending (and its RDS-managed
+     * secret, if any, active); NotReady otherwise, reported to the workflow like the other waits.
+     */
+    async awaitMasterPasswordApplied(input: DescribeClusterInput): Promise<void> {
+      const { target, clusterId } = input;
+      const where = describeWhere('cluster', clusterId, target);
+      const cluster = await findCluster(
+        deps.clients.rds(target),
+        clusterId,
+        `checking that the master password of ${where} is applied`
+      );
+      if (!cluster) {
+        throw failure(
+          'ClusterFailed',
+          `${where} no longer exists while its master password was being applied: it was deleted outside this ` +
+            'restore (check CloudTrail DeleteDBCluster events). Restore again.',
+          { clusterId }
+        );
+      }
+      const status = cluster.Status ?? 'unknown';
+      if (classifyClusterStatus(status) === 'terminal') {
+        throw failure(
+          'ClusterFailed',
+          `${where} is ${status} and will not become available. ${statusHint(status) ?? 'Check its RDS events.'}`,
+          { clusterId, status }
+        );
+      }
+      const pending = credentialsPending(cluster);
+      if (pending) {
+        const obs = observation('cluster', clusterId, status === 'available' ? pending : status);
+        await reportObservation(obs, deps.reportObservation);
+        notReady(obs, `${where} is still applying its new master password (${pending})`);
+      }
+    },
+
     async setMasterPassword(input: SetMasterPasswordInput): Promise<SetMasterPasswordOutput> {
       const { target, clusterId, spec } = input;
       const where = describeWhere('cluster', clusterId, target);

@@ -225,3 +225,14 @@ export interface RestoreClusterToPointInTimeInput {
   operationId: string;
   tags: Tag[];
 }
+
+export interface ResolveTargetAccountInput {
+  target: AwsLocation;
+}
+
+export interface ResolveTargetAccountOutput {
+  /** The account the target's cluster lives in. */
+  accountId: string;
+  /** How it was found: the role the worker assumes for the target, or the worker's own credentials. */
+  from: 'role' | 'worker-credentials';
+}

@@ -27,6 +27,17 @@ export function restoreWorkflowId(target: { region: string; clusterId: string; a
   return `${WORKFLOW_ID_PREFIX}/${account}${target.region}/${target.clusterId.toLowerCase()}`;
 }
 
+export const TARGET_LOCK_WORKFLOW_ID_PREFIX = 'aurora-restore-lock';
+
+/**
+ * The workflow id of a target's lock (`targetLock`): keyed by the account the cluster really lives in, which the
+ * worker resolves (role's account, or its own), so that every spelling of one target (with `accountId`, without it,
+ * with a role) takes the same lock, while the restore's own id keeps the spelling the requester used.
+ */
+export function targetLockWorkflowId(target: { region: string; clusterId: string; accountId: string }): string {
+  return `${TARGET_LOCK_WORKFLOW_ID_PREFIX}/${target.accountId}/${target.region}/${target.clusterId.toLowerCase()}`;
+}
+
 /**
  * The workflow id of a cluster's expiry (`clusterExpiry`): one per target, like the restore's, so a later restore of
  * the same target takes the expiry over instead of running a second one beside it.
@@ -45,10 +56,30 @@ export function snapshotCopyId(targetClusterId: string, operationId: string): st
   return trimHyphens(targetClusterId.slice(0, 63 - suffix.length)) + suffix;
 }
 
-/** Instance identifiers: `<cluster>-1` is the writer, `<cluster>-2..N` the readers (max 63 chars). */
+/** RDS identifiers (clusters, instances, snapshots) are at most 63 characters. */
+const MAX_IDENTIFIER_LENGTH = 63;
+
+/**
+ * Instance identifiers: `<cluster>-1` is the writer, `<cluster>-2..N` the readers. When `<cluster>-<n>` would pass
+ * 63 characters, the cluster id is cut and a hash of the WHOLE cluster id keeps the ids of two long targets with
+ * the same prefix apart (`<cut cluster>-<8 hex>-<n>`): instance identifiers are unique per account and Region, so
+ * two targets deriving the same ids could not both exist, and one replace would pick up the other's instances.
+ */
 export function instanceId(clusterId: string, index: number): string {
   const suffix = `-${index + 1}`;
-  return trimHyphens(clusterId.slice(0, 63 - suffix.length)) + suffix;
+  if (clusterId.length + suffix.length <= MAX_IDENTIFIER_LENGTH) return clusterId + suffix;
+  // RDS identifiers are case-insensitive: `Orders…` and `orders…` are one cluster and get one hash.
+  const tail = `-${fnv1a32(clusterId.toLowerCase())}${suffix}`;
+  return trimHyphens(clusterId.slice(0, MAX_IDENTIFIER_LENGTH - tail.length)) + tail;
+}
+
+/**
+ * The instance identifiers of releases before the hash was added: a plain cut, so two long targets sharing their
+ * first 60 characters got the same ids. Only for replaying restores and plans that started with them.
+ */
+export function legacyInstanceId(clusterId: string, index: number): string {
+  const suffix = `-${index + 1}`;
+  return trimHyphens(clusterId.slice(0, MAX_IDENTIFIER_LENGTH - suffix.length)) + suffix;
 }
 
 function trimHyphens(text: string): string {
@@ -67,6 +98,10 @@ function fnv1a32(text: string): string {
 
 export function instanceIds(clusterId: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => instanceId(clusterId, i));
+}
+
+export function legacyInstanceIds(clusterId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => legacyInstanceId(clusterId, i));
 }
 
 /** Tags for what a run creates; the user's tags first so the pipeline's keys always win. */

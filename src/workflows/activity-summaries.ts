@@ -140,6 +140,17 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     what: (i) =>
       `${where(i.clusterId, i.target)} (${'secretArn' in i.spec ? `from secret ${arnName(i.spec.secretArn)}` : 'RDS-managed'})`,
   },
+  awaitMasterPasswordApplied: {
+    step: 'set-master-password',
+    action: 'wait for master password',
+    what: (i) => where(i.clusterId, i.target),
+  },
+  resolveTargetAccount: {
+    step: 'validate-request',
+    action: 'resolve target account',
+    what: (i) =>
+      where(i.target.roleArn ? `account of role ${arnName(i.target.roleArn)}` : "worker's own account", i.target),
+  },
   deleteSnapshotCopy: {
     step: 'delete-snapshot-copy',
     action: 'delete snapshot copy',

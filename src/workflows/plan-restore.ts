@@ -12,7 +12,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 import type { ClusterInfo, SnapshotInfo } from '../domain/aws-shapes';
 import { Failures } from '../domain/errors';
-import { instanceIds, isManagedByPipeline, snapshotCopyId } from '../domain/naming';
+import { isManagedByPipeline, snapshotCopyId } from '../domain/naming';
 import { regionWarnings, validationProblems } from '../domain/plan';
 import type { PlanProblem, RestorePlan } from '../domain/plan';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
@@ -28,6 +28,7 @@ import type { Refusal } from '../domain/restore-plan';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
 import { planCalls as calls } from './activity-options';
+import { targetInstanceIds } from './instance-ids';
 import { kmsKeysToCheck } from './kms-keys';
 import { newOperationId } from './operation-id';
 
@@ -243,7 +244,7 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
     deletionProtection: target.deletionProtection,
   };
   plan.instances = {
-    ids: instanceIds(target.clusterId, target.instanceCount),
+    ids: targetInstanceIds(target.clusterId, target.instanceCount),
     instanceClass: target.instanceClass,
     ...(target.dbParameterGroupName ? { dbParameterGroupName: target.dbParameterGroupName } : {}),
   };

@@ -35,6 +35,7 @@ import { isClusterSource, snapshotOf, sourceArnOf } from './restore/steps/restor
 import { copySnapshot, deleteSnapshotCopy, findSnapshot, shareSnapshot } from './restore/steps/snapshot';
 import { resolveSourceCluster, restoreFromSourceCluster } from './restore/steps/source';
 import { checkTarget, replaceTarget } from './restore/steps/target';
+import { lockTarget, releasing } from './restore/target-lock';
 import { validate } from './restore/validation';
 
 export async function auroraRestore(input: RestoreRequest): Promise<RestoreResult> {
@@ -48,6 +49,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   // Validation happens before any side effect and reports every problem at once.
   const request = validate(input, progress);
   const run = beginRun(request, progress, startedAt);
+  // One restore per cluster however the request names its account; released when the run ends, however it ends.
+  const lock = await lockTarget(run);
   const rto = watchRto(run);
   await notify(run, 'started');
   try {
@@ -80,17 +83,20 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // 11. Schedule the cluster's expiry, taking the target over from its previous one.
     const expiry = await handOverExpiry(run, sourceArnOf(source), existing);
 
-    return await succeed(run, rto, {
-      source,
-      restored,
-      endpoints,
-      password,
-      snapshotCopy,
-      replacedExistingCluster: existing !== null,
-      expiry,
-    });
+    return await releasing(
+      lock,
+      succeed(run, rto, {
+        source,
+        restored,
+        endpoints,
+        password,
+        snapshotCopy,
+        replacedExistingCluster: existing !== null,
+        expiry,
+      })
+    );
   } catch (err) {
     // Any failure or cancellation: clean up what this run created, notify, and end failed.
-    throw await failAndCleanUp(run, rto, err);
+    throw await releasing(lock, failAndCleanUp(run, rto, err));
   }
 }

@@ -5,6 +5,8 @@ import {
   instanceIds,
   isCreatedByOperation,
   isManagedByPipeline,
+  legacyInstanceId,
+  legacyInstanceIds,
   pipelineTags,
   restoreWorkflowId,
   snapshotCopyId,
@@ -79,16 +81,49 @@ describe('naming', () => {
       const cluster = 'a'.repeat(63);
       const ids = instanceIds(cluster, 16);
       for (const id of ids) assert.ok(id.length <= 63, `${id.length}`);
-      assert.equal(ids[0], `${'a'.repeat(61)}-1`);
-      assert.equal(ids[15], `${'a'.repeat(60)}-16`);
+      assert.match(ids[0], /^a{52}-[0-9a-f]{8}-1$/);
+      assert.match(ids[15], /^a{51}-[0-9a-f]{8}-16$/);
       assert.equal(new Set(ids).size, 16, 'ids stay distinct after truncation');
       for (const id of ids) assert.equal(rdsIdentifierProblem(id), undefined);
     });
 
     it('never leaves a double hyphen when truncation cuts at a hyphen', () => {
-      const id = instanceId(`${'a'.repeat(60)}-bc`, 0);
-      assert.equal(id, `${'a'.repeat(60)}-1`);
+      const id = instanceId(`${'a'.repeat(51)}-bcdefghijk`, 0);
+      assert.match(id, /^a{51}-[0-9a-f]{8}-1$/);
       assert.equal(rdsIdentifierProblem(id), undefined);
+    });
+
+    it('gives two long targets with the same prefix different ids (61 and 63 characters)', () => {
+      const prefix = `orders-staging-${'x'.repeat(44)}`;
+      const short = `${prefix}-a`; // 61 characters: "-1" fits, "-10" does not
+      const long = `${prefix}-abc`; // 63 characters
+      assert.equal(short.length, 61);
+      assert.equal(long.length, 63);
+      assert.equal(rdsIdentifierProblem(short), undefined);
+      assert.equal(rdsIdentifierProblem(long), undefined);
+      const a = instanceIds(short, 15);
+      const b = instanceIds(long, 15);
+      const shared = a.filter((id) => b.includes(id));
+      assert.deepEqual(shared, [], `both targets would own ${shared.join(', ')}`);
+      for (const id of [...a, ...b]) {
+        assert.ok(id.length <= 63, id);
+        assert.equal(rdsIdentifierProblem(id), undefined, id);
+      }
+      // The same cluster spelled in another case is the same cluster: same ids.
+      assert.deepEqual(
+        instanceIds(long.toUpperCase(), 2).map((id) => id.toLowerCase()),
+        b.slice(0, 2)
+      );
+    });
+
+    it('keeps the ids of every target that needed no truncation (recorded restores use them)', () => {
+      for (const cluster of ['orders', 'a'.repeat(61), `${'b'.repeat(60)}`]) {
+        assert.deepEqual(instanceIds(cluster, 9), legacyInstanceIds(cluster, 9), cluster);
+      }
+      assert.equal(instanceId('a'.repeat(61), 0), `${'a'.repeat(61)}-1`);
+      assert.equal(instanceId('a'.repeat(60), 9), `${'a'.repeat(60)}-10`);
+      // The old cut, kept for replay, is what collided.
+      assert.equal(legacyInstanceId(`${'c'.repeat(60)}-x`, 0), legacyInstanceId(`${'c'.repeat(60)}-yz`, 0));
     });
 
     it('returns no ids for a count of 0', () => {

@@ -31,6 +31,10 @@ describe('sim timings', () => {
       instanceCreate: 10 * MIN,
       instanceDelete: 5 * MIN,
       clusterDelete: 5 * MIN,
+      masterCredentialsReset: 2 * MIN,
+      clusterModify: 3 * MIN,
+      clusterStop: 5 * MIN,
+      clusterStart: 5 * MIN,
     });
     assert.equal(resolveTimings({ snapshotCopy: 1000 }).snapshotCopy, 1000);
     assert.equal(resolveTimings({ snapshotCopy: 1000 }).clusterRestore, DEFAULT_SIM_TIMINGS.clusterRestore);

@@ -2,10 +2,13 @@
  * The cluster steps: restore the cluster from the snapshot (6), create its writer and readers (7), and set its
  * master password (8), each waiting until AWS reports the result available.
  */
+import { patched } from '@temporalio/workflow';
+
 import type { SetMasterPasswordOutput } from '../../../activities/types';
 import type { ClusterEndpoints, ClusterInfo, RestoreClusterSettings, Tag } from '../../../domain/aws-shapes';
-import { instanceIds, pipelineTags } from '../../../domain/naming';
+import { pipelineTags } from '../../../domain/naming';
 import { calls } from '../../activity-options';
+import { targetInstanceIds } from '../../instance-ids';
 import type { RestoreRun } from '../run';
 
 import { sourceArnOf } from './restore-source';
@@ -85,7 +88,7 @@ export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
 export async function createInstances(run: RestoreRun, source: RestoreSource): Promise<ClusterEndpoints> {
   const { request, progress } = run;
   const { target } = request;
-  const ids = instanceIds(target.clusterId, target.instanceCount);
+  const ids = targetInstanceIds(target.clusterId, target.instanceCount);
   progress.resources().instances = ids;
   await run.steps.step('create-instances', () =>
     calls.createInstances({
@@ -111,17 +114,27 @@ export async function createInstances(run: RestoreRun, source: RestoreSource): P
   return endpoints;
 }
 
-/** 8. Master password from a Secrets Manager secret (read inside the activity) or RDS-managed, when requested. */
+/**
+ * Restores recorded before the step waited for RDS to apply the password went straight on from ModifyDBCluster;
+ * replaying them must schedule no wait.
+ */
+export const MASTER_PASSWORD_APPLIED_PATCH = 'await-master-password-applied';
+
+/**
+ * 8. Master password from a Secrets Manager secret (read inside the activity) or RDS-managed, when requested. The
+ * step ends once RDS has applied it (`resetting-master-credentials` over): the database steps log in with it next.
+ */
 export async function setMasterPassword(run: RestoreRun): Promise<SetMasterPasswordOutput | undefined> {
   const { request } = run;
   const spec = request.masterPassword;
   if (!spec) return undefined;
-  // A wait, because the cluster may still be settling (e.g. `modifying`) right after the instances.
-  return await run.steps.step('set-master-password', () =>
-    run.steps.wait(request.timing.instancesTimeoutMs).setMasterPassword({
-      target: run.targetLoc,
-      clusterId: request.target.clusterId,
-      spec,
-    })
-  );
+  const cluster = { target: run.targetLoc, clusterId: request.target.clusterId };
+  return await run.steps.step('set-master-password', async () => {
+    // A wait, because the cluster may still be settling (e.g. `modifying`) right after the instances.
+    const result = await run.steps.wait(request.timing.instancesTimeoutMs).setMasterPassword({ ...cluster, spec });
+    if (patched(MASTER_PASSWORD_APPLIED_PATCH)) {
+      await run.steps.wait(request.timing.instancesTimeoutMs).awaitMasterPasswordApplied(cluster);
+    }
+    return result;
+  });
 }

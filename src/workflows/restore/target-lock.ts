@@ -1,0 +1,72 @@
+/**
+ * One restore per cluster, however the request spells its account. The restore's workflow id follows the request's
+ * spelling (`target.accountId` or not), so two requests for one cluster can get two ids; the lock's id follows the
+ * account the worker resolves (the role's, or the worker's own), and Temporal runs one workflow per id. A second
+ * restore of the same cluster is refused with RestoreAlreadyRunning before any side effect.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ChildWorkflowCancellationType,
+  CancellationScope,
+  ParentClosePolicy,
+  patched,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ChildWorkflowHandle } from '@temporalio/workflow';
+
+import { targetLockWorkflowId } from '../../domain/naming';
+import { calls } from '../activity-options';
+import { refuse } from '../failure-report';
+import { releaseTargetLockSignal, targetLock } from '../target-lock';
+
+import type { RestoreRun } from './run';
+
+/** Restores recorded before the lock existed took none; replaying them must not start one. */
+export const TARGET_LOCK_PATCH = 'per-account-target-lock';
+
+export interface HeldTargetLock {
+  workflowId: string;
+  handle: ChildWorkflowHandle<typeof targetLock>;
+}
+
+/** Takes the target's lock, or refuses the restore when another restore of the same cluster holds it. */
+export async function lockTarget(run: RestoreRun): Promise<HeldTargetLock | undefined> {
+  if (!patched(TARGET_LOCK_PATCH)) return undefined;
+  const { target } = run.request;
+  const { accountId } = await calls.resolveTargetAccount({ target: run.targetLoc });
+  const workflowId = targetLockWorkflowId({ accountId, region: target.region, clusterId: target.clusterId });
+  try {
+    const handle = await startChild(targetLock, {
+      workflowId,
+      args: [{ holderWorkflowId: workflowInfo().workflowId, operationId: run.request.operationId }],
+      // Held through this restore's cleanup after a cancellation; gone with it however it ends.
+      cancellationType: ChildWorkflowCancellationType.ABANDON,
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+    });
+    return { workflowId, handle };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    run.progress.setStatus('failed');
+    throw refuse(
+      'RestoreAlreadyRunning',
+      `Another restore of cluster ${target.clusterId} in account ${accountId}, ${target.region} is running (it holds ` +
+        `the lock ${workflowId}; its query "holder" names it). One restore per cluster runs at a time, however the ` +
+        'request names the account. Wait for it to end, or cancel it, then start this one again. Nothing was changed.'
+    );
+  }
+}
+
+/** Runs `work` to its end, then releases the lock (also after a failure or a cancellation). */
+export async function releasing<T>(lock: HeldTargetLock | undefined, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    if (lock) {
+      await CancellationScope.nonCancellable(async () => {
+        await lock.handle.signal(releaseTargetLockSignal);
+        await lock.handle.result();
+      }).catch(() => undefined); // already gone (terminated by hand): nothing left to release
+    }
+  }
+}
