@@ -15,6 +15,17 @@ export interface SimTimings {
   instanceDelete: number;
   /** DeleteDBCluster: deleting, then DBClusterNotFoundFault. */
   clusterDelete: number;
+  /**
+   * ModifyDBCluster NewDBClusterIdentifier: `renaming` until the new DNS name is effective ("about two minutes", as
+   * documented for the same call on Multi-AZ DB clusters:
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-cluster-rename.html).
+   */
+  clusterRename: number;
+  /**
+   * ModifyDBInstance NewDBInstanceIdentifier: `renaming` until the new DNS name is effective ("about 10 minutes",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html).
+   */
+  instanceRename: number;
 }
 
 const MINUTE = 60_000;
@@ -25,6 +36,8 @@ export const DEFAULT_SIM_TIMINGS: Readonly<SimTimings> = Object.freeze({
   instanceCreate: 10 * MINUTE,
   instanceDelete: 5 * MINUTE,
   clusterDelete: 5 * MINUTE,
+  clusterRename: 2 * MINUTE,
+  instanceRename: 10 * MINUTE,
 });
 
 /**

@@ -11,6 +11,7 @@ import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
 import { createPreflightActivities } from './preflight';
 import { createSnapshotActivities } from './snapshots';
+import { createSwapActivities } from './swap';
 
 export interface ActivityDeps {
   clients: AwsClientFactory;
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMasterPasswordActivities(deps),
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
+    ...createSwapActivities(deps),
     ...createExpiryHandoverActivities(),
   };
 }

@@ -3,9 +3,11 @@
  *
  *   validate -> find snapshot -> check target -> [share] -> [copy -> wait] -> [approve] -> [delete old target]
  *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [database steps]
- *   -> [delete the copy] -> [schedule the cluster's expiry] -> notify
+ *   -> [approve -> swap] -> [delete the copy] -> [schedule the cluster's expiry] -> notify
  *
- * With `approval.required`, a person approves or rejects before an existing target is deleted. With `rto`, a timer
+ * An existing target is replaced delete-first (deleted in step 5, before the restore) or by a swap (the default):
+ * steps 6-9 then build the new cluster under temporary names while the old one keeps serving, and step 10 swaps
+ * the names. With `approval.required`, a person approves or rejects before an existing target is deleted or swapped. With `rto`, a timer
  * races the steps and raises `rto-breached` the moment the RTO passes. Any failure or cancellation runs the cleanup
  * (what this run created and no longer needs) in a scope that cancellation cannot interrupt, and ends failed.
  *
@@ -29,6 +31,7 @@ import { beginRun } from './restore/run';
 import { createInstances, restoreCluster, setMasterPassword } from './restore/steps/cluster';
 import { runDatabaseSteps } from './restore/steps/database';
 import { copySnapshot, deleteSnapshotCopy, findSnapshot, shareSnapshot } from './restore/steps/snapshot';
+import { swapIntoTarget } from './restore/steps/swap';
 import { checkTarget, replaceTarget } from './restore/steps/target';
 import { validate } from './restore/validation';
 
@@ -48,25 +51,33 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
   try {
     // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first.
     const source = await findSnapshot(run);
-    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any.
+    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any, and how it
+    //    is replaced (a swap builds the new cluster under temporary names: run.swap).
     const existing = await checkTarget(run, source.snapshot);
     // 3. Cross-account: the source account shares the snapshot with the target account.
     await shareSnapshot(run, source);
     // 4. Cross-region or cross-account: copy it under the target's KMS key, wait, and remove the share again.
     const restoreFrom = await copySnapshot(run, source);
-    // 5. Replace the existing target (only ours, never the source), after a person approved when required.
-    if (existing) await replaceTarget(run, existing, approvals, source.snapshot);
+    // 5. Delete-first: delete the existing target (only ours, never the source), after a person approved when required.
+    if (existing && !run.swap) await replaceTarget(run, existing, approvals, source.snapshot);
     // 6. Restore the cluster with every requested setting and the pipeline's tags; wait until available.
-    const restored = await restoreCluster(run, source, restoreFrom);
+    let restored = await restoreCluster(run, source, restoreFrom);
     // 7. Writer and readers; wait until available and record the endpoints.
-    const endpoints = await createInstances(run, source);
+    let endpoints = await createInstances(run, source);
     // 8. Master password from a Secrets Manager secret or RDS-managed, when requested.
     const password = await setMasterPassword(run);
     // 9. Database steps, when requested: users, sanitization, verification.
     await runDatabaseSteps(run, { engine: source.engine, cluster: restored.cluster, endpoints, password });
-    // 10. Delete the snapshot copy this run made, unless asked to keep it.
+    // 10. Swap: after approval when required, the verified new cluster takes the target's name; the old one is
+    //     deleted, kept or stopped. Endpoints follow the name.
+    if (existing && run.swap) {
+      const swapped = await swapIntoTarget(run, existing, approvals, restored.cluster);
+      restored = { clusterArn: swapped.cluster.arn, cluster: swapped.cluster };
+      endpoints = swapped.endpoints;
+    }
+    // 11. Delete the snapshot copy this run made, unless asked to keep it.
     const snapshotCopy = await deleteSnapshotCopy(run);
-    // 11. Schedule the cluster's expiry, taking the target over from its previous one.
+    // 12. Schedule the cluster's expiry, taking the target over from its previous one.
     const expiry = await handOverExpiry(run, source.snapshot.arn, existing);
 
     return await succeed(run, rto, {

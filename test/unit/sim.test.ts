@@ -30,6 +30,8 @@ describe('sim timings', () => {
       instanceCreate: 10 * MIN,
       instanceDelete: 5 * MIN,
       clusterDelete: 5 * MIN,
+      clusterRename: 2 * MIN,
+      instanceRename: 10 * MIN,
     });
     assert.equal(resolveTimings({ snapshotCopy: 1000 }).snapshotCopy, 1000);
     assert.equal(resolveTimings({ snapshotCopy: 1000 }).clusterRestore, DEFAULT_SIM_TIMINGS.clusterRestore);

@@ -293,11 +293,11 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     const result = await plan(w, {
       source: { region: SOURCE_REGION, snapshot: snapshotId },
       target: { region: SOURCE_REGION, clusterId },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
     });
     assertReadOnly(w);
     assert.equal(result.ok, false);
-    assert.match(problem(result, 'RefusedSourceCluster', 'target.clusterId').message, /swap refresh/);
+    assert.match(problem(result, 'RefusedSourceCluster', 'target.clusterId').message, /replace\.strategy: swap/);
     assert.equal(result.replace?.allowed, false);
     assert.equal(result.replace?.strategy, 'delete-first');
     assert.equal(result.replace?.rollback?.allowed, false);

@@ -6,6 +6,7 @@ import type { SetMasterPasswordOutput } from '../../../activities/types';
 import type { ClusterEndpoints, ClusterInfo, Tag } from '../../../domain/aws-shapes';
 import { instanceIds, pipelineTags } from '../../../domain/naming';
 import { calls } from '../../activity-options';
+import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
 
 import type { SourceSnapshot } from './snapshot';
@@ -29,14 +30,15 @@ export async function restoreCluster(
 ): Promise<RestoredCluster> {
   const { request, progress } = run;
   const { target } = request;
-  run.created.cluster = target.clusterId;
-  progress.resources().cluster = target.clusterId;
+  const clusterId = buildClusterId(run);
+  run.created.cluster = clusterId;
+  progress.resources().cluster = clusterId;
   const restored = await run.steps.step(
     'restore-cluster',
     () =>
       calls.restoreCluster({
         target: run.targetLoc,
-        clusterId: target.clusterId,
+        clusterId,
         snapshotIdentifier: restoreFrom,
         settings: {
           engine,
@@ -58,11 +60,9 @@ export async function restoreCluster(
     (r) => (r.adopted ? 'adopted the cluster this operation had started' : restoreFrom)
   );
   const cluster = await run.steps.step('wait-for-cluster', () =>
-    run.steps
-      .wait(request.timing.restoreTimeoutMs)
-      .awaitClusterAvailable({ target: run.targetLoc, clusterId: target.clusterId })
+    run.steps.wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({ target: run.targetLoc, clusterId })
   );
-  progress.observeReady('cluster', target.clusterId, cluster.status, Date.now());
+  progress.observeReady('cluster', clusterId, cluster.status, Date.now());
   return { clusterArn: restored.clusterArn, cluster };
 }
 
@@ -73,12 +73,13 @@ export async function createInstances(
 ): Promise<ClusterEndpoints> {
   const { request, progress } = run;
   const { target } = request;
-  const ids = instanceIds(target.clusterId, target.instanceCount);
+  const clusterId = buildClusterId(run);
+  const ids = run.swap?.incomingInstanceIds ?? instanceIds(target.clusterId, target.instanceCount);
   progress.resources().instances = ids;
   await run.steps.step('create-instances', () =>
     calls.createInstances({
       target: run.targetLoc,
-      clusterId: target.clusterId,
+      clusterId,
       engine,
       instanceClass: target.instanceClass,
       instanceIds: ids,
@@ -90,12 +91,12 @@ export async function createInstances(
   const endpoints = await run.steps.step('wait-for-instances', () =>
     run.steps.wait(request.timing.instancesTimeoutMs).awaitInstancesAvailable({
       target: run.targetLoc,
-      clusterId: target.clusterId,
+      clusterId,
       instanceIds: ids,
     })
   );
   progress.setEndpoints(endpoints);
-  progress.observeReady('instances', target.clusterId, `${ids.length}/${ids.length} available`, Date.now());
+  progress.observeReady('instances', clusterId, `${ids.length}/${ids.length} available`, Date.now());
   return endpoints;
 }
 
@@ -108,7 +109,7 @@ export async function setMasterPassword(run: RestoreRun): Promise<SetMasterPassw
   return await run.steps.step('set-master-password', () =>
     run.steps.wait(request.timing.instancesTimeoutMs).setMasterPassword({
       target: run.targetLoc,
-      clusterId: request.target.clusterId,
+      clusterId: buildClusterId(run),
       spec,
     })
   );
