@@ -48,7 +48,9 @@ type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: 
 
 describe('swap refresh (replace.strategy: swap) on moto + simulated AWS', function () {
   this.timeout(240_000);
-  const fixture = useWorkflowEnvironment();
+  // A server per test: the keep scenario abandons a child (the old cluster's expiry), which can leave the Java test
+  // server's time skipping locked for the tests after it (see WorkflowEnvironmentOptions.serverPerTest).
+  const fixture = useWorkflowEnvironment({ serverPerTest: true });
 
   async function run(
     w: SimulatedWorker,
