@@ -20,6 +20,8 @@
  *    `instanceDelete` / `clusterDelete` elapse; then moto's real NotFound faults come through. A cluster's deletion
  *    lasts at least as long as its instances'.
  *  - forceStatus: terminal or odd statuses moto never produces, reported in place of the simulated one.
+ *  - Renames (ModifyDBCluster NewDBClusterIdentifier, ModifyDBInstance NewDBInstanceIdentifier): see the renames
+ *    section below.
  * State rules AWS enforces and moto cannot (it never sees a resource in progress), raised as the SDK's own
  * exception classes: restoring from or copying a snapshot that is not `available`
  * (InvalidDBClusterSnapshotStateFault); a sixth concurrent copy into one account and Region
@@ -75,6 +77,7 @@ import type { ModifyClusterInput } from './cluster-states';
 import { emulateCrossAccountCopy } from './cross-account';
 import { isErrorNamed, simError } from './errors';
 import type { InternalClients } from './moto-clients';
+import { RenameLedger } from './renames';
 import { copyPercent, progressOf } from './timeline';
 import type { Activity, ResourceKind, ResourceRef, Timeline } from './timeline';
 import type { SimTimings } from './timings';
@@ -98,6 +101,8 @@ export interface RdsInput {
   RestoreType?: string;
   RestoreToTime?: Date | string;
   SnapshotType?: string;
+  NewDBClusterIdentifier?: string;
+  NewDBInstanceIdentifier?: string;
 }
 
 /** The members of RDS command outputs the simulator rewrites. */
@@ -143,6 +148,7 @@ function synthesized(body: RdsOutput): HandlerResult {
 
 export class RdsBehaviour {
   private readonly cloneChains = new CloneChains();
+  private readonly renames = new RenameLedger();
 
   constructor(
     private readonly timeline: Timeline,
@@ -169,7 +175,9 @@ export class RdsBehaviour {
       case 'DescribeDBClustersCommand':
         return this.describeClusters(call, next);
       case 'ModifyDBClusterCommand':
-        return this.modifyCluster(call, next);
+        return call.input.NewDBClusterIdentifier ? this.renameCluster(call, next) : this.modifyCluster(call, next);
+      case 'ModifyDBInstanceCommand':
+        return call.input.NewDBInstanceIdentifier ? this.renameInstance(call, next) : next();
       case 'DeleteDBClusterCommand':
         return this.deleteCluster(call, next);
       case 'CreateDBInstanceCommand':
@@ -400,7 +408,7 @@ export class RdsBehaviour {
         views.push(view);
       }
     }
-    result.output.DBClusters = views;
+    result.output.DBClusters = await this.withRenamedMembers(call, account, views);
     return result;
   }
 
@@ -478,11 +486,18 @@ export class RdsBehaviour {
     if (!ref) return cluster;
     const view: DBCluster = { ...cluster };
     const activity = this.timeline.get(ref);
-    if (activity && activity.op !== 'delete') view.Status = progressOf(activity, now).status;
+    if (activity && activity.op !== 'delete' && !renameDone(activity, now))
+      view.Status = progressOf(activity, now).status;
     const forced = this.timeline.forcedStatus(ref, now);
     if (forced) view.Status = forced;
     view.DBClusterMembers = this.withDeletingMembers(view.DBClusterMembers ?? [], ref, now);
-    return forced ? view : this.clusterStates.view(view, ref, now);
+    const shown = forced ? view : this.clusterStates.view(view, ref, now);
+    // Renamed: the old DNS names are deleted at once, the new ones are not effective yet.
+    if (shown.Status === 'renaming') {
+      delete shown.Endpoint;
+      delete shown.ReaderEndpoint;
+    }
+    return shown;
   }
 
   private deletingClusterView(activity: Activity, now: number): DBCluster {
@@ -635,6 +650,7 @@ export class RdsBehaviour {
     if (clusterRef) await this.refuseWhileStopped(call, clusterRef, 'given a new instance');
     this.refuseTakenInstanceId(call, account);
     const result = await next();
+    this.renames.forgetInstance(account, call.region, call.input.DBInstanceIdentifier ?? '');
     const instance = result.output.DBInstance;
     const id = instance?.DBInstanceIdentifier ?? call.input.DBInstanceIdentifier ?? '';
     const clusterActivity = clusterRef ? this.timeline.get(clusterRef) : undefined;
@@ -658,7 +674,9 @@ export class RdsBehaviour {
     const requested = call.input.DBInstanceIdentifier;
     let result: HandlerResult;
     try {
-      result = await next();
+      result = await (this.filtersByRenamedCluster(call, account)
+        ? this.instancesOfRenamedClusters(call, account)
+        : next());
     } catch (err) {
       const ref: ResourceRef = { kind: 'instance', account, region: call.region, id: identifierOf(requested ?? '') };
       const deleting =
@@ -692,6 +710,7 @@ export class RdsBehaviour {
     // Whether it is its cluster's writer: moto forgets the membership with the instance, the deleting member keeps it.
     const membership = await this.membershipOf(call, account, id);
     const result = await next();
+    this.renames.forgetInstance(account, call.region, id);
     const instance = result.output.DBInstance;
     const activity = this.timeline.start({
       ...ref,
@@ -712,12 +731,17 @@ export class RdsBehaviour {
     if (!ref) return instance;
     const view: DBInstance = { ...instance };
     const activity = this.timeline.get(ref);
-    if (activity && activity.op !== 'delete') view.DBInstanceStatus = progressOf(activity, now).status;
+    if (activity && activity.op !== 'delete' && !renameDone(activity, now)) {
+      view.DBInstanceStatus = progressOf(activity, now).status;
+    }
     const forced = this.timeline.forcedStatus(ref, now);
     if (forced) view.DBInstanceStatus = forced;
     else if (view.DBInstanceStatus === 'available') view.DBInstanceStatus = this.memberStatus(view, ref, now);
     // AWS assigns the endpoint when the instance leaves `creating`.
     if (view.DBInstanceStatus === 'creating') delete view.Endpoint;
+    this.applyRenamedMembership(view, account, region);
+    // Renamed: the old DNS name is deleted at once, the new one is not effective yet.
+    if (view.DBInstanceStatus === 'renaming') delete view.Endpoint;
     return view;
   }
 
@@ -726,7 +750,8 @@ export class RdsBehaviour {
     const view: DBInstance = {
       ...record,
       DBInstanceStatus: 'deleting',
-      ...(record.DBClusterIdentifier || !activity.clusterId ? {} : { DBClusterIdentifier: activity.clusterId }),
+      // The cluster it belonged to when its deletion started (moto's record may name a cluster since renamed).
+      ...(activity.clusterId ? { DBClusterIdentifier: activity.clusterId } : {}),
     };
     const forced = this.timeline.forcedStatus(activity, now);
     if (forced) view.DBInstanceStatus = forced;
@@ -745,6 +770,8 @@ export class RdsBehaviour {
         if (isErrorNamed(err, 'DBInstanceNotFoundFault')) return undefined; // moto's own answer will say so
         throw err;
       });
+    const renamed = this.renames.clusterOf(account, call.region, instanceId);
+    if (renamed) return renamed;
     const clusterId = found?.DBInstances?.[0]?.DBClusterIdentifier;
     if (!clusterId) return undefined;
     const cluster = await this.describeClusterInternal(call, account, clusterId);
@@ -848,6 +875,181 @@ export class RdsBehaviour {
     return status === 'resetting-master-credentials' ? status : 'available';
   }
 
+  // ---- renames ---------------------------------------------------------------------------------------------------
+  //
+  // As AWS documents renames (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-cluster-rename.html
+  // for clusters, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html for instances):
+  //  - the resource reads `renaming` and is not available until its new DNS name is effective (clusterRename,
+  //    instanceRename); its endpoints follow the identifier, so they change, and none is reported meanwhile;
+  //  - an existing name cannot be used: DBClusterAlreadyExistsFault / DBInstanceAlreadyExistsFault (moto silently
+  //    overwrites the other resource), also while a resource of that name is still being deleted;
+  //  - only a resource that is not busy can be renamed (InvalidDBClusterStateFault / InvalidDBInstanceStateFault);
+  //  - tags stay with the resource, and instances stay members of their cluster (moto orphans them: see renames.ts).
+
+  private async renameCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const id = identifierOf(call.input.DBClusterIdentifier ?? '');
+    const newId = call.input.NewDBClusterIdentifier ?? '';
+    const ref: ResourceRef = { kind: 'cluster', account, region: call.region, id };
+    const cluster = this.timeline.deleting(ref, call.now)
+      ? undefined
+      : await this.describeClusterInternal(call, account, id);
+    if (!cluster) throw simError('rds', 'DBClusterNotFoundFault', { message: `DBCluster ${id} not found.` });
+    const status = this.simulatedStatus(ref, call.now) ?? cluster.Status ?? 'available';
+    if (status !== 'available') {
+      throw simError('rds', 'InvalidDBClusterStateFault', {
+        message: `DB cluster ${id} is in ${status} state; it can be renamed once it is available.`,
+      });
+    }
+    if (newId.toLowerCase() !== id.toLowerCase()) await this.refuseExistingCluster(call, account, newId);
+    const members =
+      (await this.withRenamedMembers(call, account, [this.clusterView(cluster, account, call.region, call.now)]))[0]
+        ?.DBClusterMembers ?? [];
+    const instances = await this.allInstancesInternal(call, account);
+    const byId = new Map(instances.map((i) => [i.DBInstanceIdentifier?.toLowerCase(), i]));
+    const result = await next();
+    this.renames.recordClusterRename(
+      account,
+      call.region,
+      cluster.DbClusterResourceId ?? cluster.DBClusterArn ?? id,
+      newId,
+      members.flatMap((m) =>
+        m.DBInstanceIdentifier && byId.has(m.DBInstanceIdentifier.toLowerCase())
+          ? [{ instanceId: m.DBInstanceIdentifier, isWriter: m.IsClusterWriter === true }]
+          : []
+      )
+    );
+    this.timeline.start({
+      kind: 'cluster',
+      account,
+      region: call.region,
+      id: newId.toLowerCase(),
+      op: 'rename',
+      startMs: call.now,
+      endMs: call.now + this.timings().clusterRename,
+    });
+    if (result.output.DBCluster) {
+      const [view] = await this.withRenamedMembers(call, account, [
+        this.clusterView(result.output.DBCluster, account, call.region, call.now),
+      ]);
+      result.output.DBCluster = view;
+    }
+    return result;
+  }
+
+  private async renameInstance(call: RdsCall, next: Next): Promise<HandlerResult> {
+    const account = await call.account();
+    const id = identifierOf(call.input.DBInstanceIdentifier ?? '');
+    const newId = call.input.NewDBInstanceIdentifier ?? '';
+    const ref: ResourceRef = { kind: 'instance', account, region: call.region, id };
+    const status = this.timeline.deleting(ref, call.now) ? 'deleting' : this.simulatedStatus(ref, call.now);
+    if (status && status !== 'available') {
+      throw simError('rds', 'InvalidDBInstanceStateFault', {
+        message: `DB instance ${id} is in ${status} state; it can be renamed once it is available.`,
+      });
+    }
+    if (newId.toLowerCase() !== id.toLowerCase()) {
+      const newRef: ResourceRef = { kind: 'instance', account, region: call.region, id: newId };
+      const taken =
+        this.timeline.deleting(newRef, call.now) !== undefined ||
+        (await this.instanceExistsInternal(call, account, newId));
+      if (taken) {
+        throw simError('rds', 'DBInstanceAlreadyExistsFault', { message: `DB instance ${newId} already exists.` });
+      }
+    }
+    const result = await next();
+    this.renames.recordInstanceRename(account, call.region, id, newId);
+    this.timeline.start({
+      kind: 'instance',
+      account,
+      region: call.region,
+      id: newId.toLowerCase(),
+      op: 'rename',
+      startMs: call.now,
+      endMs: call.now + this.timings().instanceRename,
+    });
+    if (result.output.DBInstance) {
+      result.output.DBInstance = this.instanceView(result.output.DBInstance, account, call.region, call.now);
+    }
+    return result;
+  }
+
+  /** Instances of renamed clusters report the cluster they belong to, not the identifier moto kept. */
+  private applyRenamedMembership(view: DBInstance, account: string, region: string): void {
+    const renamed = this.renames.clusterOf(account, region, view.DBInstanceIdentifier);
+    if (renamed) view.DBClusterIdentifier = renamed.clusterId;
+  }
+
+  /** A db-cluster-id filter where clusters were renamed: moto's answer would follow its stale memberships. */
+  private filtersByRenamedCluster(call: RdsCall, account: string): boolean {
+    return (
+      this.renames.active(account, call.region) &&
+      !call.input.DBInstanceIdentifier &&
+      (call.input.Filters ?? []).some((f) => f.Name === 'db-cluster-id')
+    );
+  }
+
+  /** Every instance in the account and Region, filtered with the corrected memberships (one synthesized page). */
+  private async instancesOfRenamedClusters(call: RdsCall, account: string): Promise<HandlerResult> {
+    const instances = (await this.allInstancesInternal(call, account)).filter((i) => {
+      const view = { ...i };
+      this.applyRenamedMembership(view, account, call.region);
+      return matchesFilters(view, call.input.Filters, INSTANCE_FILTERS);
+    });
+    return synthesized({ DBInstances: instances });
+  }
+
+  /** DBClusterMembers from the corrected memberships, where clusters were renamed in this account and Region. */
+  private async withRenamedMembers(call: RdsCall, account: string, views: DBCluster[]): Promise<DBCluster[]> {
+    if (!this.renames.active(account, call.region) || views.length === 0) return views;
+    const instances = await this.allInstancesInternal(call, account);
+    return views.map((view) => {
+      const clusterId = view.DBClusterIdentifier?.toLowerCase();
+      const own = new Map((view.DBClusterMembers ?? []).map((m) => [m.DBInstanceIdentifier?.toLowerCase(), m]));
+      const members: DBClusterMember[] = [];
+      for (const instance of instances) {
+        const renamed = this.renames.clusterOf(account, call.region, instance.DBInstanceIdentifier);
+        const belongsTo = (renamed?.clusterId ?? instance.DBClusterIdentifier)?.toLowerCase();
+        if (!clusterId || belongsTo !== clusterId) continue;
+        const id = instance.DBInstanceIdentifier;
+        members.push({
+          DBInstanceIdentifier: id,
+          IsClusterWriter: renamed?.isWriter ?? own.get(id?.toLowerCase())?.IsClusterWriter ?? false,
+          DBClusterParameterGroupStatus: 'in-sync',
+          PromotionTier: instance.PromotionTier ?? 1,
+        });
+      }
+      // Deleting members are synthesized by the simulator (moto no longer has them): keep them.
+      const deleting = (view.DBClusterMembers ?? []).filter(
+        (m) => !instances.some((i) => i.DBInstanceIdentifier?.toLowerCase() === m.DBInstanceIdentifier?.toLowerCase())
+      );
+      return { ...view, DBClusterMembers: [...members, ...deleting] };
+    });
+  }
+
+  private async allInstancesInternal(call: RdsCall, account: string): Promise<DBInstance[]> {
+    const client = this.clients.rds(call.endpoint, account, call.region);
+    const instances: DBInstance[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await client.send(new DescribeDBInstancesCommand({ ...(marker ? { Marker: marker } : {}) }));
+      instances.push(...(out.DBInstances ?? []));
+      marker = out.Marker || undefined;
+    } while (marker);
+    return instances;
+  }
+
+  private async instanceExistsInternal(call: RdsCall, account: string, id: string): Promise<boolean> {
+    const out = await this.clients
+      .rds(call.endpoint, account, call.region)
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+      .catch((err: unknown) => {
+        if (isErrorNamed(err, 'DBInstanceNotFoundFault')) return undefined;
+        throw err;
+      });
+    return (out?.DBInstances?.length ?? 0) > 0;
+  }
+
   // ---- shared ----------------------------------------------------------------------------------------------------
 
   /** The status the simulation imposes on a resource now (forced, or an operation in progress); undefined: moto's. */
@@ -885,6 +1087,11 @@ export class RdsBehaviour {
     if (!identifier) return undefined;
     return { kind, account: parsed?.account ?? account, region: parsed?.region ?? region, id: identifier };
   }
+}
+
+/** A finished rename leaves the status to moto (the resource may have been stopped since, for instance). */
+function renameDone(activity: Activity, now: number): boolean {
+  return activity.op === 'rename' && progressOf(activity, now).done;
 }
 
 type FilterGetter<R> = (resource: R) => (string | undefined)[];

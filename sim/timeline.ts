@@ -5,7 +5,7 @@
  */
 
 export type ResourceKind = 'snapshot' | 'cluster' | 'instance';
-export type Operation = 'copy' | 'restore' | 'create' | 'delete';
+export type Operation = 'copy' | 'restore' | 'create' | 'delete' | 'rename';
 
 export interface ResourceRef {
   kind: ResourceKind;
@@ -64,6 +64,9 @@ const PHASES: Record<Operation, Phase[]> = {
     { status: 'configuring-enhanced-monitoring', until: 1 },
   ],
   delete: [{ status: 'deleting', until: 1 }],
+  // ModifyDBCluster NewDBClusterIdentifier / ModifyDBInstance NewDBInstanceIdentifier: the resource reads `renaming`
+  // and is not available until its new DNS name is effective.
+  rename: [{ status: 'renaming', until: 1 }],
 };
 
 export interface Progress {

@@ -28,6 +28,17 @@ export interface SimTimings {
   clusterStop: number;
   /** StartDBCluster: starting -> available. */
   clusterStart: number;
+  /**
+   * ModifyDBCluster NewDBClusterIdentifier: `renaming` until the new DNS name is effective ("about two minutes", as
+   * documented for the same call on Multi-AZ DB clusters:
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-cluster-rename.html).
+   */
+  clusterRename: number;
+  /**
+   * ModifyDBInstance NewDBInstanceIdentifier: `renaming` until the new DNS name is effective ("about 10 minutes",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RenameInstance.html).
+   */
+  instanceRename: number;
 }
 
 const MINUTE = 60_000;
@@ -43,6 +54,8 @@ export const DEFAULT_SIM_TIMINGS: Readonly<SimTimings> = Object.freeze({
   clusterModify: 3 * MINUTE,
   clusterStop: 5 * MINUTE,
   clusterStart: 5 * MINUTE,
+  clusterRename: 2 * MINUTE,
+  instanceRename: 10 * MINUTE,
 });
 
 /**

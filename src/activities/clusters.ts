@@ -95,6 +95,7 @@ export function toClusterInfo(c: DBCluster): ClusterInfo {
   return {
     identifier: c.DBClusterIdentifier ?? '',
     arn: c.DBClusterArn ?? '',
+    ...(c.DbClusterResourceId ? { resourceId: c.DbClusterResourceId } : {}),
     status: c.Status ?? 'unknown',
     engine: c.Engine ?? '',
     ...(c.EngineVersion ? { engineVersion: c.EngineVersion } : {}),
@@ -195,7 +196,7 @@ function checkDeleteGuards(input: DeleteClusterInput, cluster: DBCluster): void 
       'RefusedSourceCluster',
       `Refusing to delete ${where}: it is the cluster the snapshot being restored was taken from, and deleting it ` +
         'first would also drop its automated backups and point-in-time window. Nothing was changed. Restore into a ' +
-        'new target.clusterId, or use the swap refresh (once available), which keeps it until the new one is verified.',
+        'new target.clusterId, or use replace.strategy: swap, which keeps it until the new one is verified.',
       { clusterId }
     );
   }

@@ -12,6 +12,7 @@ import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
 import { createPreflightActivities } from './preflight';
 import { createSnapshotActivities } from './snapshots';
+import { createSwapActivities } from './swap';
 import { createTargetAccountActivities } from './target-account';
 
 export interface ActivityDeps {
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMasterPasswordActivities(deps),
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
+    ...createSwapActivities(deps),
     ...createExpiryHandoverActivities(),
     ...createTargetAccountActivities(deps),
   };

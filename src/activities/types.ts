@@ -236,3 +236,37 @@ export interface ResolveTargetAccountOutput {
   /** How it was found: the role the worker assumes for the target, or the worker's own credentials. */
   from: 'role' | 'worker-credentials';
 }
+
+/** Rename a cluster (swap refresh): the cluster is identified by its immutable resource id, whatever it is called. */
+export interface RenameClusterInput {
+  target: AwsLocation;
+  from: string;
+  to: string;
+  /** DbClusterResourceId of the cluster to rename. */
+  resourceId: string;
+}
+
+/** Rename an instance of `clusterId` (swap refresh). */
+export interface RenameInstanceInput {
+  target: AwsLocation;
+  clusterId: string;
+  from: string;
+  to: string;
+}
+
+export interface RenameInstanceOutput {
+  instanceId: string;
+  endpoint?: string;
+}
+
+/** Stop the cluster renamed aside by a swap (replace.previous: stop). */
+export interface StopClusterInput {
+  target: AwsLocation;
+  clusterId: string;
+  resourceId: string;
+}
+
+export interface StopClusterOutput {
+  clusterId: string;
+  status: string;
+}

@@ -137,11 +137,27 @@ export function formatPlan(plan: RestorePlan, requestFile?: string): string[] {
             `${r.rollback.allowed ? 'allowed' : 'refused'} under the ${r.strategy ?? 'delete-first'} replace (${r.rollback.reason})`
         );
       }
-      lines.push(
-        r.allowed
-          ? `                   it would be deleted${r.disablesDeletionProtection ? ' (after turning deletion protection off)' : ''} and restored`
-          : '                   it would NOT be replaced (see the problems)'
-      );
+      if (!r.allowed) {
+        lines.push('                   it would NOT be replaced (see the problems)');
+      } else if (r.swap) {
+        const s = r.swap;
+        const after =
+          s.previous === 'keep'
+            ? `kept${s.keepForMs !== undefined ? ` for ${formatDuration(s.keepForMs)}` : ''}, then deleted by its expiry`
+            : s.previous === 'stop'
+              ? 'stopped'
+              : 'deleted';
+        lines.push(
+          `                   swap: it keeps serving while the new cluster is restored as ${s.incomingClusterId}`,
+          `                   (instances ${s.incomingInstanceIds.join(', ')}); then it is renamed ${s.outgoingClusterId} ` +
+            `and the new one takes its name (the downtime); afterwards it is ${after}`,
+          `                   room needed: ${s.quota.note}`
+        );
+      } else {
+        lines.push(
+          `                   delete-first: it would be deleted${r.disablesDeletionProtection ? ' (after turning deletion protection off)' : ''} and restored`
+        );
+      }
       if (r.approval) {
         lines.push(
           `                   only after an approval (step await-approval, \`aurora-restore approve\`; rejected ` +

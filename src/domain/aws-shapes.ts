@@ -52,6 +52,8 @@ export interface ClusterMember {
 export interface ClusterInfo {
   identifier: string;
   arn: string;
+  /** DbClusterResourceId: immutable, unlike the identifier and the ARN, which change when the cluster is renamed. */
+  resourceId?: string;
   status: string;
   engine: string;
   engineVersion?: string;

@@ -49,6 +49,8 @@ export const Failures = {
   RefusedSourceCluster: kind('RefusedToTouchSourceCluster', 'ARP-DELETE-005'),
   /** The target cluster has a member instance this pipeline did not create (a person added it). */
   UnmanagedInstance: kind('InstanceNotManagedByPipeline', 'ARP-DELETE-006'),
+  /** A swap refresh's rename could not be made: the name is held by a cluster or instance that is not part of it. */
+  SwapFailed: kind('SwapFailed', 'ARP-SWAP-001'),
   /** A person rejected the replacement of the existing target (approval.required). */
   ApprovalRejected: kind('ApprovalRejected', 'ARP-APPROVAL-001'),
   /** Nobody approved or rejected within approval.timeout. */

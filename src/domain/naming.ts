@@ -156,3 +156,40 @@ export function snapshotSourceLabel(source: {
         : ref.template.replace('{date}', ref.date);
   return `${source.region}/${name}`;
 }
+
+/**
+ * The identifiers of a swap refresh (replace.strategy: swap), all derived from the target and the operation id so a
+ * resumed run finds the same names: the new cluster and its instances are restored under `incoming` names (cluster
+ * and instance identifiers are unique per account and region, so they cannot take the target's names while the old
+ * cluster holds them), and the old cluster and its instances are renamed aside to `outgoing` names during the swap.
+ * Always valid RDS identifiers (a letter first, letters, digits and single hyphens, at most 63 characters).
+ */
+export interface SwapNames {
+  /** The new cluster until the swap. */
+  incomingClusterId: string;
+  /** Its instances until the swap (writer first), one per requested instance. */
+  incomingInstanceIds: string[];
+  /** The old cluster after the swap. */
+  outgoingClusterId: string;
+}
+
+export function swapNames(targetClusterId: string, operationId: string, instanceCount: number): SwapNames {
+  const tag = fnv1a32(`${operationId}/${targetClusterId.toLowerCase()}`);
+  const incomingClusterId = swapName(targetClusterId, `-${tag}-new`);
+  return {
+    incomingClusterId,
+    incomingInstanceIds: Array.from({ length: instanceCount }, (_, i) =>
+      swapName(targetClusterId, `-${tag}-new${i + 1}`)
+    ),
+    outgoingClusterId: swapName(targetClusterId, `-${tag}-old`),
+  };
+}
+
+/** Where an old instance goes during the swap: its own name with this operation's outgoing suffix. */
+export function outgoingInstanceId(instanceId: string, operationId: string, targetClusterId: string): string {
+  return swapName(instanceId, `-${fnv1a32(`${operationId}/${targetClusterId.toLowerCase()}`)}-old`);
+}
+
+function swapName(base: string, suffix: string): string {
+  return trimHyphens(base.slice(0, 63 - suffix.length)) + suffix;
+}

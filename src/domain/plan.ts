@@ -92,6 +92,19 @@ export interface RestorePlan {
      */
     rollback?: { kind: 'rollback' | 'declared-source'; allowed: boolean; reason: string };
     disablesDeletionProtection: boolean;
+    /**
+     * With the swap strategy: the temporary names the new cluster and its instances are restored under, the name the
+     * old cluster moves to, what then becomes of it, and the room it needs: two clusters exist at once until the swap.
+     */
+    swap?: {
+      incomingClusterId: string;
+      incomingInstanceIds: string[];
+      outgoingClusterId: string;
+      previous: 'delete' | 'keep' | 'stop';
+      keepForMs?: number;
+      /** Clusters and instances in the account and region at the peak (the old target's plus the new ones). */
+      quota: { clusters: number; instances: number; note: string };
+    };
     /** Present when the replacement waits for a person's approve/reject update (`approval.required`). */
     approval?: { timeoutMs: number; notify: boolean };
   };

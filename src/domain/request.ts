@@ -87,7 +87,7 @@ export interface NormalizedRestoreRequest {
   source: SourceSpec & { snapshotRef?: SnapshotRef; clusterRef?: ClusterSourceRef };
   target: TargetSpec & { instanceCount: number; instanceClass: string; deletionProtection: boolean };
   copy: Required<Pick<CopySpec, 'keep' | 'force'>> & Pick<CopySpec, 'kmsKeyId'>;
-  replace: Required<ReplaceSpec>;
+  replace: NormalizedReplace;
   masterPassword?: MasterPasswordSpec;
   timing: ResolvedTiming;
   notifications: NotificationSpec;
@@ -96,6 +96,18 @@ export interface NormalizedRestoreRequest {
   /** Present only when approval is required. */
   approval?: { required: true; timeoutMs: number; notify: boolean };
   rtoMs?: number;
+}
+
+/** The replace section with defaults applied (see ReplaceSchema). */
+export interface NormalizedReplace {
+  existing: boolean;
+  disableDeletionProtection: boolean;
+  /** `swap` unless the request asks for `delete-first`. */
+  strategy: 'swap' | 'delete-first';
+  /** With swap: what happens to the old cluster after the swap. */
+  previous: 'delete' | 'keep' | 'stop';
+  /** With previous: keep: how long the old cluster is kept (ms). */
+  keepForMs?: number;
 }
 
 /** The database section after validation: defaults applied, the script sources checked. */

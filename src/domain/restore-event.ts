@@ -11,6 +11,7 @@ import type {
   RecoveryReport,
   RestoreSourceRef,
   StepTiming,
+  SwapReport,
 } from './restore-report';
 
 export type NotificationKind =
@@ -52,6 +53,8 @@ export interface RestoreEvent {
   approval?: ApprovalSummary;
   /** Measured recovery time and the RTO verdict (rto-breached, succeeded, failed). */
   recovery?: RecoveryReport;
+  /** A swap refresh: the swap window (the target's downtime) and what became of the old cluster. */
+  swap?: SwapReport;
   /** What the database steps did and found, summarized (the `progress` query has the full report). */
   database?: DatabaseSummary;
 }

@@ -80,15 +80,16 @@ export function resolveEngine(request: NormalizedRestoreRequest, snapshot: Snaps
 }
 
 /**
- * How an existing target is replaced. `delete-first` (the only one today) deletes the old cluster, then restores
- * under its name: the old cluster, its automated backups and its point-in-time window are gone before the new one
- * is verified. `swap` (the swap refresh) restores beside the old cluster and keeps it until the new one is verified.
+ * How an existing target is replaced. `delete-first` deletes the old cluster, then restores under its name: the old
+ * cluster, its automated backups and its point-in-time window are gone before the new one is verified, and the
+ * target is down for the whole restore. `swap` (the default) restores beside the old cluster under temporary names,
+ * keeps it serving until the new one is verified, then swaps the names: the target is down for the swap only.
  */
 export type ReplaceStrategy = 'delete-first' | 'swap';
 
-/** The strategy this request's replacement uses. */
-export function replaceStrategyOf(_request: NormalizedRestoreRequest): ReplaceStrategy {
-  return 'delete-first';
+/** The strategy this request's replacement uses (`replace.strategy`, default swap). */
+export function replaceStrategyOf(request: NormalizedRestoreRequest): ReplaceStrategy {
+  return request.replace.strategy;
 }
 
 /** A cluster by identity: identifier (case-insensitive in RDS), region and, when known, account. */
@@ -174,7 +175,8 @@ export function sourceClusterVerdict(
 export function targetSourceVerdict(
   request: NormalizedRestoreRequest,
   existing: ClusterInfo,
-  snapshot?: SnapshotInfo
+  snapshot?: SnapshotInfo,
+  strategy: ReplaceStrategy = replaceStrategyOf(request)
 ): SourceClusterVerdict | undefined {
   const { target, source } = request;
   const targetRef: ClusterRef = {
@@ -186,7 +188,7 @@ export function targetSourceVerdict(
   const declared = source.clusterId
     ? { clusterId: source.clusterId, region: source.region, accountId: source.accountId ?? target.accountId }
     : undefined;
-  return sourceClusterVerdict(targetRef, { snapshot, declared }, replaceStrategyOf(request));
+  return sourceClusterVerdict(targetRef, { snapshot, declared }, strategy);
 }
 
 /**
@@ -198,9 +200,10 @@ export function targetSourceVerdict(
 export function checkReplaceAllowed(
   request: NormalizedRestoreRequest,
   existing: ClusterInfo,
-  snapshot?: SnapshotInfo
+  snapshot?: SnapshotInfo,
+  strategy: ReplaceStrategy = replaceStrategyOf(request)
 ): Refusal | null {
-  return replaceRefusals(request, existing, snapshot)[0] ?? null;
+  return replaceRefusals(request, existing, snapshot, strategy)[0] ?? null;
 }
 
 /**
@@ -210,18 +213,19 @@ export function checkReplaceAllowed(
 export function replaceRefusals(
   request: NormalizedRestoreRequest,
   existing: ClusterInfo,
-  snapshot?: SnapshotInfo
+  snapshot?: SnapshotInfo,
+  strategy: ReplaceStrategy = replaceStrategyOf(request)
 ): Refusal[] {
   const { clusterId, region } = request.target;
-  const verdict = targetSourceVerdict(request, existing, snapshot);
+  const verdict = targetSourceVerdict(request, existing, snapshot, strategy);
   if (verdict && !verdict.allowed) {
     return [
       {
         failure: 'RefusedSourceCluster',
         message:
           `Cluster ${clusterId} in ${region} is not replaced: ${verdict.reason}. Nothing was changed. Restore into a ` +
-          'new target.clusterId and move the application over once it is verified, or use the swap refresh (once ' +
-          'available), which keeps the old cluster until the new one is verified.',
+          'new target.clusterId and move the application over once it is verified, or use replace.strategy: swap ' +
+          '(the default), which keeps the old cluster until the new one is verified.',
       },
     ];
   }

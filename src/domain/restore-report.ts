@@ -63,6 +63,11 @@ export interface ApprovalDecision {
 export interface ApprovalSummary {
   /** What the approval guards: the existing cluster the restore will delete and restore over. */
   replaces: ClusterRef & { status?: string };
+  /**
+   * With replace.strategy: swap: the verified new cluster that takes the target's name, and the name the old cluster
+   * gets (then deleted, kept or stopped as replace.previous says).
+   */
+  swap?: { incomingClusterId: string; outgoingClusterId: string; previous: 'delete' | 'keep' | 'stop' };
   /** When the wait started and when it times out (ISO 8601). */
   since: string;
   deadline: string;
@@ -72,4 +77,31 @@ export interface ApprovalSummary {
 /** The approval as the `progress` query and the result show it: the summary, and whether it is still pending. */
 export interface ApprovalState extends ApprovalSummary {
   pending: boolean;
+}
+
+/**
+ * A swap refresh (replace.strategy: swap), as the progress query, the result and the success notification show it.
+ */
+export interface SwapReport {
+  /** The new cluster's name until the swap. */
+  incomingClusterId: string;
+  /** The old cluster's name after the swap. */
+  outgoingClusterId: string;
+  /**
+   * The target's downtime: from the old cluster's rename away to the new cluster's availability under the target
+   * name (ISO 8601; `endedAt` and `durationMs` once it is over).
+   */
+  window?: { startedAt: string; endedAt?: string; durationMs?: number };
+  /** What became of the old cluster (replace.previous). */
+  previous?: {
+    action: 'deleted' | 'kept' | 'stopped';
+    clusterId: string;
+    /** keep: when its expiry deletes it. */
+    expiresAt?: string;
+    expiryWorkflowId?: string;
+    /** Set when the action could not be carried out: the old cluster is then left as it is. */
+    problem?: string;
+  };
+  /** After a failed swap: the renames undone so that the target name holds a working cluster. */
+  renamedBack?: string[];
 }

@@ -34,7 +34,7 @@ import {
 import { valid } from './schema/fields';
 import { parseSnapshotArn } from './schema/identifiers';
 import { isPlainObject, problemsOf, show, typeOf } from './schema/messages';
-import { ExpiryAt, RemindBefore, remindTooLate } from './schema/options';
+import { DEFAULT_KEEP_PREVIOUS_FOR, ExpiryAt, RemindBefore, remindTooLate } from './schema/options';
 import { RestoreRequestSchema, RestoreRequestSchemaWithoutApprovalAndRto } from './schema/request';
 import { RestoreTime, restoreTimeMs, SelectionDate } from './schema/source';
 import { unsafeKeyProblems, withoutUnsafeKeyIssues } from './schema/unsafe-keys';
@@ -319,6 +319,11 @@ function normalize(
     replace: {
       existing: r.replace?.existing ?? false,
       disableDeletionProtection: r.replace?.disableDeletionProtection ?? false,
+      strategy: r.replace?.strategy ?? 'swap',
+      previous: r.replace?.previous ?? 'delete',
+      ...(r.replace?.previous === 'keep'
+        ? { keepForMs: parseDuration(r.replace.keepFor ?? DEFAULT_KEEP_PREVIOUS_FOR) }
+        : {}),
     },
     masterPassword: normalizeMasterPassword(r.masterPassword),
     timing: normalizeTiming(r.timing),

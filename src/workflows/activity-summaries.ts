@@ -161,6 +161,21 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'hand over expiry',
     what: (i) => `take over from the previous expiry ${i.workflowId}, if one runs`,
   },
+  renameCluster: {
+    step: 'rename-into-target',
+    action: 'rename cluster',
+    what: (i) => `${where(i.from, i.target)} to ${i.to}`,
+  },
+  renameInstance: {
+    step: 'rename-instances',
+    action: 'rename instance',
+    what: (i) => `${where(i.from, i.target)} to ${i.to} (cluster ${i.clusterId})`,
+  },
+  stopCluster: {
+    step: 'handle-previous',
+    action: 'stop cluster',
+    what: (i) => where(i.clusterId, i.target),
+  },
   publishNotification: {
     step: 'notify',
     action: 'notify',

@@ -19,10 +19,11 @@ import type {
   FailureReport,
   RecoveryReport,
   StepTiming,
+  SwapReport,
 } from '../domain/restore-report';
 
 // The query, the updates and the result are made of these domain shapes; callers may name them from here.
-export type { ApprovalDecision, ApprovalState, DatabaseOutcome, RecoveryReport };
+export type { ApprovalDecision, ApprovalState, DatabaseOutcome, RecoveryReport, SwapReport };
 
 export type RestoreStatus = 'running' | 'cleaning-up' | 'succeeded' | 'failed';
 
@@ -50,6 +51,8 @@ export interface RestoreProgress {
   approval?: ApprovalState;
   /** Measured recovery time against the request's RTO (if any), updated as steps end. */
   recovery?: RecoveryReport;
+  /** A swap refresh (replace.strategy: swap): temporary names, the swap window (the target's downtime), the old one. */
+  swap?: SwapReport;
 }
 
 /** What `approve` and `reject` carry: who decides (required) and why (required to reject). */
@@ -110,4 +113,6 @@ export interface RestoreResult {
   recovery?: RecoveryReport;
   /** The approval that allowed the existing target to be replaced (approval.required). */
   approval?: ApprovalState;
+  /** A swap refresh: the swap window (the target's downtime) and what became of the old cluster. */
+  swap?: SwapReport;
 }

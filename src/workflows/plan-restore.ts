@@ -12,7 +12,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 import type { ClusterInfo, SnapshotInfo } from '../domain/aws-shapes';
 import { Failures } from '../domain/errors';
-import { isManagedByPipeline, snapshotCopyId } from '../domain/naming';
+import { isManagedByPipeline, snapshotCopyId, swapNames } from '../domain/naming';
 import { regionWarnings, validationProblems } from '../domain/plan';
 import type { PlanProblem, RestorePlan } from '../domain/plan';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
@@ -201,6 +201,7 @@ export async function planRestore(input: RestoreRequest): Promise<RestorePlan> {
     ...(existing ? { strategy: replaceStrategyOf(request) } : {}),
     ...(verdict ? { rollback: { kind: verdict.kind, allowed: verdict.allowed, reason: verdict.reason } } : {}),
     disablesDeletionProtection: !!existing?.deletionProtection && request.replace.disableDeletionProtection,
+    ...(existing && replaceStrategyOf(request) === 'swap' ? { swap: swapPlan(request, existing) } : {}),
     // Only a replacement waits: a target that does not exist is created without asking.
     ...(existing && request.approval
       ? { approval: { timeoutMs: request.approval.timeoutMs, notify: request.approval.notify } }
@@ -308,4 +309,30 @@ function databaseSteps(db: NonNullable<NormalizedRestoreRequest['database']>): N
     });
   }
   return { taskQueue: db.taskQueue, steps };
+}
+
+/** The swap's names and the room it needs (two clusters at once until the swap). */
+function swapPlan(
+  request: NormalizedRestoreRequest,
+  existing: ClusterInfo
+): NonNullable<RestorePlan['replace']>['swap'] {
+  const { target, operationId, replace } = request;
+  const names = swapNames(target.clusterId, operationId, target.instanceCount);
+  const clusters = 2;
+  const instances = existing.members.length + target.instanceCount;
+  return {
+    incomingClusterId: names.incomingClusterId,
+    incomingInstanceIds: names.incomingInstanceIds,
+    outgoingClusterId: names.outgoingClusterId,
+    previous: replace.previous,
+    ...(replace.keepForMs !== undefined ? { keepForMs: replace.keepForMs } : {}),
+    quota: {
+      clusters,
+      instances,
+      note:
+        `until the swap, ${target.clusterId} and the new cluster exist side by side: ${clusters} clusters and ` +
+        `${instances} instances of the account's RDS quotas in ${target.region} (and their cost); with ` +
+        'replace.strategy: delete-first, only one at a time',
+    },
+  };
 }

@@ -3,12 +3,14 @@
  *
  *   validate -> find snapshot -> check target -> [share] -> [copy -> wait] -> [approve] -> [delete old target]
  *   -> restore cluster -> wait -> create instances -> wait -> [master password] -> [database steps]
- *   -> [delete the copy] -> [schedule the cluster's expiry] -> notify
+ *   -> [approve -> swap] -> [delete the copy] -> [schedule the cluster's expiry] -> notify
  *
  * A live cluster source (source.pointInTime, source.clone) resolves the source cluster instead of finding a
  * snapshot, needs no share or copy, and restores with RestoreDBClusterToPointInTime; the other steps are the same.
  *
- * With `approval.required`, a person approves or rejects before an existing target is deleted. With `rto`, a timer
+ * An existing target is replaced delete-first (deleted in step 5, before the restore) or by a swap (the default):
+ * steps 6-9 then build the new cluster under temporary names while the old one keeps serving, and step 10 swaps
+ * the names. With `approval.required`, a person approves or rejects before an existing target is deleted or swapped. With `rto`, a timer
  * races the steps and raises `rto-breached` the moment the RTO passes. Any failure or cancellation runs the cleanup
  * (what this run created and no longer needs) in a scope that cancellation cannot interrupt, and ends failed.
  *
@@ -34,6 +36,7 @@ import { runDatabaseSteps } from './restore/steps/database';
 import { isClusterSource, snapshotOf, sourceArnOf } from './restore/steps/restore-source';
 import { copySnapshot, deleteSnapshotCopy, findSnapshot, shareSnapshot } from './restore/steps/snapshot';
 import { resolveSourceCluster, restoreFromSourceCluster } from './restore/steps/source';
+import { swapIntoTarget } from './restore/steps/swap';
 import { checkTarget, replaceTarget } from './restore/steps/target';
 import { lockTarget, releasing } from './restore/target-lock';
 import { validate } from './restore/validation';
@@ -57,7 +60,8 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
     // 1. Find and verify the snapshot; decide the engine, and whether it must be shared and copied first. Or, for
     //    a live cluster source, resolve the cluster and check the point in time or the clone as AWS would.
     const source = request.source.clusterRef ? await resolveSourceCluster(run) : await findSnapshot(run);
-    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any, and keys.
+    // 2. Check the target before anything is shared, copied or deleted: a cluster already there, if any, the keys,
+    //    and how it is replaced (a swap builds the new cluster under temporary names: run.swap).
     const existing = await checkTarget(run, snapshotOf(source), isClusterSource(source) ? undefined : source.transfer);
     // 3. Cross-account: the source account shares the snapshot with the target account.
     // 4. Cross-region or cross-account: copy it under the target's KMS key, wait, and remove the share again.
@@ -66,21 +70,28 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
       await shareSnapshot(run, source);
       restoreFrom = await copySnapshot(run, source);
     }
-    // 5. Replace the existing target (only ours, never the source), after a person approved when required.
-    if (existing) await replaceTarget(run, existing, approvals, snapshotOf(source));
+    // 5. Delete-first: delete the existing target (only ours, never the source), after a person approved when required.
+    if (existing && !run.swap) await replaceTarget(run, existing, approvals, snapshotOf(source));
     // 6. Restore the cluster with every requested setting and the pipeline's tags; wait until available.
-    const restored = isClusterSource(source)
+    let restored = isClusterSource(source)
       ? await restoreFromSourceCluster(run, source)
       : await restoreCluster(run, source, restoreFrom as string);
     // 7. Writer and readers; wait until available and record the endpoints.
-    const endpoints = await createInstances(run, source);
+    let endpoints = await createInstances(run, source);
     // 8. Master password from a Secrets Manager secret or RDS-managed, when requested.
     const password = await setMasterPassword(run);
     // 9. Database steps, when requested: users, sanitization, verification.
     await runDatabaseSteps(run, { engine: source.engine, cluster: restored.cluster, endpoints, password });
-    // 10. Delete the snapshot copy this run made, unless asked to keep it.
+    // 10. Swap: after approval when required, the verified new cluster takes the target's name; the old one is
+    //     deleted, kept or stopped. Endpoints follow the name.
+    if (existing && run.swap) {
+      const swapped = await swapIntoTarget(run, existing, approvals, restored.cluster);
+      restored = { clusterArn: swapped.cluster.arn, cluster: swapped.cluster };
+      endpoints = swapped.endpoints;
+    }
+    // 11. Delete the snapshot copy this run made, unless asked to keep it.
     const snapshotCopy = await deleteSnapshotCopy(run);
-    // 11. Schedule the cluster's expiry, taking the target over from its previous one.
+    // 12. Schedule the cluster's expiry, taking the target over from its previous one.
     const expiry = await handOverExpiry(run, sourceArnOf(source), existing);
 
     return await releasing(

@@ -27,7 +27,7 @@ describe('end to end: approval with the Temporal CLI (dev server + worker proces
       source: { region: 'us-east-1', clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: 'us-west-2', clusterId: targetId },
       copy: { kmsKeyId: 'alias/aws/rds' },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
       approval: { required: true, timeout: '1h' },
       timing: { pollInterval: '5s' },
     };

@@ -98,7 +98,9 @@ describe('deploying a new worker version (Worker Deployment Versioning, dev serv
       source: { region: 'us-east-1', clusterId: sourceId, snapshot: `${sourceId}-snap` },
       target: { region: 'us-west-2', clusterId: targetId },
       copy: { kmsKeyId: 'alias/aws/rds' },
-      ...(approval ? { replace: { existing: true }, approval: { required: true, timeout: '1h' } } : {}),
+      ...(approval
+        ? { replace: { existing: true, strategy: 'delete-first' }, approval: { required: true, timeout: '1h' } }
+        : {}),
       timing: { pollInterval: '5s' },
     };
   }

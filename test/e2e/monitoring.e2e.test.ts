@@ -159,7 +159,7 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
           source: { region: SOURCE_REGION, clusterId: sourceId, snapshot: `${sourceId}-snap` },
           target: { region: TARGET_REGION, clusterId: heldTarget, instanceCount: 1 },
           copy: { kmsKeyId: 'alias/aws/rds' },
-          replace: { existing: true },
+          replace: { existing: true, strategy: 'delete-first' },
           approval: { required: true, timeout: '1h' },
           rto: '1m',
         } satisfies RestoreRequest,
@@ -170,7 +170,7 @@ describe('monitoring end to end: metrics endpoint and JSON logs of the worker pr
       source: { region: SOURCE_REGION, clusterId: sourceId, snapshot },
       target: { region: TARGET_REGION, clusterId, instanceCount: 1 },
       copy: { kmsKeyId: 'alias/aws/rds' },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
       masterPassword: { secretArn: secret.ARN as string },
       timing: { pollInterval: '5s' },
       // Within a day: counted by aurora_restore_clusters_expiring_soon.

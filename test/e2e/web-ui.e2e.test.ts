@@ -71,7 +71,7 @@ describe('Web UI: a restore reads as its steps (headless Chromium)', function ()
       source: { region: 'us-east-1', clusterId: sourceId, snapshot: snapshotId },
       target: { region: 'us-west-2', clusterId: targetId, instanceCount: 2 },
       copy: { kmsKeyId: 'alias/aws/rds' },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
       timing: { pollInterval: '5s' },
     };
     const handle = await e2e.client.workflow.start(auroraRestore, {

@@ -151,7 +151,7 @@ describe('aurora-restore plan (CLI)', () => {
       text,
       /Copy: +orders-staging-copy-abc in us-west-2 under KMS key alias\/aws\/rds \(snapshot is in us-east-1, target in us-west-2\); deleted after the restore/
     );
-    assert.match(text, /Target: +orders-staging exists .*\n\s+it would be deleted and restored/);
+    assert.match(text, /Target: +orders-staging exists .*\n\s+delete-first: it would be deleted and restored/);
     assert.match(
       text,
       /\n\s+only after an approval \(step await-approval, `aurora-restore approve`; rejected if nobody decides within 4h\)/

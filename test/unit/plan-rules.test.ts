@@ -62,7 +62,12 @@ describe('plan rules', () => {
     const requests = [
       { source: { region: 'us-east-1', snapshot: 'orders-restore-snap' }, target },
       { source: { region: 'us-east-1', snapshot: snapshot.arn }, target },
-    ].map((r) => validateRestoreRequest({ ...r, replace: { existing: true } } as RestoreRequest, validateOptions()));
+    ].map((r) =>
+      validateRestoreRequest(
+        { ...r, replace: { existing: true, strategy: 'delete-first' } } as RestoreRequest,
+        validateOptions()
+      )
+    );
     for (const request of requests) {
       const refusals = replaceRefusals(request, existing(), snapshot);
       assert.deepEqual(
@@ -70,12 +75,16 @@ describe('plan rules', () => {
         ['RefusedSourceCluster'],
         JSON.stringify(request.source)
       );
-      assert.match(refusals[0].message, /is not replaced: .*(taken from|source\.clusterId).*swap refresh/);
+      assert.match(refusals[0].message, /is not replaced: .*(taken from|source\.clusterId).*replace\.strategy: swap/);
     }
     assert.throws(
       () =>
         validateRestoreRequest(
-          { source: { region: 'us-east-1', clusterId: 'orders-restore', selection: { strategy: 'latest' } }, target },
+          {
+            source: { region: 'us-east-1', clusterId: 'orders-restore', selection: { strategy: 'latest' } },
+            target,
+            replace: { existing: true, strategy: 'delete-first' },
+          },
           validateOptions()
         ),
       /target\.clusterId: "orders-restore" is the source cluster/

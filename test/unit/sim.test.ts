@@ -35,6 +35,8 @@ describe('sim timings', () => {
       clusterModify: 3 * MIN,
       clusterStop: 5 * MIN,
       clusterStart: 5 * MIN,
+      clusterRename: 2 * MIN,
+      instanceRename: 10 * MIN,
     });
     assert.equal(resolveTimings({ snapshotCopy: 1000 }).snapshotCopy, 1000);
     assert.equal(resolveTimings({ snapshotCopy: 1000 }).clusterRestore, DEFAULT_SIM_TIMINGS.clusterRestore);

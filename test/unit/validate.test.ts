@@ -320,20 +320,37 @@ const CORPUS: BadCase[] = [
   },
   // Never the source cluster
   {
-    name: 'target is the source cluster',
+    name: 'target is the source cluster, replaced delete-first',
     input: selecting({ strategy: 'latest' }, (r) => {
       r.source.clusterId = 'orders';
       r.target.clusterId = 'orders';
+      r.replace = { existing: true, strategy: 'delete-first' };
     }),
-    expect: ['target.clusterId: "orders" is the source cluster', 'never targets the source'],
+    expect: ['target.clusterId: "orders" is the source cluster', 'delete-first replace would delete it', 'swap'],
   },
   {
-    name: 'target is the cluster of an automated snapshot (case-insensitive)',
+    name: 'target is the cluster of an automated snapshot (case-insensitive), replaced delete-first',
     input: minimal((r) => {
       r.source.snapshot = 'rds:orders-2026-03-14-03-05';
       r.target.clusterId = 'Orders';
+      r.replace = { existing: true, strategy: 'delete-first' };
     }),
     expect: ['is the source cluster'],
+  },
+  {
+    name: 'previous with delete-first',
+    input: minimal((r) => (r.replace = { existing: true, strategy: 'delete-first', previous: 'keep' })),
+    expect: ['replace.previous: only applies with strategy: swap'],
+  },
+  {
+    name: 'keepFor without previous: keep',
+    input: minimal((r) => (r.replace = { existing: true, keepFor: '2d' })),
+    expect: ['replace.keepFor: only applies with previous: keep'],
+  },
+  {
+    name: 'unknown replace strategy',
+    input: minimal((r) => (r.replace = { existing: true, strategy: 'blue-green' as never })),
+    expect: ['replace.strategy: "blue-green" is not a replace strategy'],
   },
   // Target settings
   {
@@ -738,7 +755,7 @@ describe('validateRestoreRequest', () => {
         deletionProtection: false,
       },
       copy: { keep: false, force: false },
-      replace: { existing: false, disableDeletionProtection: false },
+      replace: { existing: false, disableDeletionProtection: false, strategy: 'swap', previous: 'delete' },
       timing: {
         pollIntervalMs: 30_000,
         copyTimeoutMs: 12 * 3_600_000,
@@ -784,6 +801,8 @@ describe('validateRestoreRequest', () => {
     assert.deepEqual(out.replace, {
       existing: true,
       disableDeletionProtection: true,
+      strategy: 'swap',
+      previous: 'delete',
     });
     assert.deepEqual(out.masterPassword, { secretArn: MASTER_SECRET_ARN });
     assert.deepEqual(out.notifications, { topicArn: TOPIC_ARN });
@@ -1095,5 +1114,47 @@ describe('identifier helpers', () => {
     });
     assert.equal(parseKmsKeyRef('arn:aws:kms:eu-west-1:222222222222:key/not-a-key'), undefined);
     assert.equal(parseKmsKeyRef('key'), undefined);
+  });
+});
+
+describe('validateRestoreRequest: replace strategy (swap refresh)', () => {
+  it('defaults to swap with previous: delete', () => {
+    const out = validateRestoreRequest(
+      minimal((r) => (r.replace = { existing: true })),
+      validateOptions()
+    );
+    assert.deepEqual(out.replace, {
+      existing: true,
+      disableDeletionProtection: false,
+      strategy: 'swap',
+      previous: 'delete',
+    });
+  });
+
+  it('keeps the old cluster for keepFor (default 7d) with previous: keep', () => {
+    const keep = (keepFor?: string) =>
+      validateRestoreRequest(
+        minimal((r) => (r.replace = { existing: true, previous: 'keep', ...(keepFor ? { keepFor } : {}) })),
+        validateOptions()
+      ).replace.keepForMs;
+    assert.equal(keep(), 7 * 86_400_000);
+    assert.equal(keep('36h'), 36 * 3_600_000);
+    assert.match(
+      problemsOf(minimal((r) => (r.replace = { existing: true, previous: 'keep', keepFor: '1m' }))).message,
+      /replace\.keepFor: "1m" is out of range/
+    );
+  });
+
+  it('allows the source cluster as target with swap (a rollback: the old cluster stays until the new one is verified)', () => {
+    const out = validateRestoreRequest(
+      selecting({ strategy: 'latest' }, (r) => {
+        r.source.clusterId = 'orders';
+        r.target.clusterId = 'orders';
+        r.replace = { existing: true };
+      }),
+      validateOptions()
+    );
+    assert.equal(out.target.clusterId, 'orders');
+    assert.equal(out.replace.strategy, 'swap');
   });
 });

@@ -51,7 +51,7 @@ describe('approvals and RTO (time-skipping server, real activities, simulated AW
       source: { region: SOURCE_REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
       target: { region: TARGET_REGION, clusterId: targetId },
       copy: { kmsKeyId: 'alias/aws/rds' },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
       approval: { required: true, timeout: '4h' },
     };
   }

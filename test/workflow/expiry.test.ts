@@ -495,7 +495,11 @@ describe('clusterExpiry handover to a later restore (dev server, real activities
       const oldRun = (await fixture.env.client.workflow.getHandle(expiryId).describe()).runId;
       const restoreRunA = (await fixture.env.client.workflow.getHandle(a.workflowId).describe()).runId;
 
-      const b = await restore(w, { ...base, replace: { existing: true }, expiry: { after: '10d' } });
+      const b = await restore(w, {
+        ...base,
+        replace: { existing: true, strategy: 'delete-first' },
+        expiry: { after: '10d' },
+      });
       assert.equal(b.replacedExistingCluster, true);
       assert.equal(b.expiry?.problem, undefined);
       // The handover says what it found, and neither restore records a failed event (no expiry ran before `a`).

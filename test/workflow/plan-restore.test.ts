@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { RDSClient } from '@aws-sdk/client-rds';
 
-import { TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
+import { swapNames, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../../src/domain/naming';
 import { planWorkflowId } from '../../src/domain/plan';
 import type { PlanProblem, RestorePlan } from '../../src/domain/plan';
 import type { RestoreRequest } from '../../src/domain/request';
@@ -333,11 +333,11 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     const result = await plan(w, {
       source: { region: SOURCE_REGION, snapshot: snapshotId },
       target: { region: SOURCE_REGION, clusterId },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
     });
     assertReadOnly(w);
     assert.equal(result.ok, false);
-    assert.match(problem(result, 'RefusedSourceCluster', 'target.clusterId').message, /swap refresh/);
+    assert.match(problem(result, 'RefusedSourceCluster', 'target.clusterId').message, /replace\.strategy: swap/);
     assert.equal(result.replace?.allowed, false);
     assert.equal(result.replace?.strategy, 'delete-first');
     assert.equal(result.replace?.rollback?.allowed, false);
@@ -462,8 +462,19 @@ describe('planRestore workflow (time-skipping server, real read-only activities,
     assert.deepEqual(result.replace, {
       existing: { identifier: targetId, status: 'available', deletionProtection: false, managedByPipeline: true },
       allowed: true,
-      strategy: 'delete-first',
+      strategy: 'swap',
       disablesDeletionProtection: false,
+      swap: {
+        ...swapNames(targetId, result.operationId ?? '', 2),
+        previous: 'delete',
+        quota: {
+          clusters: 2,
+          instances: 2,
+          note:
+            `until the swap, ${targetId} and the new cluster exist side by side: 2 clusters and 2 instances of the ` +
+            `account's RDS quotas in ${TARGET_REGION} (and their cost); with replace.strategy: delete-first, only one at a time`,
+        },
+      },
       approval: { timeoutMs: 4 * 3_600_000, notify: false },
     });
     assert.deepEqual(result.instances, {

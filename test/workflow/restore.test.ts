@@ -274,7 +274,7 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const w = await fixture.createWorker({ timings: REALISTIC });
     const request = {
       ...crossRegionRequest(source, targetId),
-      replace: { existing: true, disableDeletionProtection: true },
+      replace: { existing: true, disableDeletionProtection: true, strategy: 'delete-first' as const },
     };
     const { handle, outcome } = await run(w, request);
     assert.ok(outcome.result, `restore failed: ${outcome.error?.cause?.message}`);
@@ -297,14 +297,14 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
     const { outcome } = await run(w, {
       source: { region: SOURCE_REGION, snapshot: snapshotId },
       target: { region: SOURCE_REGION, clusterId },
-      replace: { existing: true },
+      replace: { existing: true, strategy: 'delete-first' },
     });
 
     const failure = failureOf(outcome);
     assert.equal(failure.type, 'RefusedToTouchSourceCluster');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, new RegExp(`${clusterId} .* is the cluster snapshot ${snapshotId} was taken from`));
-    assert.match(failure.message, /swap refresh/);
+    assert.match(failure.message, /replace\.strategy: swap/);
     assert.equal(await clusterExists(clusterId, SOURCE_REGION), true, 'the source cluster must be left alone');
     assert.equal(w.sim.calls()['DeleteDBClusterCommand'] ?? 0, 0);
     assert.equal(w.sim.calls()['DeleteDBInstanceCommand'] ?? 0, 0);

@@ -42,16 +42,6 @@ export const CopySchema = section(
   'with kmsKeyId, keep and force'
 );
 
-export const ReplaceSchema = section(
-  {
-    existing: flag().default(false).meta({ description: 'Replace an existing target cluster' }),
-    disableDeletionProtection: flag()
-      .default(false)
-      .meta({ description: 'Turn off deletion protection on the cluster being replaced' }),
-  },
-  'with existing and disableDeletionProtection'
-);
-
 const MasterSecretArn = secretArn(SECRET_ARN_RE);
 
 const Manage = z.literal(true, {
@@ -297,3 +287,65 @@ export const ApprovalSchema = section(
 export const Rto = duration({ example: '2h', range: between('1m', '30d') }).meta({
   description: 'Recovery time objective (1m..30d); an rto-breached notification when it passes',
 });
+
+const REPLACE_STRATEGIES = ['swap', 'delete-first'] as const;
+const PREVIOUS_ACTIONS = ['delete', 'keep', 'stop'] as const;
+
+const ReplaceStrategyField = z.enum(REPLACE_STRATEGIES, {
+  error: (iss) =>
+    typeof iss.input === 'string'
+      ? `${show(iss.input)} is not a replace strategy: use "swap" (default: restore beside the old cluster, then swap names) or "delete-first" (delete the old cluster first: needs no room for a second cluster, but the target is down for the whole restore)`
+      : wrongType('a string', iss.input),
+});
+
+const PreviousAction = z.enum(PREVIOUS_ACTIONS, {
+  error: (iss) =>
+    typeof iss.input === 'string'
+      ? `${show(iss.input)} is not an option: use "delete" (default), "keep" (for keepFor, then deleted) or "stop"`
+      : wrongType('a string', iss.input),
+});
+
+/** How long a kept previous cluster lives (swap with previous: keep): the cluster expiry's range. */
+export const KeepPreviousFor = expiryDuration('7d', {
+  min: MIN_EXPIRY_MS,
+  max: MAX_EXPIRY_MS,
+  problem: (v) => `${show(v)} is out of range: keepFor must be ${EXPIRY_RANGE}`,
+});
+
+export const DEFAULT_KEEP_PREVIOUS_FOR = '7d';
+
+export const ReplaceSchema = section(
+  {
+    existing: flag().default(false).meta({ description: 'Replace an existing target cluster' }),
+    disableDeletionProtection: flag()
+      .default(false)
+      .meta({ description: 'Turn off deletion protection on the cluster being replaced' }),
+    strategy: ReplaceStrategyField.optional().meta({
+      default: 'swap',
+      description:
+        'swap: restore beside the old cluster under temporary names, verify, then swap the names (downtime: the ' +
+        'swap); delete-first: delete the old cluster, then restore (downtime: the whole restore)',
+    }),
+    previous: PreviousAction.optional().meta({
+      default: 'delete',
+      description: 'With swap: what happens to the old cluster after the swap (delete, keep for keepFor, or stop)',
+    }),
+    keepFor: KeepPreviousFor.optional().meta({
+      default: DEFAULT_KEEP_PREVIOUS_FOR,
+      description: 'With previous: keep: how long the old cluster is kept before its expiry deletes it',
+    }),
+  },
+  'with existing, disableDeletionProtection, strategy, previous and keepFor'
+).superRefine((r, ctx) => {
+  if (!isPlainObject(r)) return;
+  if (r.strategy === 'delete-first' && r.previous !== undefined) {
+    addProblem(
+      ctx,
+      ['previous'],
+      'only applies with strategy: swap (delete-first deletes the old cluster before the restore): remove it or use strategy: swap'
+    );
+  }
+  if (r.keepFor !== undefined && r.previous !== 'keep') {
+    addProblem(ctx, ['keepFor'], 'only applies with previous: keep: remove it or set previous to "keep"');
+  }
+}, ALWAYS);

@@ -5,6 +5,9 @@
  */
 import type { z } from 'zod';
 
+import { sourceClusterVerdict } from '../restore-plan';
+import type { ReplaceStrategy } from '../restore-plan';
+
 import { AccountId, KmsKeyId, kmsRegionProblem } from './aws';
 import { DatabaseSchema } from './database';
 import { ALWAYS, addProblem, section, text, valid } from './fields';
@@ -23,7 +26,13 @@ import {
   Rto,
   TimingSchema,
 } from './options';
-import { clusterSourceTargetProblems, Region as SourceRegion, SourceSchema, sourceClusterOf } from './source';
+import {
+  CLUSTER_SOURCE_KEYS,
+  clusterSourceTargetProblems,
+  Region as SourceRegion,
+  SourceSchema,
+  sourceClusterOf,
+} from './source';
 import { TargetClusterId, TargetRegion, TargetSchema } from './target';
 
 /** The published JSON Schema's location, relative to the repository root (examples point at it). */
@@ -87,21 +96,32 @@ const crossSectionRules =
     const snapshotAccount = sourceAccount ?? arnAccount;
     const targetRegion = valid(TargetRegion, target?.region);
 
-    // Never restore over the source cluster. An unknown account counts as the same one: refusing is the safe side.
+    // The source cluster as target: a rollback, allowed only where nothing is lost before the restored cluster is
+    // verified (the swap keeps the old cluster until then; delete-first would delete it first). An unknown account
+    // counts as the same one: refusing is the safe side.
     const sourceRegion = valid(SourceRegion, source?.region);
     const sourceCluster = source ? sourceClusterOf(source) : undefined;
     const targetCluster = valid(TargetClusterId, target?.clusterId);
-    if (
+    const replace = isPlainObject(r.replace) ? r.replace : undefined;
+    const strategy: ReplaceStrategy = replace?.strategy === 'delete-first' ? 'delete-first' : 'swap';
+    const verdict =
       sourceRegion !== undefined &&
-      sourceRegion === targetRegion &&
+      targetRegion !== undefined &&
       sourceCluster !== undefined &&
       targetCluster !== undefined &&
-      sourceCluster.toLowerCase() === targetCluster.toLowerCase() &&
       (sourceAccount === undefined || targetAccount === undefined || sourceAccount === targetAccount)
-    ) {
+        ? sourceClusterVerdict(
+            { clusterId: targetCluster, region: targetRegion },
+            { declared: { clusterId: sourceCluster, region: sourceRegion } },
+            strategy
+          )
+        : undefined;
+    // A live cluster source as target is refused by clusterSourceTargetProblems, whatever the strategy.
+    const liveSource = source !== undefined && CLUSTER_SOURCE_KEYS.some((k) => source[k] !== undefined);
+    if (verdict && !verdict.allowed && !liveSource) {
       problem(
         ['target', 'clusterId'],
-        `${show(targetCluster)} is the source cluster (same region and account): a restore creates a new cluster and may replace the target, so it never targets the source. Choose another target.clusterId, e.g. "${sourceCluster.slice(0, 55).replace(/-+$/, '')}-restore"`
+        `${show(targetCluster)} is the source cluster (same region and account) and ${verdict.reason}. Use replace.strategy: swap (the default), or choose another target.clusterId, e.g. "${(sourceCluster ?? '').slice(0, 55).replace(/-+$/, '')}-restore"`
       );
     }
 

@@ -329,6 +329,22 @@ export function clusterSourceTargetProblems(
         'Restore into the source account, or restore a snapshot with source.snapshot or source.selection (shared and copied for you)'
     );
   }
+  // The live source itself as target: the restore reads the cluster it would replace. Refused for now, whatever
+  // the strategy (a point-in-time rollback by swap is conceivable, but not built or tested yet).
+  const sourceCluster = sourceClusterOf(source);
+  const targetCluster = valid(clusterId(), target.clusterId);
+  if (
+    sourceCluster !== undefined &&
+    targetCluster !== undefined &&
+    sourceCluster.toLowerCase() === targetCluster.toLowerCase() &&
+    (sourceRegion === undefined || targetRegion === undefined || sourceRegion === targetRegion)
+  ) {
+    add(
+      ['target', 'clusterId'],
+      `${show(targetCluster)} is the source cluster of ${what}: the restore reads it, so it never replaces ` +
+        `it. Choose another target.clusterId, e.g. "${sourceCluster.slice(0, 55).replace(/-+$/, '')}-restore"`
+    );
+  }
   if (target.engineVersion !== undefined) {
     add(
       ['target', 'engineVersion'],

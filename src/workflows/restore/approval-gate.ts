@@ -38,7 +38,8 @@ export class ApprovalGate {
   async awaitDecision(
     run: RestoreRun,
     existing: ClusterInfo,
-    required: ApprovalRequirement
+    required: ApprovalRequirement,
+    swap?: ApprovalState['swap']
   ): Promise<ApprovalDecision> {
     const { target } = run.request;
     const since = Date.now();
@@ -50,6 +51,7 @@ export class ApprovalGate {
         ...(target.accountId ? { accountId: target.accountId } : {}),
         status: existing.status,
       },
+      ...(swap ? { swap } : {}),
       since: new Date(since).toISOString(),
       deadline: new Date(deadline).toISOString(),
       pending: true,

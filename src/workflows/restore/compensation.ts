@@ -9,6 +9,7 @@ import type { CleanupReport } from '../../domain/restore-report';
 import { calls, waits } from '../activity-options';
 
 import type { RestoreRun } from './run';
+import { undoSwap } from './steps/swap';
 
 /** Removes what this run created (`run.created`) and no longer needs. A failed removal is reported, not thrown. */
 export async function cleanUp(run: RestoreRun): Promise<CleanupReport> {
@@ -26,7 +27,25 @@ export async function cleanUp(run: RestoreRun): Promise<CleanupReport> {
   };
   const cleanupWaits = waits(request.timing.pollIntervalMs, request.timing.deleteTimeoutMs);
 
-  if (created.cluster) {
+  // A swap that did not complete is undone first: the old cluster gets the target's name back. Should that fail,
+  // the new cluster is kept too, so that no working cluster is lost while the names are in between.
+  let keepNewCluster = false;
+  const swap = run.swap;
+  if (swap && !swap.committed && swap.moved.oldAside) {
+    try {
+      for (const rename of await undoSwap(run)) removed.push(`renamed back ${rename}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn('Cleanup could not undo the swap', { error: message });
+      keepNewCluster = true;
+      leftInPlace.push(
+        `swap of ${request.target.clusterId} not undone (${message}): the old cluster (${swap.outgoingClusterId}) and ` +
+          `the new one (${swap.incomingClusterId}) were both left in place`
+      );
+    }
+  }
+
+  if (created.cluster && !keepNewCluster) {
     const clusterId = created.cluster;
     await attempt(`cluster ${clusterId}`, async () => {
       // Only a cluster tagged with this operation is ours to remove (the activity enforces the same guard).

@@ -1,5 +1,5 @@
 /**
- * Step 11, the cluster's expiry: hands the target over from its previous expiry (if any) to this restore's, so
+ * Step 12, the cluster's expiry: hands the target over from its previous expiry (if any) to this restore's, so
  * exactly one expiry watches a target.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -98,7 +98,7 @@ async function scheduleExpiry(
 }
 
 /**
- * 11. Schedules the cluster's expiry; a restore over an existing target also stops that target's previous expiry.
+ * 12. Schedules the cluster's expiry; a restore over an existing target also stops that target's previous expiry.
  * Gated by a patch: restores recorded before expiries existed replay without these commands.
  */
 export async function handOverExpiry(

@@ -46,6 +46,7 @@ export async function notify(
     database: databaseSummary(progress.view().database),
     approval: progress.view().approval && approvalSummary(progress.view().approval),
     recovery: extra.recovery,
+    ...(progress.view().swap ? { swap: progress.view().swap } : {}),
   };
   try {
     await notifications.publishNotification({ topicArn, event });
@@ -75,6 +76,6 @@ function databaseSummary(outcome: RestoreProgress['database']): DatabaseSummary 
 
 function approvalSummary(state: ApprovalState | undefined): ApprovalSummary | undefined {
   if (!state) return undefined;
-  const { replaces, since, deadline, decision } = state;
-  return { replaces, since, deadline, ...(decision ? { decision } : {}) };
+  const { replaces, since, deadline, decision, swap } = state;
+  return { replaces, since, deadline, ...(swap ? { swap } : {}), ...(decision ? { decision } : {}) };
 }

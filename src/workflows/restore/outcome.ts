@@ -65,6 +65,7 @@ export async function succeed(run: RestoreRun, rto: RtoWatch, outcome: RestoreOu
     durationMs: Date.now() - run.startedAt,
     recovery,
     approval: progress.view().approval,
+    ...(progress.view().swap ? { swap: progress.view().swap } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { ClusterEndpoints, SnapshotInfo } from '../../domain/aws-shapes';
 import type { AwsObservation } from '../../domain/observation';
 import type { StepTiming } from '../../domain/restore-report';
-import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreStatus } from '../messages';
+import type { ApprovalState, RecoveryReport, RestoreProgress, RestoreStatus, SwapReport } from '../messages';
 
 export type StepName =
   | 'validate-request'
@@ -26,6 +26,10 @@ export type StepName =
   | 'setup-users'
   | 'sanitize-data'
   | 'verify-database'
+  | 'rename-target-aside'
+  | 'rename-into-target'
+  | 'rename-instances'
+  | 'handle-previous'
   | 'delete-snapshot-copy'
   | 'schedule-expiry';
 
@@ -126,6 +130,12 @@ export class ProgressTracker {
 
   setFailure(failure: NonNullable<RestoreProgress['failure']>): void {
     this.state.failure = failure;
+  }
+
+  /** The swap refresh's state (replace.strategy: swap), shown by the progress query; the workflow updates it. */
+  swap(init: () => SwapReport): SwapReport {
+    this.state.swap ??= init();
+    return this.state.swap;
   }
 
   setApproval(approval: ApprovalState): void {

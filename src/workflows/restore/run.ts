@@ -9,6 +9,7 @@ import { noteOperationId } from '../metrics-interceptor';
 import type { ProgressTracker } from './progress';
 import { announceRestore } from './search-attributes';
 import { StepBookkeeping } from './step-bookkeeping';
+import type { SwapPlan } from './steps/swap';
 
 /** What this run has created (or may have created, when a call's outcome is unknown) and must clean up on failure. */
 export interface CreatedResources {
@@ -27,6 +28,16 @@ export interface RestoreRun {
   /** What this run has created and a failure must clean up; steps add to it as they create. */
   readonly created: CreatedResources;
   readonly steps: StepBookkeeping;
+  /**
+   * Set by check-target when an existing target is replaced by a swap refresh: the new cluster is built under the
+   * plan's incoming names, and the swap step moves it into the target's name.
+   */
+  swap?: SwapPlan;
+}
+
+/** The cluster the restore builds: the target itself, or the swap's incoming cluster. */
+export function buildClusterId(run: RestoreRun): string {
+  return run.swap?.incomingClusterId ?? run.request.target.clusterId;
 }
 
 /** Starts the run's bookkeeping once the request is valid: operation id, recovery clock, search attributes. */

@@ -9,6 +9,7 @@ import type { ClusterEndpoints, ClusterInfo, RestoreClusterSettings, Tag } from 
 import { pipelineTags } from '../../../domain/naming';
 import { calls } from '../../activity-options';
 import { targetInstanceIds } from '../../instance-ids';
+import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
 
 import { sourceArnOf } from './restore-source';
@@ -52,15 +53,15 @@ export async function restoreCluster(
   restoreFrom: string
 ): Promise<RestoredCluster> {
   const { request, progress } = run;
-  const { target } = request;
-  run.created.cluster = target.clusterId;
-  progress.resources().cluster = target.clusterId;
+  const clusterId = buildClusterId(run);
+  run.created.cluster = clusterId;
+  progress.resources().cluster = clusterId;
   const restored = await run.steps.step(
     'restore-cluster',
     () =>
       calls.restoreCluster({
         target: run.targetLoc,
-        clusterId: target.clusterId,
+        clusterId,
         snapshotIdentifier: restoreFrom,
         settings: restoreSettings(run, engine),
         operationId: request.operationId,
@@ -74,13 +75,11 @@ export async function restoreCluster(
 /** The wait half of step 6: until the new cluster is available. */
 export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
   const { request, progress } = run;
-  const { target } = request;
+  const clusterId = buildClusterId(run);
   const cluster = await run.steps.step('wait-for-cluster', () =>
-    run.steps
-      .wait(request.timing.restoreTimeoutMs)
-      .awaitClusterAvailable({ target: run.targetLoc, clusterId: target.clusterId })
+    run.steps.wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({ target: run.targetLoc, clusterId })
   );
-  progress.observeReady('cluster', target.clusterId, cluster.status, Date.now());
+  progress.observeReady('cluster', clusterId, cluster.status, Date.now());
   return cluster;
 }
 
@@ -88,12 +87,13 @@ export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
 export async function createInstances(run: RestoreRun, source: RestoreSource): Promise<ClusterEndpoints> {
   const { request, progress } = run;
   const { target } = request;
-  const ids = targetInstanceIds(target.clusterId, target.instanceCount);
+  const clusterId = buildClusterId(run);
+  const ids = run.swap?.incomingInstanceIds ?? targetInstanceIds(target.clusterId, target.instanceCount);
   progress.resources().instances = ids;
   await run.steps.step('create-instances', () =>
     calls.createInstances({
       target: run.targetLoc,
-      clusterId: target.clusterId,
+      clusterId,
       engine: source.engine,
       instanceClass: target.instanceClass,
       instanceIds: ids,
@@ -105,12 +105,12 @@ export async function createInstances(run: RestoreRun, source: RestoreSource): P
   const endpoints = await run.steps.step('wait-for-instances', () =>
     run.steps.wait(request.timing.instancesTimeoutMs).awaitInstancesAvailable({
       target: run.targetLoc,
-      clusterId: target.clusterId,
+      clusterId,
       instanceIds: ids,
     })
   );
   progress.setEndpoints(endpoints);
-  progress.observeReady('instances', target.clusterId, `${ids.length}/${ids.length} available`, Date.now());
+  progress.observeReady('instances', clusterId, `${ids.length}/${ids.length} available`, Date.now());
   return endpoints;
 }
 
@@ -128,7 +128,7 @@ export async function setMasterPassword(run: RestoreRun): Promise<SetMasterPassw
   const { request } = run;
   const spec = request.masterPassword;
   if (!spec) return undefined;
-  const cluster = { target: run.targetLoc, clusterId: request.target.clusterId };
+  const cluster = { target: run.targetLoc, clusterId: buildClusterId(run) };
   return await run.steps.step('set-master-password', async () => {
     // A wait, because the cluster may still be settling (e.g. `modifying`) right after the instances.
     const result = await run.steps.wait(request.timing.instancesTimeoutMs).setMasterPassword({ ...cluster, spec });

@@ -7,6 +7,7 @@ import type { ClusterEndpoints, ClusterInfo } from '../../../domain/aws-shapes';
 import type { NormalizedRestoreRequest } from '../../../domain/request';
 import { databaseSteps } from '../../activity-options';
 import { refuse } from '../../failure-report';
+import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
 
 /** What the database steps connect to: the restored cluster, its endpoints, and the password step's outcome. */
@@ -22,7 +23,7 @@ export async function runDatabaseSteps(run: RestoreRun, on: DatabaseTarget): Pro
   const { step } = run.steps;
   const db = request.database;
   if (!db) return;
-  const connection = databaseConnection(request, on);
+  const connection = { ...databaseConnection(request, on), clusterId: buildClusterId(run) };
   const database = databaseSteps(db.stepTimeoutMs, db.taskQueue);
   if (db.users.length > 0 || db.usersSecretArn) {
     const { users } = await step(

@@ -1,6 +1,6 @@
 /**
  * The snapshot steps: find the snapshot to restore (1), share it with the target account (3), copy it into the
- * target region and account (4), and delete that copy once the cluster no longer needs it (10).
+ * target region and account (4), and delete that copy once the cluster no longer needs it (11).
  */
 import type { SnapshotInfo } from '../../../domain/aws-shapes';
 import type { Failures } from '../../../domain/errors';
@@ -91,7 +91,7 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
 }
 
 /**
- * 10. Delete the copy this run made, unless asked to keep it. Never the source snapshot. Returns the copy's
+ * 11. Delete the copy this run made, unless asked to keep it. Never the source snapshot. Returns the copy's
  * identifier (kept or deleted), for the result.
  */
 export async function deleteSnapshotCopy(run: RestoreRun): Promise<string | undefined> {

@@ -6,6 +6,7 @@
  */
 import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
+import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
 
 import { restoreSettings, runTags, waitForCluster } from './cluster';
@@ -43,16 +44,17 @@ export async function resolveSourceCluster(run: RestoreRun): Promise<SourceClust
 /** 6. Restore the target from the source cluster with every requested setting; wait until available. */
 export async function restoreFromSourceCluster(run: RestoreRun, source: SourceCluster): Promise<RestoredCluster> {
   const { request, progress } = run;
-  const { target } = request;
   const { cluster } = source;
-  run.created.cluster = target.clusterId;
-  progress.resources().cluster = target.clusterId;
+  // With a swap, the new cluster is built under its temporary name while the old one keeps serving.
+  const clusterId = buildClusterId(run);
+  run.created.cluster = clusterId;
+  progress.resources().cluster = clusterId;
   const restored = await run.steps.step(
     'restore-cluster',
     () =>
       calls.restoreClusterToPointInTime({
         target: run.targetLoc,
-        clusterId: target.clusterId,
+        clusterId,
         sourceClusterId: cluster.identifier,
         restoreType: cluster.kind === 'clone' ? 'copy-on-write' : 'full-copy',
         ...(cluster.restoreToTime ? { restoreToTime: cluster.restoreToTime } : {}),

@@ -13,6 +13,8 @@ import { kmsKeysToCheck } from '../../kms-keys';
 import type { ApprovalGate } from '../approval-gate';
 import type { RestoreRun } from '../run';
 
+import { chooseReplaceStrategy, planSwap } from './swap';
+
 /** The check-target step refuses a target that is the snapshot's own cluster (see restore-plan.ts). */
 const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
 
@@ -44,9 +46,16 @@ export async function checkTarget(
     return found;
   });
   if (existing) {
+    const strategy = chooseReplaceStrategy(request);
     // Restores recorded before this guard judged the target without the snapshot's own cluster.
-    const refusal = checkReplaceAllowed(request, existing, patched(SNAPSHOT_SOURCE_GUARD_PATCH) ? snapshot : undefined);
+    const refusal = checkReplaceAllowed(
+      request,
+      existing,
+      patched(SNAPSHOT_SOURCE_GUARD_PATCH) ? snapshot : undefined,
+      strategy
+    );
     if (refusal) throw refuse(refusal.failure, refusal.message);
+    if (strategy === 'swap') planSwap(run, existing);
   }
   return existing;
 }
