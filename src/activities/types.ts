@@ -48,6 +48,8 @@ export interface StartSnapshotCopyOutput {
 export interface AwaitSnapshotInput {
   target: AwsLocation;
   snapshotIdentifier: string;
+  /** How long the AWS operation is expected to take (earlier restores of the same source): times the polls. */
+  expectedDurationMs?: number;
 }
 
 export interface DescribeClusterInput {
@@ -55,6 +57,8 @@ export interface DescribeClusterInput {
   clusterId: string;
   /** Also list the member instances and report those this pipeline did not create (`unmanagedInstances`). */
   includeInstances?: boolean;
+  /** How long the AWS operation is expected to take (when waiting; earlier restores of the same source): times the polls. */
+  expectedDurationMs?: number;
 }
 
 export interface DeleteClusterInput {
@@ -109,6 +113,8 @@ export interface AwaitInstancesInput {
   target: AwsLocation;
   clusterId: string;
   instanceIds: string[];
+  /** How long the AWS operation is expected to take (earlier restores of the same source): times the polls. */
+  expectedDurationMs?: number;
 }
 
 export interface SetMasterPasswordInput {

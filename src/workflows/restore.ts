@@ -15,6 +15,7 @@
  */
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 
+import type { WaitHints } from '../domain/poll-schedule';
 import type { RestoreRequest } from '../domain/request';
 
 import { observationSignal, progressQuery } from './messages';
@@ -31,8 +32,13 @@ import { runDatabaseSteps } from './restore/steps/database';
 import { copySnapshot, deleteSnapshotCopy, findSnapshot, shareSnapshot } from './restore/steps/snapshot';
 import { checkTarget, replaceTarget } from './restore/steps/target';
 import { validate } from './restore/validation';
+import { checkWaitHints } from './restore/wait-hints';
 
-export async function auroraRestore(input: RestoreRequest): Promise<RestoreResult> {
+/**
+ * @param hints expected AWS durations of the waits, from earlier restores of the same source (optional): they time
+ *   the status checks so a wait ends soon after AWS finishes, with few calls.
+ */
+export async function auroraRestore(input: RestoreRequest, hints?: WaitHints): Promise<RestoreResult> {
   const startedAt = Date.now();
   const progress = new ProgressTracker(workflowInfo().workflowId);
   setHandler(progressQuery, () => progress.queryView(Date.now()));
@@ -42,7 +48,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
 
   // Validation happens before any side effect and reports every problem at once.
   const request = validate(input, progress);
-  const run = beginRun(request, progress, startedAt);
+  const run = beginRun(request, progress, startedAt, checkWaitHints(hints, progress));
   const rto = watchRto(run);
   await notify(run, 'started');
   try {

@@ -7,6 +7,7 @@ import type { ClusterEndpoints, ClusterInfo, Tag } from '../../../domain/aws-sha
 import { instanceIds, pipelineTags } from '../../../domain/naming';
 import { calls } from '../../activity-options';
 import type { RestoreRun } from '../run';
+import { expecting } from '../wait-hints';
 
 import type { SourceSnapshot } from './snapshot';
 
@@ -58,9 +59,11 @@ export async function restoreCluster(
     (r) => (r.adopted ? 'adopted the cluster this operation had started' : restoreFrom)
   );
   const cluster = await run.steps.step('wait-for-cluster', () =>
-    run.steps
-      .wait(request.timing.restoreTimeoutMs)
-      .awaitClusterAvailable({ target: run.targetLoc, clusterId: target.clusterId })
+    run.steps.wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({
+      target: run.targetLoc,
+      clusterId: target.clusterId,
+      ...expecting(run.waitHints.clusterMs),
+    })
   );
   progress.observeReady('cluster', target.clusterId, cluster.status, Date.now());
   return { clusterArn: restored.clusterArn, cluster };
@@ -92,6 +95,7 @@ export async function createInstances(
       target: run.targetLoc,
       clusterId: target.clusterId,
       instanceIds: ids,
+      ...expecting(run.waitHints.instancesMs),
     })
   );
   progress.setEndpoints(endpoints);

@@ -10,6 +10,7 @@ import type { TransferPlan } from '../../../domain/restore-plan';
 import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import type { RestoreRun } from '../run';
+import { expecting } from '../wait-hints';
 
 /** The snapshot found, the engine to restore it with, and whether it must be shared and copied first. */
 export interface SourceSnapshot {
@@ -83,7 +84,11 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
     (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
   );
   const copy = await run.steps.step('wait-for-copy', () =>
-    wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({ target: run.targetLoc, snapshotIdentifier: copyId })
+    wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({
+      target: run.targetLoc,
+      snapshotIdentifier: copyId,
+      ...expecting(run.waitHints.copyMs),
+    })
   );
   progress.observeReady('snapshot-copy', copyId, copy.status, Date.now(), copy.percentProgress);
   if (created.sharedWith) await unshare(run, snapshot);
