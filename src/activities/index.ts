@@ -4,6 +4,7 @@
  */
 import type { AwsClientFactory } from './aws-clients';
 import { createClusterActivities } from './clusters';
+import { createCopySlotActivities } from './copy-slots';
 import { createExpiryHandoverActivities } from './expiry-handover';
 import { createInstanceActivities } from './instances';
 import { createMasterPasswordActivities } from './master-password';
@@ -23,6 +24,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSnapshotActivities(deps),
+    ...createCopySlotActivities(deps),
     ...createClusterActivities(deps),
     ...createInstanceActivities(deps),
     ...createMasterPasswordActivities(deps),
