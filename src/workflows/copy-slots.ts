@@ -8,8 +8,8 @@
  * without giving their slot back (terminated) lose it.
  *
  * Slots belong to restore runs (workflow id and run id), which Temporal keeps across worker crashes: a crash neither
- * loses nor doubles a slot. The coordinator continues as new with its state to bound its history, and closes after
- * a quiet spell with nothing held or queued (the next request starts it again).
+ * loses nor doubles a slot. The coordinator continues as new with its state to bound its history, and closes as soon
+ * as nothing is held or queued (the next request starts it again).
  */
 import {
   allHandlersFinished,
@@ -47,14 +47,11 @@ export interface CopySlotCoordinatorInput extends CopySlotCoordinatorStart {
   state?: CopySlotState;
   /** How often to look at RDS while restores wait and every slot is taken. Default 2 minutes. */
   reconcileEveryMs?: number;
-  /** How long to stay open with nothing held or queued. Default 15 minutes. */
-  idleCloseAfterMs?: number;
   /** History length at which to continue as new (or earlier, when the server suggests it). Default 2,000 events. */
   continueAsNewAfterEvents?: number;
 }
 
 const DEFAULT_RECONCILE_EVERY_MS = 2 * 60_000;
-const DEFAULT_IDLE_CLOSE_AFTER_MS = 15 * 60_000;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
 const { reconcileCopySlots } = proxyActivities<RestoreActivities>({
@@ -143,10 +140,9 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
       await condition(allHandlersFinished);
       await continueAsNew<typeof copySlotCoordinator>({ ...input, state });
     }
-    if (state.holders.length === 0 && state.queue.length === 0) {
-      if (!(await condition(() => changed, input.idleCloseAfterMs ?? DEFAULT_IDLE_CLOSE_AFTER_MS))) return;
-      continue;
-    }
+    // Nothing held or queued: close, leaving no timer behind. A request arriving meanwhile makes the server refuse
+    // the completion and deliver it to this run; a later one starts a fresh coordinator.
+    if (state.holders.length === 0 && state.queue.length === 0) return;
     if (state.queue.length > 0 && freeSlots(state) === 0) {
       await condition(() => changed, Math.max(1, reconciledAt + reconcileEveryMs - Date.now()));
     } else {

@@ -14,6 +14,7 @@ import type { CopySlotState } from '../../src/domain/copy-slots';
 import type { RestoreRequest } from '../../src/domain/request';
 import { copySlotsQuery } from '../../src/workflows/copy-slot-messages';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
+import { recordHistory } from '../support/histories';
 import { seedSourceSnapshot, uniqueName } from '../support/moto';
 import type { SimulatedWorker } from '../support/workflow-env';
 
@@ -174,16 +175,23 @@ describe('copy slots: one queue per account and Region (time-skipping server, re
       })
     );
     const prefix = uniqueName('ext');
-    await w.worker.runUntil(async () => {
-      const [restore] = await startInOrder(w, [`${prefix}-a`]);
+    const restore = await w.worker.runUntil(async () => {
+      const [started] = await startInOrder(w, [`${prefix}-a`]);
       const state = await untilCoordinator(w, 'the outside copy counted', (s) => s.external.length > 0);
       assert.deepEqual(state.external, [outside]);
-      await fixture.env.client.workflow.getHandle(restore.workflowId).result();
+      await fixture.env.client.workflow.getHandle(started.workflowId).result();
+      return started;
     });
     const [manual, ours] = copies(w);
     assert.equal(manual.id, outside);
     assert.ok(ours.id.startsWith(`${prefix}-a-`));
     assert.ok(ours.startMs >= manual.endMs, 'our copy waited for the outside one');
     assert.equal(w.sim.calls().CopyDBClusterSnapshotCommand, 2, 'no copy call was refused');
+    await recordHistory('copy-slot-queue-restore', restore);
+    const coordinator = fixture.env.client.workflow.getHandle(
+      copySlotCoordinatorId(COPY_REGION, undefined, w.taskQueue)
+    );
+    await coordinator.result(); // it closes once nothing is held or queued
+    await recordHistory('copy-slot-coordinator', coordinator);
   });
 });
