@@ -147,7 +147,10 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
     const copies = w.sim.operations({ kind: 'snapshot', op: 'copy', region: COPY_REGION });
     // The region's copy-slot queue grants the one slot to one restore at a time: no copy is cancelled after a race.
     assert.equal(copies.length, 3, 'three copies started');
-    assert.ok(copies.every((c) => c.endMs - c.startMs >= w.sim.timings.snapshotCopy), 'each ran to the end');
+    assert.ok(
+      copies.every((c) => c.endMs - c.startMs >= w.sim.timings.snapshotCopy),
+      'each ran to the end'
+    );
     copies.sort((a, b) => a.startMs - b.startMs);
     for (let i = 1; i < copies.length; i += 1) {
       assert.ok(
