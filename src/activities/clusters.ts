@@ -29,7 +29,7 @@ import {
 import { accountOfArn, isSameCluster, unmanagedInstancesMessage } from '../domain/restore-plan';
 
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { notReady, observation, reportObservation } from './polling';
+import { notReady, observation, plannedPollDelayMs, reportObservation } from './polling';
 import type { DeleteClusterInput, DescribeClusterInput, RestoreClusterInput, RestoreClusterOutput } from './types';
 
 import type { ActivityDeps } from './index';
@@ -465,8 +465,10 @@ export function createClusterActivities(deps: ActivityDeps) {
             `${where} is ${status} and will not become available. ${statusHint(status) ?? 'Check its RDS events.'}`,
             { clusterId, status }
           );
-        default:
-          notReady(await report('cluster', clusterId, status), `${where} is ${status}`);
+        default: {
+          const obs = await report('cluster', clusterId, status);
+          notReady(obs, `${where} is ${status}`, plannedPollDelayMs(obs, 'cluster', input.expectedDurationMs));
+        }
       }
     },
   };

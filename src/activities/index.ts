@@ -5,6 +5,7 @@
 import type { AwsClientFactory } from './aws-clients';
 import { createClusterSourceActivities } from './cluster-sources';
 import { createClusterActivities } from './clusters';
+import { createCopySlotActivities } from './copy-slots';
 import { createExpiryHandoverActivities } from './expiry-handover';
 import { createInstanceActivities } from './instances';
 import { createMasterPasswordActivities } from './master-password';
@@ -26,6 +27,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSnapshotActivities(deps),
+    ...createCopySlotActivities(deps),
     ...createClusterActivities(deps),
     ...createClusterSourceActivities(deps),
     ...createInstanceActivities(deps),

@@ -11,10 +11,11 @@ import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import type { ClusterEndpoints, InstanceInfo } from '../domain/aws-shapes';
 import { classifyInstanceStatus, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_OPERATION_ID, TAG_ROLE } from '../domain/naming';
+import { POLL_BOUNDS } from '../domain/poll-schedule';
 
 import { describeWhere, findCluster, listClusterInstances, ownershipTags } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';
+import { msSinceFirstScheduled, notReady, observation, plannedPollDelayMs, reportObservation } from './polling';
 import type { AwaitInstancesInput, CreateInstancesInput, CreateInstancesOutput } from './types';
 
 import type { ActivityDeps } from './index';
@@ -167,7 +168,11 @@ export function createInstanceActivities(deps: ActivityDeps) {
           .map((s) => `${s.id}: ${s.instance?.DBInstanceStatus ?? 'not visible yet'}`);
         const obs = observation('instances', clusterId, `${ready.length}/${instanceIds.length} available`);
         await reportObservation(obs, deps.reportObservation);
-        notReady(obs, `instances of ${cluster} not available yet (${waiting.join(', ')})`);
+        notReady(
+          obs,
+          `instances of ${cluster} not available yet (${waiting.join(', ')})`,
+          plannedPollDelayMs(obs, 'instances', input.expectedDurationMs)
+        );
       }
 
       const found = await findCluster(rds, clusterId, `reading the endpoints of ${cluster}`);
@@ -188,7 +193,12 @@ export function createInstanceActivities(deps: ActivityDeps) {
         // Instances can read `available` a moment before RDS records the writer in the cluster's membership.
         const obs = observation('instances', clusterId, 'electing writer');
         await reportObservation(obs, deps.reportObservation);
-        notReady(obs, `instances of ${cluster} are available but RDS has not recorded a writer yet`);
+        // A matter of seconds: look again after the floor, not after a whole poll interval.
+        notReady(
+          obs,
+          `instances of ${cluster} are available but RDS has not recorded a writer yet`,
+          POLL_BOUNDS.instances.floorMs
+        );
       }
       const instances: InstanceInfo[] = ready.map(({ id, instance }) => ({
         instanceId: id,

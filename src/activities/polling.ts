@@ -25,6 +25,8 @@ import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/comm
 import { Failures } from '../domain/errors';
 import { OBSERVATION_SIGNAL_NAME } from '../domain/observation';
 import type { AwsObservation } from '../domain/observation';
+import { addProgressSample, nextPollDelayMs, POLL_BOUNDS } from '../domain/poll-schedule';
+import type { PolledResource, ProgressSample } from '../domain/poll-schedule';
 
 /** Delivers an observation to the workflow that scheduled the current activity. */
 export type ObservationReporter = (obs: AwsObservation) => Promise<void>;
@@ -35,6 +37,8 @@ export const REPORT_TIMEOUT_MS = 10_000;
 /** Heartbeat details of a poll activity: what was last reported, per resource. */
 export interface PollHeartbeat {
   reported: Record<string, { status: string; bucket: number | null }>;
+  /** Progress samples per resource, for the next poll's timing (poll-schedule.ts). */
+  samples?: Record<string, ProgressSample[]>;
 }
 
 /**
@@ -71,13 +75,15 @@ export function observation(
  * DEBUG by the worker and kept out of failure metrics), with the observation as details so the last attempt's
  * failure, if the wait times out, says what was seen.
  */
-export function notReady(obs: AwsObservation, message: string): never {
+export function notReady(obs: AwsObservation, message: string, nextPollDelayMs?: number): never {
   throw ApplicationFailure.create({
     type: Failures.NotReady.type,
     message,
     nonRetryable: false,
     category: ApplicationFailureCategory.BENIGN,
     details: [obs],
+    // Overrides the retry policy's fixed interval for this one retry; no history event either way.
+    ...(nextPollDelayMs === undefined ? {} : { nextRetryDelay: nextPollDelayMs }),
   });
 }
 
@@ -95,10 +101,53 @@ function bucketOf(obs: AwsObservation): number | null {
 export function lastReported(): PollHeartbeat {
   const details: unknown = activityInfo().heartbeatDetails;
   if (details && typeof details === 'object' && 'reported' in details) {
-    const reported = (details as PollHeartbeat).reported;
-    if (reported && typeof reported === 'object') return { reported: { ...reported } };
+    const { reported, samples } = details as PollHeartbeat;
+    if (reported && typeof reported === 'object') {
+      return {
+        reported: { ...reported },
+        ...(samples && typeof samples === 'object' ? { samples: { ...samples } } : {}),
+      };
+    }
   }
   return { reported: {} };
+}
+
+function samplesOf(state: PollHeartbeat, key: string): ProgressSample[] {
+  const list = state.samples?.[key];
+  return Array.isArray(list) ? list.filter((s) => typeof s?.atMs === 'number' && typeof s?.percent === 'number') : [];
+}
+
+/** Adds the observation's progress (if any) to the samples kept for the next attempt. */
+function withSample(state: PollHeartbeat, obs: AwsObservation): void {
+  if (typeof obs.percentProgress !== 'number' || !Number.isFinite(obs.percentProgress)) return;
+  const key = keyOf(obs);
+  const sample = { atMs: Date.parse(obs.observedAt) || Date.now(), percent: obs.percentProgress };
+  state.samples = { ...state.samples, [key]: addProgressSample(samplesOf(state, key), sample) };
+}
+
+/**
+ * When to check `obs`'s resource next (ms), from its progress samples (earlier attempts' and this one's) and the
+ * expected duration the workflow passed; undefined when neither says anything (the retry policy's fixed interval
+ * applies). Bounded by the resource's floor and ceiling and by the wait's deadline.
+ */
+export function plannedPollDelayMs(
+  obs: AwsObservation,
+  resource: PolledResource,
+  expectedDurationMs?: number
+): number | undefined {
+  const info = activityInfo();
+  const state = lastReported();
+  withSample(state, obs);
+  return nextPollDelayMs({
+    nowMs: Date.now(),
+    startedAtMs: info.scheduledTimestampMs,
+    samples: samplesOf(state, keyOf(obs)),
+    expectedDurationMs,
+    bounds: POLL_BOUNDS[resource],
+    ...(info.scheduleToCloseTimeoutMs > 0
+      ? { deadlineAtMs: info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs }
+      : {}),
+  });
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
@@ -125,6 +174,7 @@ export async function reportObservation(
   const state = lastReported();
   const sent: AwsObservation[] = [];
   for (const obs of list) {
+    withSample(state, obs);
     const previous = state.reported[keyOf(obs)];
     const bucket = bucketOf(obs);
     if (previous && previous.status === obs.status && previous.bucket === bucket) continue;

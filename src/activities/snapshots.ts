@@ -26,7 +26,7 @@ import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '.
 import { countCopySlotBusy, recordCopySlotWait } from './activity-metrics';
 import type { AwsClientFactory } from './aws-clients';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { msSinceFirstScheduled, notReady, observation, reportObservation } from './polling';
+import { msSinceFirstScheduled, notReady, observation, plannedPollDelayMs, reportObservation } from './polling';
 import type { ObservationReporter } from './polling';
 import type {
   AwaitSnapshotInput,
@@ -60,6 +60,9 @@ const IN_PROGRESS = new Set(['creating', 'copying', 'pending']);
 export const COPY_VISIBILITY_GRACE_MS = 5 * 60_000;
 
 const ACCOUNT_RE = /^\d{12}$/;
+
+/** How long a copy in a granted slot waits after RDS refused it (an outside copy took the slot) before trying again. */
+const GRANTED_SLOT_RETRY_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
@@ -189,7 +192,7 @@ async function listSnapshots(
  * ours or not, since the RDS quota is per account. Copies without our request time (someone else's) come first:
  * they were running before we looked. Ours follow by request time, then identifier, so racing workers agree.
  */
-async function copiesInProgress(rds: RDSClient, context: string): Promise<string[]> {
+export async function copiesInProgress(rds: RDSClient, context: string): Promise<string[]> {
   const manual = await listSnapshots(rds, { SnapshotType: 'manual' }, context);
   const requestedAt = (s: DBClusterSnapshot) =>
     Date.parse(tagsOf(s.TagList).find((t) => t.Key === TAG_COPY_REQUESTED_AT)?.Value ?? '') || 0;
@@ -324,6 +327,37 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         snapshotType: ref.snapshotType,
       }
     );
+  }
+
+  /**
+   * The copy call once the region's coordinator granted a slot: no counting, no race check (the coordinator grants
+   * each slot to one restore only). RDS refuses only when a copy started outside the pipeline since the coordinator
+   * last looked: then this attempt waits a minute, like any wait for a slot.
+   */
+  async function copyInGrantedSlot(
+    input: StartSnapshotCopyInput,
+    rds: RDSClient,
+    context: string,
+    adoptOrRefuse: (existing: DBClusterSnapshot) => StartSnapshotCopyOutput
+  ): Promise<StartSnapshotCopyOutput> {
+    const { target: loc, copyIdentifier: id } = input;
+    try {
+      const arn = await sendCopy(rds, input);
+      log.info('Started the snapshot copy in a granted slot', { copy: id, region: loc.region });
+      return { identifier: id, arn, adopted: false };
+    } catch (err) {
+      if (isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault')) {
+        const raced = await describeSnapshot(rds, id, context);
+        if (raced) return adoptOrRefuse(raced);
+      }
+      if (isAwsError(err, 'SnapshotQuotaExceededFault')) {
+        return waitForCopySlot(id, loc, [], 'RDS refused one more copy (a copy started outside the pipeline)', {
+          report: deps.reportObservation,
+          retryAfterMs: GRANTED_SLOT_RETRY_MS,
+        });
+      }
+      throw toActivityFailure(err, context);
+    }
   }
 
   return {
@@ -473,24 +507,15 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         );
       }
       if (existing) return adoptOrRefuse(existing);
+      if (input.slotGranted) return copyInGrantedSlot(input, rds, context, adoptOrRefuse);
       // Wait for a copy slot rather than ask RDS for a copy it would refuse (the workflow polls this activity).
       const slots = deps.maxConcurrentCopies ?? DEFAULT_COPY_SLOTS;
       const running = await copiesInProgress(rds, context);
       if (running.length >= slots)
-        await waitForCopySlot(id, loc, running, `the limit is ${slots}`, deps.reportObservation);
+        await waitForCopySlot(id, loc, running, `the limit is ${slots}`, { report: deps.reportObservation });
       let arn: string;
       try {
-        const requestedAt = { Key: TAG_COPY_REQUESTED_AT, Value: new Date().toISOString() };
-        const out = await rds.send(
-          new CopyDBClusterSnapshotCommand({
-            SourceDBClusterSnapshotIdentifier: sourceSnapshotArn,
-            TargetDBClusterSnapshotIdentifier: id,
-            ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
-            Tags: [...input.tags.filter((t) => t.Key !== TAG_COPY_REQUESTED_AT), requestedAt],
-            CopyTags: false,
-          })
-        );
-        arn = out.DBClusterSnapshot?.DBClusterSnapshotArn ?? '';
+        arn = await sendCopy(rds, input);
       } catch (err) {
         if (isAwsError(err, 'DBClusterSnapshotAlreadyExistsFault')) {
           // Lost a race with an earlier attempt (or another actor): adopt only if it is ours.
@@ -503,7 +528,7 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
           // (Both counts matter: under a tight call budget, copies may have ended by the time the second one runs.)
           const busy = await copiesInProgress(rds, context);
           if (busy.length > 0 || running.length > 0)
-            await waitForCopySlot(id, loc, busy, 'RDS refused one more copy', deps.reportObservation);
+            await waitForCopySlot(id, loc, busy, 'RDS refused one more copy', { report: deps.reportObservation });
         }
         throw toActivityFailure(err, context);
       }
@@ -527,7 +552,7 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
           loc,
           after.filter((c) => c !== id),
           `the limit is ${slots} (another copy took the last slot at the same moment)`,
-          deps.reportObservation
+          { report: deps.reportObservation }
         );
       }
       // From the first attempt: the attempts before this one found no free copy slot.
@@ -569,7 +594,11 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
           const obs = observation('snapshot-copy', id, info.status, info.percentProgress);
           await reportObservation(obs, deps.reportObservation);
           const percent = info.percentProgress === undefined ? '' : ` (${info.percentProgress}%)`;
-          return notReady(obs, `${where(id, loc)} is ${info.status}${percent}`);
+          return notReady(
+            obs,
+            `${where(id, loc)} is ${info.status}${percent}`,
+            plannedPollDelayMs(obs, 'snapshot-copy', input.expectedDurationMs)
+          );
         }
       }
     },
@@ -612,11 +641,11 @@ async function waitForCopySlot(
   loc: AwsLocation,
   running: string[],
   why: string,
-  report?: ObservationReporter
+  options: { report?: ObservationReporter; retryAfterMs?: number } = {}
 ): Promise<never> {
   const obs = observation('snapshot-copy', id, 'waiting-for-copy-slot');
   countCopySlotBusy(loc.region);
-  await reportObservation(obs, report);
+  await reportObservation(obs, options.report);
   const shown = running.slice(0, 5).join(', ') + (running.length > 5 ? ', ...' : '');
   const busy =
     running.length === 0
@@ -625,8 +654,24 @@ async function waitForCopySlot(
   return notReady(
     obs,
     `Waiting for a snapshot copy slot in ${loc.region}${loc.accountId ? ` of account ${loc.accountId}` : ''}: ` +
-      `${busy} and ${why}. The copy ${id} starts when one finishes.`
+      `${busy} and ${why}. The copy ${id} starts when one finishes.`,
+    options.retryAfterMs
   );
+}
+
+/** CopyDBClusterSnapshot with the operation's tags and the time of the request; returns the copy's ARN. */
+async function sendCopy(rds: RDSClient, input: StartSnapshotCopyInput): Promise<string> {
+  const requestedAt = { Key: TAG_COPY_REQUESTED_AT, Value: new Date().toISOString() };
+  const out = await rds.send(
+    new CopyDBClusterSnapshotCommand({
+      SourceDBClusterSnapshotIdentifier: input.sourceSnapshotArn,
+      TargetDBClusterSnapshotIdentifier: input.copyIdentifier,
+      ...(input.kmsKeyId ? { KmsKeyId: input.kmsKeyId } : {}),
+      Tags: [...input.tags.filter((t) => t.Key !== TAG_COPY_REQUESTED_AT), requestedAt],
+      CopyTags: false,
+    })
+  );
+  return out.DBClusterSnapshot?.DBClusterSnapshotArn ?? '';
 }
 
 /** Adds accounts to, or removes them from, the snapshot's `restore` attribute: the accounts that may restore it. */

@@ -4,6 +4,7 @@
  * inputs and outputs are made of, which workflows, domain rules and the client read too, live in src/domain.
  */
 import type { AwsLocation, RestoreClusterSettings, Tag } from '../domain/aws-shapes';
+import type { SlotHolderRef } from '../domain/copy-slots';
 import type { PlanProblem } from '../domain/plan';
 import type {
   ClusterSourceRef,
@@ -37,6 +38,24 @@ export interface StartSnapshotCopyInput {
   kmsKeyId?: string;
   operationId: string;
   tags: Tag[];
+  /**
+   * The region's copy-slot coordinator granted this copy a slot: copy at once, without counting the copies in
+   * progress (the coordinator counted them, outside copies included).
+   */
+  slotGranted?: boolean;
+}
+
+export interface RequestCopySlotInput {
+  /** The destination account and region of the copy. */
+  target: AwsLocation;
+  /** The copy the restore will start once granted. */
+  copyIdentifier: string;
+}
+
+export interface ReconcileCopySlotsInput {
+  location: AwsLocation;
+  /** Restore runs holding or waiting for a slot: the coordinator drops those that have ended. */
+  runs: SlotHolderRef[];
 }
 
 export interface StartSnapshotCopyOutput {
@@ -49,6 +68,8 @@ export interface StartSnapshotCopyOutput {
 export interface AwaitSnapshotInput {
   target: AwsLocation;
   snapshotIdentifier: string;
+  /** How long the AWS operation is expected to take (earlier restores of the same source): times the polls. */
+  expectedDurationMs?: number;
 }
 
 export interface DescribeClusterInput {
@@ -56,6 +77,8 @@ export interface DescribeClusterInput {
   clusterId: string;
   /** Also list the member instances and report those this pipeline did not create (`unmanagedInstances`). */
   includeInstances?: boolean;
+  /** How long the AWS operation is expected to take (when waiting; earlier restores of the same source): times the polls. */
+  expectedDurationMs?: number;
 }
 
 export interface DeleteClusterInput {
@@ -110,6 +133,8 @@ export interface AwaitInstancesInput {
   target: AwsLocation;
   clusterId: string;
   instanceIds: string[];
+  /** How long the AWS operation is expected to take (earlier restores of the same source): times the polls. */
+  expectedDurationMs?: number;
 }
 
 export interface SetMasterPasswordInput {

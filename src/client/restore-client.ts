@@ -18,6 +18,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { Failures, failureKindOf } from '../domain/errors';
 import { restoreWorkflowId, snapshotSourceLabel, TAG_OPERATION_ID } from '../domain/naming';
 import type { AwsObservation } from '../domain/observation';
+import type { WaitHints } from '../domain/poll-schedule';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import type { StepTiming } from '../domain/restore-report';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
@@ -121,6 +122,11 @@ export interface StartRestoreOptions {
   now?: () => Date;
   /** Operation id generator for requests without one. Default `newOperationId`. */
   newOperationId?: () => string;
+  /**
+   * Expected AWS durations of the waits, e.g. from an earlier restore of the same source (`waitHintsFromSteps` of
+   * its result's `steps`): the status checks are timed by them.
+   */
+  waitHints?: WaitHints;
 }
 
 export interface StartedRestore {
@@ -159,7 +165,7 @@ export async function startRestore(
     const handle = await client.workflow.start<typeof auroraRestore>(WORKFLOW_TYPE, {
       taskQueue: options.taskQueue ?? TASK_QUEUE,
       workflowId,
-      args: [input],
+      args: options.waitHints ? [input, options.waitHints] : [input],
       workflowIdConflictPolicy: 'FAIL',
       typedSearchAttributes: startSearchAttributes(normalized),
       memo: { operationId },

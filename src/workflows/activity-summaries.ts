@@ -99,6 +99,16 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'copy snapshot',
     what: (i) => `${arnName(i.sourceSnapshotArn)} to ${where(i.copyIdentifier, i.target)}`,
   },
+  requestCopySlot: {
+    step: 'copy-snapshot',
+    action: 'request copy slot',
+    what: (i) => `for ${where(i.copyIdentifier, i.target)}`,
+  },
+  reconcileCopySlots: {
+    step: 'copy-snapshot',
+    action: 'count copies in progress',
+    what: (i) => `in ${i.location.accountId ? `${i.location.accountId}/` : ''}${i.location.region}`,
+  },
   awaitSnapshotAvailable: {
     step: 'wait-for-copy',
     action: 'wait for snapshot',

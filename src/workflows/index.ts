@@ -4,4 +4,5 @@ export { batchRestore } from './batch-restore';
 export { clusterExpiry } from './cluster-expiry';
 export { scheduledRestore } from './scheduled-restore';
 export { planRestore } from './plan-restore';
+export { copySlotCoordinator } from './copy-slots';
 export { targetLock } from './target-lock';

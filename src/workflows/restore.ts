@@ -20,6 +20,7 @@
  */
 import { setHandler, workflowInfo } from '@temporalio/workflow';
 
+import type { WaitHints } from '../domain/poll-schedule';
 import type { RestoreRequest } from '../domain/request';
 
 import { observationSignal, progressQuery } from './messages';
@@ -40,8 +41,13 @@ import { swapIntoTarget } from './restore/steps/swap';
 import { checkTarget, replaceTarget } from './restore/steps/target';
 import { lockTarget, releasing } from './restore/target-lock';
 import { validate } from './restore/validation';
+import { checkWaitHints } from './restore/wait-hints';
 
-export async function auroraRestore(input: RestoreRequest): Promise<RestoreResult> {
+/**
+ * @param hints expected AWS durations of the waits, from earlier restores of the same source (optional): they time
+ *   the status checks so a wait ends soon after AWS finishes, with few calls.
+ */
+export async function auroraRestore(input: RestoreRequest, hints?: WaitHints): Promise<RestoreResult> {
   const startedAt = Date.now();
   const progress = new ProgressTracker(workflowInfo().workflowId);
   setHandler(progressQuery, () => progress.queryView(Date.now()));
@@ -51,7 +57,7 @@ export async function auroraRestore(input: RestoreRequest): Promise<RestoreResul
 
   // Validation happens before any side effect and reports every problem at once.
   const request = validate(input, progress);
-  const run = beginRun(request, progress, startedAt);
+  const run = beginRun(request, progress, startedAt, checkWaitHints(hints, progress));
   // One restore per cluster however the request names its account; released when the run ends, however it ends.
   const lock = await lockTarget(run);
   const rto = watchRto(run);

@@ -18,6 +18,8 @@ import {
 } from '@temporalio/workflow';
 
 import { restoreWorkflowId, snapshotSourceLabel } from '../domain/naming';
+import { waitHintsFromSteps } from '../domain/poll-schedule';
+import type { WaitHints } from '../domain/poll-schedule';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 
@@ -38,7 +40,9 @@ export async function scheduledRestore(input: RestoreRequest): Promise<RestoreRe
     child = await startChild(auroraRestore, {
       workflowId: restoreId,
       // The run as written plus this run's own operation id; defaults and dates are resolved by the child.
-      args: [{ ...input, operationId: request.operationId }],
+      // Plus the durations of the schedule's last successful run (Temporal hands each scheduled run the last
+      // completion result), so the restore's status checks land when AWS is likely done.
+      args: [{ ...input, operationId: request.operationId }, lastRunWaitHints()],
       // A run timeout (or a terminated run) cancels the restore, so its cleanup runs instead of being cut off.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       typedSearchAttributes: [
@@ -83,6 +87,14 @@ export async function scheduledRestore(input: RestoreRequest): Promise<RestoreRe
     }
     throw err;
   }
+}
+
+/** Expected wait durations from the last successful run's step timings; none on a schedule's first run. */
+function lastRunWaitHints(): WaitHints {
+  const last: unknown = workflowInfo().lastResult;
+  return waitHintsFromSteps(
+    typeof last === 'object' && last !== null ? (last as { steps?: unknown }).steps : undefined
+  );
 }
 
 /**

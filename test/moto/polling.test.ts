@@ -110,9 +110,13 @@ describe('infrequent polling', function () {
           ['available', 100],
         ]
       );
-      assert.deepEqual(details, {
-        reported: { 'snapshot-copy:cp': { status: 'available', bucket: 10 } },
-      } satisfies PollHeartbeat);
+      const kept = details as PollHeartbeat;
+      assert.deepEqual(kept.reported, { 'snapshot-copy:cp': { status: 'available', bucket: 10 } });
+      // The progress samples that time the next poll: the first above 0 % and the latest.
+      assert.deepEqual(
+        kept.samples?.['snapshot-copy:cp']?.map((s) => s.percent),
+        [9, 42, 100]
+      );
     });
 
     it('keeps resources apart and never fails the poll when reporting fails', async function () {
@@ -236,6 +240,42 @@ describe('infrequent polling', function () {
         ['creating:0', 'copying:3', 'copying:42']
       );
       assert.ok(sent.every((o) => o.resource === 'snapshot-copy' && o.id === copyId));
+    });
+
+    it("times the next poll from the copy's progress, else from the expected duration, else leaves it to the policy", async function () {
+      const MIN = 60_000;
+      // Scheduled 10 min ago with a 12 h deadline: 50 % done means about 10 min left; the next poll comes in half.
+      const info = { scheduledTimestampMs: Date.now() - 10 * MIN, scheduleToCloseTimeoutMs: 12 * 60 * MIN };
+      const pollWith = (expectedDurationMs?: number) =>
+        attempt(
+          () =>
+            acts.awaitSnapshotAvailable({
+              target: { region: DST },
+              snapshotIdentifier: copyId,
+              ...(expectedDurationMs ? { expectedDurationMs } : {}),
+            }),
+          undefined,
+          info
+        );
+      const delayOf = (out: { error?: unknown }): number | undefined => {
+        assert.ok(out.error instanceof ApplicationFailure);
+        assert.equal(out.error.type, Failures.NotReady.type);
+        return out.error.nextRetryDelay === undefined || out.error.nextRetryDelay === null
+          ? undefined
+          : Number(out.error.nextRetryDelay);
+      };
+      try {
+        overrides.set(copyId, { Status: 'copying', PercentProgress: 50 });
+        const fromProgress = delayOf(await pollWith(40 * MIN));
+        assert.ok(fromProgress !== undefined && Math.abs(fromProgress - 5 * MIN) < 5_000, `${fromProgress} ms`);
+
+        overrides.set(copyId, { Status: 'creating', PercentProgress: 0 });
+        const fromHint = delayOf(await pollWith(20 * MIN));
+        assert.ok(fromHint !== undefined && Math.abs(fromHint - 5 * MIN) < 5_000, `${fromHint} ms`);
+        assert.equal(delayOf(await pollWith()), undefined);
+      } finally {
+        overrides.delete(copyId);
+      }
     });
 
     for (const status of ['failed', 'error', 'incompatible-restore', 'deleting']) {

@@ -138,7 +138,9 @@ describe('auroraRestore from a live cluster (point in time, clone)', function ()
     });
     assert.ok(result, `restore failed: ${failure?.message}`);
     assert.equal(result.replacedExistingCluster, true);
-    assert.ok(completedSteps(result).includes('delete-target'));
+    // The default swap: the clone is built beside the old target and takes its name; nothing is deleted first.
+    assert.ok(completedSteps(result).includes('rename-into-target'), completedSteps(result).join(', '));
+    assert.ok(!completedSteps(result).includes('delete-target'));
     assert.equal(result.sourceCluster?.kind, 'clone');
     // The clone took the simulator's clone time, not a full restore's.
     const waited = result.steps.find((s) => s.name === 'wait-for-cluster')?.durationMs ?? 0;

@@ -3,6 +3,7 @@
  * created so far (for the cleanup), and the step bookkeeping.
  */
 import type { AwsLocation } from '../../domain/aws-shapes';
+import type { WaitHints } from '../../domain/poll-schedule';
 import type { NormalizedRestoreRequest } from '../../domain/request';
 import { noteOperationId } from '../metrics-interceptor';
 
@@ -28,6 +29,8 @@ export interface RestoreRun {
   /** What this run has created and a failure must clean up; steps add to it as they create. */
   readonly created: CreatedResources;
   readonly steps: StepBookkeeping;
+  /** Expected AWS durations of the waits (earlier restores of the same source); they time the polls. */
+  readonly waitHints: WaitHints;
   /**
    * Set by check-target when an existing target is replaced by a swap refresh: the new cluster is built under the
    * plan's incoming names, and the swap step moves it into the target's name.
@@ -41,7 +44,12 @@ export function buildClusterId(run: RestoreRun): string {
 }
 
 /** Starts the run's bookkeeping once the request is valid: operation id, recovery clock, search attributes. */
-export function beginRun(request: NormalizedRestoreRequest, progress: ProgressTracker, startedAt: number): RestoreRun {
+export function beginRun(
+  request: NormalizedRestoreRequest,
+  progress: ProgressTracker,
+  startedAt: number,
+  waitHints: WaitHints = {}
+): RestoreRun {
   progress.setOperationId(request.operationId);
   noteOperationId(request.operationId);
   progress.measureRecovery(startedAt, request.rtoMs);
@@ -53,6 +61,7 @@ export function beginRun(request: NormalizedRestoreRequest, progress: ProgressTr
     sourceLoc: locationOf(request.source),
     created: {},
     steps: new StepBookkeeping(request, progress, startedAt),
+    waitHints,
   };
   announceRestore(request);
   return run;

@@ -11,6 +11,7 @@ import { calls } from '../../activity-options';
 import { targetInstanceIds } from '../../instance-ids';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
+import { expecting } from '../wait-hints';
 
 import { sourceArnOf } from './restore-source';
 import type { RestoreSource } from './restore-source';
@@ -77,7 +78,11 @@ export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
   const { request, progress } = run;
   const clusterId = buildClusterId(run);
   const cluster = await run.steps.step('wait-for-cluster', () =>
-    run.steps.wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({ target: run.targetLoc, clusterId })
+    run.steps.wait(request.timing.restoreTimeoutMs).awaitClusterAvailable({
+      target: run.targetLoc,
+      clusterId,
+      ...expecting(run.waitHints.clusterMs),
+    })
   );
   progress.observeReady('cluster', clusterId, cluster.status, Date.now());
   return cluster;
@@ -107,6 +112,7 @@ export async function createInstances(run: RestoreRun, source: RestoreSource): P
       target: run.targetLoc,
       clusterId,
       instanceIds: ids,
+      ...expecting(run.waitHints.instancesMs),
     })
   );
   progress.setEndpoints(endpoints);

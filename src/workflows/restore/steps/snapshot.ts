@@ -2,14 +2,20 @@
  * The snapshot steps: find the snapshot to restore (1), share it with the target account (3), copy it into the
  * target region and account (4), and delete that copy once the cluster no longer needs it (11).
  */
+import { patched, workflowInfo } from '@temporalio/workflow';
+
+import type { StartSnapshotCopyInput } from '../../../activities/types';
 import type { SnapshotInfo } from '../../../domain/aws-shapes';
+import { copySlotCoordinatorId } from '../../../domain/copy-slots';
 import type { Failures } from '../../../domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../../domain/naming';
 import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/restore-plan';
 import type { TransferPlan } from '../../../domain/restore-plan';
 import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
+import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
 import type { RestoreRun } from '../run';
+import { expecting } from '../wait-hints';
 
 /** The snapshot found, the engine to restore it with, and whether it must be shared and copied first. */
 export interface SourceSnapshot {
@@ -59,7 +65,6 @@ export async function shareSnapshot(run: RestoreRun, { snapshot, transfer }: Sou
  */
 export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: SourceSnapshot): Promise<string> {
   const { request, progress, created } = run;
-  const { wait } = run.steps;
   if (!transfer.copy) {
     progress.stepSkipped('copy-snapshot', Date.now(), transfer.reason);
     return snapshot.identifier;
@@ -67,27 +72,100 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
   const copyId = snapshotCopyId(request.target.clusterId, request.operationId);
   created.snapshotCopy = copyId;
   progress.resources().snapshotCopy = copyId;
+  if (patched(COPY_SLOT_QUEUE_PATCH)) {
+    await copyInQueuedSlot(run, snapshot, transfer, copyId);
+  } else {
+    await copyPollingForSlot(run, snapshot, transfer, copyId);
+  }
+  if (created.sharedWith) await unshare(run, snapshot);
+  return copyId;
+}
+
+/**
+ * Restores recorded before the copy-slot queue polled `startSnapshotCopy` until a slot was free; replaying them
+ * must schedule the same activities.
+ */
+const COPY_SLOT_QUEUE_PATCH = 'copy-slot-queue';
+
+/**
+ * Queues for a slot at the region's coordinator (no AWS call while waiting), copies in the granted slot, waits for
+ * the copy, and gives the slot back: at once when the copy is available or never started, and still counting
+ * the copy when the restore fails or is cancelled mid-copy (the cleanup then deletes it).
+ */
+async function copyInQueuedSlot(
+  run: RestoreRun,
+  snapshot: SnapshotInfo,
+  transfer: TransferPlan,
+  copyId: string
+): Promise<void> {
+  const { request, progress } = run;
+  let coordinatorId: string | undefined;
+  let copyStarted = false;
+  let copyDone = false;
+  try {
+    await run.steps.step(
+      'copy-snapshot',
+      async () => {
+        ({ coordinatorId } = await acquireCopySlot(run, copyId));
+        copyStarted = true;
+        return await calls.startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
+      },
+      (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
+    );
+    const copy = await run.steps.step('wait-for-copy', () =>
+      run.steps.wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({
+        target: run.targetLoc,
+        snapshotIdentifier: copyId,
+        ...expecting(run.waitHints.copyMs),
+      })
+    );
+    copyDone = true;
+    progress.observeReady('snapshot-copy', copyId, copy.status, Date.now(), copy.percentProgress);
+  } finally {
+    // Also when the request for a slot never completed: whatever reached the coordinator leaves its queue.
+    const coordinator =
+      coordinatorId ?? copySlotCoordinatorId(run.targetLoc.region, run.targetLoc.accountId, workflowInfo().taskQueue);
+    await releaseCopySlot(coordinator, copyStarted && !copyDone ? copyId : undefined);
+  }
+}
+
+/** The input of `startSnapshotCopy` for this run's copy. */
+function copyInput(run: RestoreRun, snapshot: SnapshotInfo, copyId: string): StartSnapshotCopyInput {
+  const { request } = run;
+  return {
+    target: run.targetLoc,
+    sourceSnapshotArn: snapshot.arn,
+    copyIdentifier: copyId,
+    kmsKeyId: request.copy.kmsKeyId,
+    operationId: request.operationId,
+    tags: pipelineTags(request.operationId, snapshot.arn, request.target.tags),
+  };
+}
+
+/** Before the queue: `startSnapshotCopy` itself waits for a free slot, polled like a wait. */
+async function copyPollingForSlot(
+  run: RestoreRun,
+  snapshot: SnapshotInfo,
+  transfer: TransferPlan,
+  copyId: string
+): Promise<void> {
+  const { request, progress } = run;
+  const { wait } = run.steps;
   await run.steps.step(
     'copy-snapshot',
     // Polled like a wait: when the destination region has no free copy slot, the activity says so and is
     // retried every poll interval, up to the copy timeout.
-    () =>
-      wait(request.timing.copyTimeoutMs).startSnapshotCopy({
-        target: run.targetLoc,
-        sourceSnapshotArn: snapshot.arn,
-        copyIdentifier: copyId,
-        kmsKeyId: request.copy.kmsKeyId,
-        operationId: request.operationId,
-        tags: pipelineTags(request.operationId, snapshot.arn, request.target.tags),
-      }),
+    () => wait(request.timing.copyTimeoutMs).startSnapshotCopy(copyInput(run, snapshot, copyId)),
     (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
   );
   const copy = await run.steps.step('wait-for-copy', () =>
-    wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({ target: run.targetLoc, snapshotIdentifier: copyId })
+    wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({
+      target: run.targetLoc,
+      snapshotIdentifier: copyId,
+      ...expecting(run.waitHints.copyMs),
+    })
   );
   progress.observeReady('snapshot-copy', copyId, copy.status, Date.now(), copy.percentProgress);
-  if (created.sharedWith) await unshare(run, snapshot);
-  return copyId;
 }
 
 /**
