@@ -6,8 +6,9 @@ import type { AwsLocation } from '../../domain/aws-shapes';
 import type { NormalizedRestoreRequest } from '../../domain/request';
 import { noteOperationId } from '../metrics-interceptor';
 
+import { leanHistory } from './lean-history';
 import type { ProgressTracker } from './progress';
-import { announceRestore } from './search-attributes';
+import { announceRestore, announceRestoreUnlessSet } from './search-attributes';
 import { StepBookkeeping } from './step-bookkeeping';
 
 /** What this run has created (or may have created, when a call's outcome is unknown) and must clean up on failure. */
@@ -27,6 +28,8 @@ export interface RestoreRun {
   /** What this run has created and a failure must clean up; steps add to it as they create. */
   readonly created: CreatedResources;
   readonly steps: StepBookkeeping;
+  /** Whether this run writes the lean history (lean-history.ts); false for restores recorded before it. */
+  readonly lean: boolean;
 }
 
 /** Starts the run's bookkeeping once the request is valid: operation id, recovery clock, search attributes. */
@@ -34,6 +37,7 @@ export function beginRun(request: NormalizedRestoreRequest, progress: ProgressTr
   progress.setOperationId(request.operationId);
   noteOperationId(request.operationId);
   progress.measureRecovery(startedAt, request.rtoMs);
+  const lean = leanHistory();
   const run: RestoreRun = {
     request,
     progress,
@@ -41,9 +45,11 @@ export function beginRun(request: NormalizedRestoreRequest, progress: ProgressTr
     targetLoc: locationOf(request.target),
     sourceLoc: locationOf(request.source),
     created: {},
-    steps: new StepBookkeeping(request, progress, startedAt),
+    steps: new StepBookkeeping(request, progress, startedAt, lean),
+    lean,
   };
-  announceRestore(request);
+  if (lean) announceRestoreUnlessSet(request);
+  else announceRestore(request);
   return run;
 }
 

@@ -7,7 +7,7 @@ import type { Failures } from '../../../domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../../domain/naming';
 import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/restore-plan';
 import type { TransferPlan } from '../../../domain/restore-plan';
-import { calls } from '../../activity-options';
+import { calls, lookups } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import type { RestoreRun } from '../run';
 
@@ -24,7 +24,7 @@ export async function findSnapshot(run: RestoreRun): Promise<SourceSnapshot> {
   const snapshot = await run.steps.step(
     'find-snapshot',
     () =>
-      calls.findSnapshot({
+      (run.lean ? lookups : calls).findSnapshot({
         source: run.sourceLoc,
         ref: request.source.snapshotRef,
         targetAccountId: request.target.accountId,

@@ -6,7 +6,7 @@ import { patched } from '@temporalio/workflow';
 
 import type { ClusterInfo, SnapshotInfo } from '../../../domain/aws-shapes';
 import { checkReplaceAllowed, snapshotSourceCluster } from '../../../domain/restore-plan';
-import { calls } from '../../activity-options';
+import { calls, lookups } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import type { ApprovalGate } from '../approval-gate';
 import type { RestoreRun } from '../run';
@@ -21,7 +21,11 @@ const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
 export async function checkTarget(run: RestoreRun, snapshot: SnapshotInfo): Promise<ClusterInfo | null> {
   const { request } = run;
   const existing = await run.steps.step('check-target', () =>
-    calls.describeCluster({ target: run.targetLoc, clusterId: request.target.clusterId, includeInstances: true })
+    (run.lean ? lookups : calls).describeCluster({
+      target: run.targetLoc,
+      clusterId: request.target.clusterId,
+      includeInstances: true,
+    })
   );
   if (existing) {
     // Restores recorded before this guard judged the target without the snapshot's own cluster.
