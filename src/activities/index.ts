@@ -6,6 +6,7 @@ import type { AwsClientFactory } from './aws-clients';
 import { createClusterActivities } from './clusters';
 import { createExpiryHandoverActivities } from './expiry-handover';
 import { createInstanceActivities } from './instances';
+import { createLookupActivities } from './lookups';
 import { createMasterPasswordActivities } from './master-password';
 import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
@@ -37,6 +38,7 @@ export function createActivities(options: ActivityDeps) {
     ...createMasterPasswordActivities(deps),
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
+    ...createLookupActivities(deps),
     ...createExpiryHandoverActivities(),
   };
 }

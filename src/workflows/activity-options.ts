@@ -6,7 +6,7 @@
  *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
  *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
@@ -25,14 +25,6 @@ const CALL_OPTIONS = {
 
 /** Activities that make one AWS call or a short idempotent sequence. */
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
-
-/**
- * Read-only lookups that answer within seconds (find the snapshot, check the target), as local activities: the worker
- * runs them inside the workflow task, so each records one marker event instead of three activity events and a
- * workflow task (lean history). Same timeout and retries as `calls`; a retry after more than a minute waits on a
- * durable timer.
- */
-export const lookups = proxyLocalActivities<RestoreActivities>({ ...CALL_OPTIONS, localRetryThreshold: '1m' });
 
 /** Notifications: a few attempts only, because a lost notification must never hold up or mask the outcome. */
 export const notifications = proxyActivities<RestoreActivities>({

@@ -62,6 +62,12 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'find snapshot',
     what: (i) => where(snapshotRefLabel(i.ref), i.source),
   },
+  lookUpSourceAndTarget: {
+    step: 'find-snapshot',
+    action: 'find snapshot and check target',
+    what: (i) =>
+      `${where(snapshotRefLabel(i.snapshot.ref), i.snapshot.source)}; ${where(i.target.clusterId, i.target.target)}`,
+  },
   describeCluster: {
     step: 'check-target',
     action: 'check cluster',

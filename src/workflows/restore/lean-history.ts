@@ -6,8 +6,7 @@
  *   shows; the `progress` query keeps the status each wait returned;
  * - search attributes are upserted only when what users filter by changes: target and source (unless the start set
  *   them already), the `await-approval` step and the step after it, and the final status with the last step;
- * - the two read-only lookups at the start (find the snapshot, check the target) run as local activities: one marker
- *   event each instead of three activity events and a workflow task.
+ * - the two read-only lookups at the start (find the snapshot, check the target) run as one activity.
  * Restores recorded before the patch replay with the old behaviour.
  */
 import { patched } from '@temporalio/workflow';

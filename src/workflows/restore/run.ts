@@ -2,7 +2,7 @@
  * One restore run as its steps see it: the validated request, where its calls go, the progress view, what it has
  * created so far (for the cleanup), and the step bookkeeping.
  */
-import type { AwsLocation } from '../../domain/aws-shapes';
+import type { AwsLocation, ClusterInfo } from '../../domain/aws-shapes';
 import type { NormalizedRestoreRequest } from '../../domain/request';
 import { noteOperationId } from '../metrics-interceptor';
 
@@ -28,6 +28,8 @@ export interface RestoreRun {
   /** What this run has created and a failure must clean up; steps add to it as they create. */
   readonly created: CreatedResources;
   readonly steps: StepBookkeeping;
+  /** The target as the lean history's first lookup found it (undefined: check-target reads it itself). */
+  lookedUpTarget?: ClusterInfo | null;
   /** Whether this run writes the lean history (lean-history.ts); false for restores recorded before it. */
   readonly lean: boolean;
 }

@@ -6,10 +6,12 @@ import { patched } from '@temporalio/workflow';
 
 import type { ClusterInfo, SnapshotInfo } from '../../../domain/aws-shapes';
 import { checkReplaceAllowed, snapshotSourceCluster } from '../../../domain/restore-plan';
-import { calls, lookups } from '../../activity-options';
+import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import type { ApprovalGate } from '../approval-gate';
 import type { RestoreRun } from '../run';
+
+import { targetLookup } from './snapshot';
 
 /** The check-target step refuses a target that is the snapshot's own cluster (see restore-plan.ts). */
 const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
@@ -20,12 +22,8 @@ const SNAPSHOT_SOURCE_GUARD_PATCH = 'snapshot-source-guard';
  */
 export async function checkTarget(run: RestoreRun, snapshot: SnapshotInfo): Promise<ClusterInfo | null> {
   const { request } = run;
-  const existing = await run.steps.step('check-target', () =>
-    (run.lean ? lookups : calls).describeCluster({
-      target: run.targetLoc,
-      clusterId: request.target.clusterId,
-      includeInstances: true,
-    })
+  const existing = await run.steps.step('check-target', async () =>
+    run.lookedUpTarget !== undefined ? run.lookedUpTarget : calls.describeCluster(targetLookup(run))
   );
   if (existing) {
     // Restores recorded before this guard judged the target without the snapshot's own cluster.
