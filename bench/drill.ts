@@ -15,7 +15,7 @@
  *                       [-- --memory-calls-per-second 10]
  *
  * Needs moto and the dev server (`npm run servers:start`; AWS_ENDPOINT_URL and TEMPORAL_ADDRESS as it prints), and
- * Linux (/proc) for the peak RSS. Section 4 runs `npm run build` first.
+ * Linux (/proc) for the peak RSS. Wipes moto's state before each dev-server section; section 4 runs `npm run build`.
  */
 // First: installs the quiet Temporal Runtime before any worker or connection exists.
 import '../test/support/mocha-setup';
@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { assertMotoReachable, motoEndpoint } from '../test/support/moto';
+import { assertMotoReachable, motoEndpoint, resetMoto } from '../test/support/moto';
 import { temporalAddress } from '../test/support/servers';
 import { createRestoreTimeSkippingEnv } from '../test/support/workflow-env';
 
@@ -121,8 +121,15 @@ async function main(): Promise<number> {
   }
 
   const dev = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress() });
+  // Each dev-server section starts from an empty moto: its snapshot quota (100 per region) counts what earlier runs
+  // left behind.
+  const freshMoto = async () => {
+    log('(wiping moto: every account and region)');
+    await resetMoto();
+  };
   try {
     if (o.only.has(2)) {
+      await freshMoto();
       log(
         `2. cross-region drill: ${o.drillRestores} restores into one region, ${COPIES_PER_REGION} copies at once, ` +
           `AWS durations x ${o.compression.toPrecision(3)} in wall-clock time, poll ${o.drillPoll} (dev server)`
@@ -159,6 +166,7 @@ async function main(): Promise<number> {
     }
 
     if (o.only.has(3)) {
+      await freshMoto();
       log('3. events per restore on the dev server (AWS durations / 600 and / 60, polls every 5 s)');
       const rows = await measureEvents(dev, 1 / 600, '5s');
       const kinds = ['cross-region', 'same-region', 'replace'] as const;
@@ -182,9 +190,11 @@ async function main(): Promise<number> {
     if (o.only.has(4)) {
       log(
         `4. ${o.memoryRestores} concurrent same-region restores on one compiled worker (AWS durations x ` +
-          `${o.compression.toPrecision(3)}, RDS budget ${o.memoryCallsPerSecond} calls/s, poll 5 s)`
+          `${o.compression.toPrecision(3)}, RDS budget ${o.memoryCallsPerSecond} calls/s per region, poll 5 s; spread ` +
+          "over 7 regions for moto's snapshot quota)"
       );
       buildCompiledWorker(log);
+      await freshMoto();
       const m = await measureMemory(
         dev,
         {

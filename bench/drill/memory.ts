@@ -13,7 +13,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { seedSourceCluster, uniqueName } from '../../test/support/moto';
 
-import { restoreRequest, SOURCE_REGION, startLikeCli } from './history';
+import { restoreRequest, startLikeCli } from './history';
+
+/**
+ * Same-region restores spread over regions: moto refuses more than 100 snapshots per region (its default quota),
+ * and every restored cluster's instances add one.
+ */
+const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE = path.join(ROOT, 'lib/workflow-bundle.js');
@@ -105,13 +111,20 @@ export async function measureMemory(
         throw new Error(`the bench worker did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const clusterId = uniqueName('mem-src');
-    const snapshotId = `${clusterId}-snap`;
-    await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
+    const sources = [];
+    for (const region of REGIONS) {
+      const clusterId = uniqueName('mem-src');
+      const snapshotId = `${clusterId}-snap`;
+      await seedSourceCluster({ region, clusterId, withSnapshot: snapshotId, encrypted: true });
+      sources.push({ region, clusterId, snapshotId });
+    }
     const started = Date.now();
     const handles = [];
     for (let i = 0; i < options.restores; i += 1) {
-      const request = restoreRequest('same-region', { clusterId, snapshotId }, uniqueName('mem'), options.pollInterval);
+      const source = sources[i % sources.length];
+      const request = restoreRequest('same-region', source, uniqueName('mem'), options.pollInterval);
+      request.source.region = source.region;
+      request.target.region = source.region;
       handles.push(await startLikeCli(env, taskQueue, request));
     }
     log(`  ${options.restores} restores started in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting...`);
