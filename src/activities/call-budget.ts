@@ -9,20 +9,50 @@
  * A call waits for its token (first come, first served). When the queue ahead is longer than `maxWaitMs` (30 s)
  * the call fails at once with `RdsCallBudgetBusy` instead (a throttling failure: the activity is retried with
  * backoff), so a long queue never outlives the activities waiting in it.
+ *
+ * Budget waits do not hold the worker's activity slots: when the first call of an activity attempt would wait more
+ * than `MAX_IN_SLOT_WAIT_MS`, the budget reserves that call's token for the activity's next attempt and the attempt
+ * ends at once with `RdsCallBudgetBusy` carrying the wait as its retry delay; the slot serves other activities
+ * meanwhile, and the retry's first call uses the reserved token without queueing again. Later calls of an attempt
+ * (already under way) wait in place, as do local activities (they run inside a workflow task).
  */
+import { Context } from '@temporalio/activity';
+
 import type { AwsLocation } from '../domain/aws-shapes';
 
 /** How long a call may expect to wait for its token before it is refused with `RdsCallBudgetBusy`. */
 export const MAX_BUDGET_WAIT_MS = 30_000;
 
+/** How long the first call of an activity attempt may wait for its token while holding an activity slot. */
+export const MAX_IN_SLOT_WAIT_MS = 1_000;
+
+/** How long a reserved token waits for the retry that redeems it, past its grant time, before it is dropped. */
+const RESERVATION_GRACE_MS = 60_000;
+
 /** A call the budget could not serve soon; the SDK does not retry it (not an AWS error), the activity does. */
 export class RdsCallBudgetBusy extends Error {
-  constructor(readonly expectedWaitMs: number) {
+  /**
+   * @param expectedWaitMs the wait the call would have had
+   * @param retryAfterMs when set, the activity's next attempt should start this much later (its token is reserved)
+   */
+  constructor(
+    readonly expectedWaitMs: number,
+    readonly retryAfterMs?: number
+  ) {
     super(
-      `The RDS call budget of this worker has about ${Math.round(expectedWaitMs / 1000)} s of calls queued; the call was not sent`
+      `The RDS call budget of this worker has about ${Math.round(expectedWaitMs / 1000)} s of calls queued; the call was not sent` +
+        (retryAfterMs === undefined ? '' : ' (its token is reserved for the next attempt)')
     );
     this.name = 'RdsCallBudgetBusy';
   }
+}
+
+/** The activity attempt a call is made by: `key` names the activity (workflow run and activity id). */
+export interface BudgetCaller {
+  key: string;
+  attempt: number;
+  /** The attempt's first RDS call: the only one that gives its slot back instead of waiting. */
+  firstCall: boolean;
 }
 
 /** Time source of the buckets; a test passes a fake one. */
@@ -67,13 +97,18 @@ export class TokenBucket {
     return this.rate;
   }
 
+  /** How long a call arriving now would wait for its token (nothing is taken). */
+  expectedWaitMs(): number {
+    this.refill();
+    return Math.max(0, ((this.queued + 1 - this.tokens) / this.rate) * 1000);
+  }
+
   /**
    * Waits for a token and takes it. Resolves with how long the caller waited, in ms; rejects at once with
    * `RdsCallBudgetBusy` when the calls queued ahead would make it wait longer than `maxWaitMs`.
    */
   take(maxWaitMs = Number.POSITIVE_INFINITY): Promise<number> {
-    this.refill();
-    const expectedWaitMs = Math.max(0, ((this.queued + 1 - this.tokens) / this.rate) * 1000);
+    const expectedWaitMs = this.expectedWaitMs();
     if (expectedWaitMs > maxWaitMs) return Promise.reject(new RdsCallBudgetBusy(expectedWaitMs));
     this.queued += 1;
     const start = this.clock.now();
@@ -111,6 +146,33 @@ export class TokenBucket {
   }
 }
 
+function bucketKey(loc: AwsLocation): string {
+  return `${loc.accountId ?? loc.roleArn ?? 'default'}|${loc.region}`;
+}
+
+/** Calls made so far by each running activity attempt (its `Context`), to tell its first call from later ones. */
+const callsByAttempt = new WeakMap<Context, number>();
+
+/** The activity attempt making the current call; undefined outside activities and in local activities. */
+export function currentCaller(): BudgetCaller | undefined {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return undefined; // not inside an activity (e.g. the simulator's own calls, a CLI preflight)
+  }
+  const { info } = context;
+  if (info.isLocal) return undefined;
+  const made = callsByAttempt.get(context) ?? 0;
+  callsByAttempt.set(context, made + 1);
+  const run = info.workflowExecution;
+  return {
+    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${info.activityId}`,
+    attempt: info.attempt,
+    firstCall: made === 0,
+  };
+}
+
 function assertRate(rate: number): void {
   if (!Number.isFinite(rate) || rate <= 0) throw new RangeError(`a call rate must be a positive number, got ${rate}`);
 }
@@ -118,6 +180,8 @@ function assertRate(rate: number): void {
 /** The fleet-wide budget as this worker applies it: its share, one bucket per account and region. */
 export class CallBudget {
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Tokens taken for an activity's next attempt, by `<caller key>#<attempt>`, with the bucket they came from. */
+  private readonly reservations = new Map<string, { bucket: string; turn: Promise<number> }>();
   private workers = 1;
 
   constructor(
@@ -149,9 +213,39 @@ export class CallBudget {
     return this.bucketFor(loc).take(MAX_BUDGET_WAIT_MS);
   }
 
+  /**
+   * A call of `caller` (an activity attempt; none outside activities and in local activities): uses the token
+   * reserved for this attempt, or waits in place (later calls of an attempt, short waits), or reserves a token for
+   * the next attempt and throws `RdsCallBudgetBusy` with the retry delay, giving the activity slot back.
+   */
+  async admit(loc: AwsLocation, caller?: BudgetCaller): Promise<number> {
+    if (!caller) return this.take(loc);
+    const id = `${caller.key}#${caller.attempt}`;
+    const reserved = this.reservations.get(id);
+    if (reserved && caller.firstCall && reserved.bucket === bucketKey(loc)) {
+      this.reservations.delete(id);
+      return reserved.turn;
+    }
+    if (!caller.firstCall) return this.take(loc);
+    const expected = this.bucketFor(loc).expectedWaitMs();
+    if (expected <= MAX_IN_SLOT_WAIT_MS || expected > MAX_BUDGET_WAIT_MS) return this.take(loc);
+    const turn = this.take(loc);
+    turn.catch(() => undefined); // redeemed (or dropped) later
+    const next = `${caller.key}#${caller.attempt + 1}`;
+    this.reservations.set(next, { bucket: bucketKey(loc), turn });
+    const drop = setTimeout(() => this.reservations.delete(next), expected + RESERVATION_GRACE_MS);
+    drop.unref();
+    throw new RdsCallBudgetBusy(expected, Math.ceil(expected));
+  }
+
+  /** Reserved tokens not redeemed yet (for tests and metrics). */
+  reservedCount(): number {
+    return this.reservations.size;
+  }
+
   /** The bucket of one account and region (an unknown account shares the bucket of the credentials' default). */
   bucketFor(loc: AwsLocation): TokenBucket {
-    const key = `${loc.accountId ?? loc.roleArn ?? 'default'}|${loc.region}`;
+    const key = bucketKey(loc);
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.share(), this.clock);
@@ -184,7 +278,7 @@ export function applyCallBudget(
 ): void {
   (client as MiddlewareClient).middlewareStack.add(
     (next) => async (args) => {
-      const waitedMs = await budget.take(loc);
+      const waitedMs = await budget.admit(loc, currentCaller());
       onWait?.(waitedMs);
       return next(args);
     },

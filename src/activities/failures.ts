@@ -11,6 +11,7 @@ import { awsErrorFields, classifyAwsError } from '../domain/aws-errors';
 import { Failures } from '../domain/errors';
 import type { FailureName } from '../domain/errors';
 
+import { RdsCallBudgetBusy } from './call-budget';
 import { unreachableEndpointOf } from './endpoint-reachability';
 
 /** Shape of an AWS SDK v3 service error (also what moto's errors become in the SDK). */
@@ -79,6 +80,7 @@ export function toActivityFailure(err: unknown, context: string): Error {
       { awsError: code, endpoint, region, service }
     );
   }
+  if (err instanceof RdsCallBudgetBusy) return budgetBusyFailure(err, context);
   const fields = awsErrorFields(err);
   const name = fields.name || 'Error';
   const awsMessage = (fields.message || fields.code || '(no message)').replace(/\s+/g, ' ').slice(0, MAX_AWS_MESSAGE);
@@ -89,4 +91,19 @@ export function toActivityFailure(err: unknown, context: string): Error {
   const details: FailureDetails = { code: kind.code, awsError: name };
   // No `cause`: the SDK error object references the request (and its parameters), which must not be serialized.
   return ApplicationFailure.create({ type: kind.type, message, nonRetryable: !kind.retryable, details: [details] });
+}
+
+/**
+ * The budget had no token soon for the attempt's first call: the attempt ends (its activity slot serves others) and
+ * the next one starts when the token it reserved is due (`nextRetryDelay`), or with the retry policy's backoff.
+ */
+function budgetBusyFailure(err: RdsCallBudgetBusy, context: string): ApplicationFailure {
+  const { kind, hint } = classifyAwsError({ name: err.name, message: err.message });
+  return ApplicationFailure.create({
+    type: kind.type,
+    message: `${context}: ${err.name}: ${sentence(err.message)} ${sentence(hint)}`,
+    nonRetryable: false,
+    details: [{ code: kind.code, awsError: err.name } satisfies FailureDetails],
+    ...(err.retryAfterMs === undefined ? {} : { nextRetryDelay: err.retryAfterMs }),
+  });
 }

@@ -8,6 +8,7 @@ import { createClusterActivities } from './clusters';
 import { createCopySlotActivities } from './copy-slots';
 import { createExpiryHandoverActivities } from './expiry-handover';
 import { createInstanceActivities } from './instances';
+import { createLookupActivities } from './lookups';
 import { createMasterPasswordActivities } from './master-password';
 import { createNotificationActivities } from './notifications';
 import type { ObservationReporter } from './polling';
@@ -18,13 +19,22 @@ import { createTargetAccountActivities } from './target-account';
 
 export interface ActivityDeps {
   clients: AwsClientFactory;
-  /** How wait activities report status changes; default: signal the activity's own workflow (`getClient()`). */
+  /**
+   * How wait activities report status changes. Default: not at all beyond the pending activity itself (each poll's
+   * observation is in its NotReady failure details, which `describe()` returns and the CLI shows), so a restore's
+   * history does not grow by a signal and a workflow task per status. `signalWorkflowReporter` signals the
+   * activity's own workflow instead (restores recorded before the lean history did).
+   */
   reportObservation?: ObservationReporter;
   /** Snapshot copies allowed at once per destination account and region (default: the RDS quota, 5). */
   maxConcurrentCopies?: number;
 }
 
-export function createActivities(deps: ActivityDeps) {
+/** Keeps observations with the pending activity: nothing is sent to the workflow. */
+export const keepWithPendingActivity: ObservationReporter = () => Promise.resolve();
+
+export function createActivities(options: ActivityDeps) {
+  const deps: ActivityDeps = { ...options, reportObservation: options.reportObservation ?? keepWithPendingActivity };
   return {
     ...createSnapshotActivities(deps),
     ...createCopySlotActivities(deps),
@@ -35,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createPreflightActivities(deps),
     ...createSwapActivities(deps),
+    ...createLookupActivities(deps),
     ...createExpiryHandoverActivities(),
     ...createTargetAccountActivities(deps),
   };
@@ -45,3 +56,4 @@ export type RestoreActivities = ReturnType<typeof createActivities>;
 export type { AwsClientFactory, AwsClientFactoryOptions } from './aws-clients';
 export { createAwsClientFactory } from './aws-clients';
 export type { ObservationReporter } from './polling';
+export { signalWorkflowReporter } from './polling';

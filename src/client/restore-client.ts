@@ -37,6 +37,7 @@ import type { ApprovalDecision, ApprovalState, RestoreProgress, RestoreResult } 
 
 import { buildListQuery, DEFAULT_LIST_LIMIT, ListFilterError, MAX_LIST_LIMIT, WORKFLOW_TYPE } from './list-query';
 import type { ListFilter } from './list-query';
+import { newest, pendingObservation } from './pending-observation';
 import type { RestoreTargetRef } from './targets';
 import { resolveTargetArgument, shortTargetName } from './targets';
 
@@ -204,7 +205,11 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
-/** The `progress` query. Needs a running worker (also for closed restores, which the worker replays). */
+/**
+ * The `progress` query, with the last AWS status a pending wait observed when that is newer than the query's (waits
+ * keep it with the pending activity instead of signalling it: see pending-observation.ts). Needs a running worker
+ * (also for closed restores, which the worker replays).
+ */
 export async function getProgress(
   client: Client,
   workflowIdOrTarget: string,
@@ -212,9 +217,16 @@ export async function getProgress(
 ): Promise<RestoreProgress> {
   const { workflowId, handle } = restoreHandle(client, workflowIdOrTarget, options.runId);
   try {
-    return await client.withDeadline(Date.now() + (options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS), () =>
+    const progress = await client.withDeadline(Date.now() + (options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS), () =>
       handle.query(progressQuery)
     );
+    if (progress.status !== 'running' && progress.status !== 'cleaning-up') return progress;
+    const pending = await handle
+      .describe()
+      .then((d) => pendingObservation(client.workflow.options.loadedDataConverter, d))
+      .catch(() => undefined); // best effort: the query's view stands on its own
+    const lastObservation = newest([progress.lastObservation, pending]);
+    return lastObservation ? { ...progress, lastObservation } : progress;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(workflowId, workflowIdOrTarget);
     throw err;

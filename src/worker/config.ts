@@ -15,6 +15,7 @@ import { TASK_QUEUE } from '../workflows/messages';
 
 import { readDeploymentVersion } from './deployment';
 import type { DeploymentVersion } from './deployment';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './tuning';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -45,6 +46,7 @@ export const WORKER_ENV = {
   maxActivitiesPerSecond: 'AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND',
   rdsCallsPerSecond: 'AURORA_RESTORE_RDS_CALLS_PER_SECOND',
   maxConcurrentCopies: 'AURORA_RESTORE_MAX_CONCURRENT_COPIES',
+  maxCachedWorkflows: 'AURORA_RESTORE_MAX_CACHED_WORKFLOWS',
   skipSearchAttributeCheck: 'AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK',
   ...DB_WORKER_ENV,
   ...CODEC_ENV,
@@ -69,6 +71,8 @@ export interface WorkerConfig {
   rdsCallsPerSecond: number;
   /** Snapshot copies this pipeline lets run at once per destination account and region (all copies count). */
   maxConcurrentCopies: number;
+  /** Restores kept in the worker's sticky cache (others are replayed from history when their task comes). */
+  maxCachedWorkflows: number;
   skipSearchAttributeCheck: boolean;
   shutdownGraceTime: string;
   /** The restore worker's Worker Deployment Version; undefined = unversioned (deployment.ts). */
@@ -139,6 +143,13 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     hint: `a whole number of snapshot copies per destination region from 1 to 100 (default ${DEFAULT_MAX_CONCURRENT_COPIES}, the RDS quota; raise it only with the quota)`,
   });
 
+  const maxCachedWorkflows = readNumber(env, WORKER_ENV.maxCachedWorkflows, problems, {
+    integer: true,
+    min: 0,
+    max: 100_000,
+    hint: `a whole number of restores kept in the worker's cache, 0 to 100000 (default ${DEFAULT_MAX_CACHED_WORKFLOWS})`,
+  });
+
   const skipSearchAttributeCheck = readFlag(env, WORKER_ENV.skipSearchAttributeCheck, problems);
   const roles = readRoles(env, problems);
   const deploymentVersion = readDeploymentVersion(env, problems);
@@ -160,6 +171,7 @@ export function parseWorkerConfig(env: Env): WorkerConfig {
     maxTaskQueueActivitiesPerSecond: perSecond,
     rdsCallsPerSecond: rdsCallsPerSecond ?? DEFAULT_RDS_CALLS_PER_SECOND,
     maxConcurrentCopies: maxConcurrentCopies ?? DEFAULT_MAX_CONCURRENT_COPIES,
+    maxCachedWorkflows: maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     skipSearchAttributeCheck,
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     ...(deploymentVersion ? { deploymentVersion } : {}),

@@ -28,6 +28,7 @@ import type { FleetWatch } from './fleet';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
 import { createLogger, installRuntime, parseTelemetryConfig, workerInterceptors } from './telemetry';
 import type { TelemetryConfig } from './telemetry';
+import { restoreWorkerTuning } from './tuning';
 
 /** gRPC status codes the startup checks explain. */
 const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAUTHENTICATED: 16 } as const;
@@ -137,7 +138,7 @@ async function serve(
         interceptors: workerInterceptors({ workflowModules: !source.workflowBundle }),
         activities: createActivities({ clients, maxConcurrentCopies: config.maxConcurrentCopies }),
         shutdownGraceTime: config.shutdownGraceTime,
-        maxConcurrentActivityTaskExecutions: config.maxConcurrentActivityTaskExecutions,
+        ...restoreWorkerTuning(config),
         ...(config.maxTaskQueueActivitiesPerSecond !== undefined
           ? { maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond }
           : {}),
@@ -153,6 +154,7 @@ async function serve(
         maxTaskQueueActivitiesPerSecond: config.maxTaskQueueActivitiesPerSecond ?? 'unlimited',
         rdsCallsPerSecond: config.rdsCallsPerSecond,
         maxConcurrentCopies: config.maxConcurrentCopies,
+        maxCachedWorkflows: config.maxCachedWorkflows,
         deploymentVersion: config.deploymentVersion ?? 'unversioned',
         payloadCodec: config.dataConverter.payloadCodecs?.length ? 'AES-256-GCM' : 'none (plain JSON payloads)',
       });

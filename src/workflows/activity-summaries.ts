@@ -78,6 +78,12 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
       `${where(i.clusterId, i.target)} from ${i.restoreType === 'copy-on-write' ? 'a clone of ' : ''}${i.sourceClusterId}` +
       (i.restoreType === 'copy-on-write' ? '' : ` at ${i.restoreToTime ?? 'latest'}`),
   },
+  lookUpSourceAndTarget: {
+    step: 'find-snapshot',
+    action: 'find snapshot and check target',
+    what: (i) =>
+      `${where(snapshotRefLabel(i.snapshot.ref), i.snapshot.source)}; ${where(i.target.clusterId, i.target.target)}`,
+  },
   describeCluster: {
     step: 'check-target',
     action: 'check cluster',

@@ -12,6 +12,7 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import { metricMeter, workflowInfo } from '@temporalio/workflow';
 import type {
   ActivityInput,
+  LocalActivityInput,
   Next,
   WorkflowExecuteInput,
   WorkflowInboundCallsInterceptor,
@@ -44,6 +45,8 @@ export const STEP_OF_ACTIVITY: Readonly<Record<string, string>> = Object.fromEnt
 /** What one run knows about its operation; keyed by run id (workflow modules may be shared between runs). */
 interface RunState {
   operationId?: string;
+  /** The step the restore started last (the step search attribute is not upserted per step in a lean history). */
+  step?: string;
 }
 const runs = new Map<string, RunState>();
 
@@ -54,6 +57,12 @@ const runs = new Map<string, RunState>();
 export function noteOperationId(operationId: string): void {
   const state = runs.get(workflowInfo().runId);
   if (state) state.operationId = operationId;
+}
+
+/** Tells the instrumentation which step the restore started. No command: replay-safe. */
+export function noteStep(step: string): void {
+  const state = runs.get(workflowInfo().runId);
+  if (state) state.step = step;
 }
 
 /** Counts an RTO breach of this restore, labelled with the step running when the RTO passed. */
@@ -86,21 +95,36 @@ export const interceptors = (): WorkflowInterceptors => {
     },
   };
 
+  /** Runs an activity with the operation context in its headers and records its step duration. */
+  async function measured<T extends ActivityInput | LocalActivityInput>(
+    input: T,
+    next: (input: T) => Promise<unknown>
+  ): Promise<unknown> {
+    state.operationId ??= operationIdOf(input.args[0]);
+    const step = isRestore ? activityStep(input.activityType) : input.activityType;
+    const context: OperationContext = { ...(state.operationId ? { operationId: state.operationId } : {}), step };
+    const headers = { ...input.headers, [OPERATION_CONTEXT_HEADER]: defaultPayloadConverter.toPayload(context) };
+    const startedAt = Date.now();
+    try {
+      const result = await next({ ...input, headers });
+      seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
+      return result;
+    } catch (err) {
+      seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
+      throw err;
+    }
+  }
+
   const outbound: WorkflowOutboundCallsInterceptor = {
-    async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
-      state.operationId ??= operationIdOf(input.args[0]);
-      const step = isRestore ? activityStep(input.activityType) : input.activityType;
-      const context: OperationContext = { ...(state.operationId ? { operationId: state.operationId } : {}), step };
-      const headers = { ...input.headers, [OPERATION_CONTEXT_HEADER]: defaultPayloadConverter.toPayload(context) };
-      const startedAt = Date.now();
-      try {
-        const result = await next({ ...input, headers });
-        seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
-        return result;
-      } catch (err) {
-        seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
-        throw err;
-      }
+    scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+      return measured(input, next);
+    },
+    // The lean history's lookups run as local activities: the same context header and step metrics.
+    scheduleLocalActivity(
+      input: LocalActivityInput,
+      next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>
+    ) {
+      return measured(input, next);
     },
     getLogAttributes(input, next) {
       return next({
@@ -134,7 +158,7 @@ function currentStep(): string {
   if (info.workflowType !== RESTORE_WORKFLOW_TYPE) return info.workflowType;
   const attributes = info.typedSearchAttributes;
   if (attributes.get(SA_STATUS) === 'cleaning-up') return CLEANUP_STEP;
-  return attributes.get(SA_STEP) ?? 'validate-request';
+  return runs.get(info.runId)?.step ?? attributes.get(SA_STEP) ?? 'validate-request';
 }
 
 function activityStep(activityType: string): string {

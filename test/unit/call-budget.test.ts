@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 
-import { CallBudget, MAX_BUDGET_WAIT_MS, RdsCallBudgetBusy, TokenBucket } from '../../src/activities/call-budget';
+import { ApplicationFailure } from '@temporalio/common';
+
+import {
+  CallBudget,
+  MAX_BUDGET_WAIT_MS,
+  MAX_IN_SLOT_WAIT_MS,
+  RdsCallBudgetBusy,
+  TokenBucket,
+} from '../../src/activities/call-budget';
 import type { BudgetClock } from '../../src/activities/call-budget';
+import { toActivityFailure } from '../../src/activities/failures';
 import { awsErrorFields, classifyAwsError } from '../../src/domain/aws-errors';
 import { Failures } from '../../src/domain/errors';
 import { watchFleet } from '../../src/worker/fleet';
@@ -140,5 +149,60 @@ describe('RDS call budget', () => {
     assert.deepEqual(changes, [4, 2]);
     assert.deepEqual(errors, ['describeTaskQueue: permission denied']);
     assert.equal(budget.share(), 5);
+  });
+
+  describe('waits without holding activity slots', () => {
+    const loc = { region: 'us-west-2' };
+    const caller = (key: string, attempt = 1, firstCall = true) => ({ key, attempt, firstCall });
+
+    it('ends an attempt whose first call would wait long, reserving the token its next attempt then uses', async () => {
+      const clock = fakeClock();
+      const budget = new CallBudget(1, clock);
+      const a = budget.admit(loc, caller('a'));
+      const b = budget.admit(loc, caller('b'));
+      const c = budget.admit(loc, caller('c'));
+      // a takes the one token; b's wait of one second is short enough to hold its slot; c would wait two.
+      assert.equal(MAX_IN_SLOT_WAIT_MS, 1000);
+      const refused = await c.then(
+        () => assert.fail('c should have been refused'),
+        (err: unknown) => err
+      );
+      assert.ok(refused instanceof RdsCallBudgetBusy);
+      assert.equal(refused.retryAfterMs, 2000);
+      assert.equal(budget.reservedCount(), 1);
+      // The retry's first call redeems the reserved token instead of taking another: four tokens in all (a, b, the
+      // reserved one, and a newcomer's), granted one second apart.
+      const retried = budget.admit(loc, caller('c', 2));
+      const newcomer = budget.admit(loc);
+      await Promise.all([a, b, retried, newcomer]);
+      assert.equal(budget.reservedCount(), 0);
+      assert.equal(clock.now(), 3000);
+    });
+
+    it('lets later calls of an attempt and calls outside activities wait in place', async () => {
+      const clock = fakeClock();
+      const budget = new CallBudget(1, clock);
+      const calls = [
+        budget.admit(loc, caller('a')),
+        budget.admit(loc, caller('a', 1, false)),
+        budget.admit(loc, caller('a', 1, false)),
+        budget.admit(loc),
+      ];
+      await Promise.all(calls);
+      assert.equal(budget.reservedCount(), 0);
+      assert.equal(clock.now(), 3000);
+    });
+
+    it('turns the refusal into a retryable throttling failure whose retry waits for the reserved token', () => {
+      const failure = toActivityFailure(new RdsCallBudgetBusy(4200, 4200), 'checking the status of cluster x');
+      assert.ok(failure instanceof ApplicationFailure);
+      assert.equal(failure.type, Failures.Throttled.type);
+      assert.equal(failure.nonRetryable, false);
+      assert.equal(failure.nextRetryDelay, 4200);
+      assert.match(
+        failure.message,
+        /checking the status of cluster x: RdsCallBudgetBusy: .*reserved for the next attempt/
+      );
+    });
   });
 });

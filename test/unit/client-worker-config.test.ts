@@ -9,6 +9,7 @@ import {
   WorkerConfigError,
 } from '../../src/worker/config';
 import { compareSearchAttributes, searchAttributeSetupHelp } from '../../src/worker/search-attributes';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker/tuning';
 import { TASK_QUEUE } from '../../src/workflows/messages';
 
 describe('client worker configuration', () => {
@@ -21,6 +22,7 @@ describe('client worker configuration', () => {
       maxTaskQueueActivitiesPerSecond: undefined,
       rdsCallsPerSecond: DEFAULT_RDS_CALLS_PER_SECOND,
       maxConcurrentCopies: DEFAULT_MAX_CONCURRENT_COPIES,
+      maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
       skipSearchAttributeCheck: false,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
       database: {},
@@ -29,6 +31,7 @@ describe('client worker configuration', () => {
     assert.equal(DEFAULT_MAX_CONCURRENT_ACTIVITIES, 20);
     assert.equal(DEFAULT_RDS_CALLS_PER_SECOND, 10);
     assert.equal(DEFAULT_MAX_CONCURRENT_COPIES, 5);
+    assert.equal(DEFAULT_MAX_CACHED_WORKFLOWS, 250);
     assert.equal(SHUTDOWN_GRACE_TIME, '30s');
   });
 
@@ -40,10 +43,12 @@ describe('client worker configuration', () => {
       AURORA_RESTORE_MAX_ACTIVITIES_PER_SECOND: '2.5',
       AURORA_RESTORE_RDS_CALLS_PER_SECOND: '0.5',
       AURORA_RESTORE_MAX_CONCURRENT_COPIES: '2',
+      AURORA_RESTORE_MAX_CACHED_WORKFLOWS: '40',
       AURORA_RESTORE_SKIP_SEARCH_ATTRIBUTE_CHECK: '1',
     });
     assert.equal(config.rdsCallsPerSecond, 0.5);
     assert.equal(config.maxConcurrentCopies, 2);
+    assert.equal(config.maxCachedWorkflows, 40);
     assert.equal(config.logLevel, 'DEBUG');
     assert.equal(config.taskQueue, 'restores-eu');
     assert.equal(config.maxConcurrentActivityTaskExecutions, 50);

@@ -14,7 +14,7 @@ import { cleanUp } from './compensation';
 import { notify } from './notify';
 import type { RtoWatch } from './rto-watch';
 import type { RestoreRun } from './run';
-import { announceStatus } from './search-attributes';
+import { announceOutcome, announceStatus } from './search-attributes';
 import type { RestoredCluster } from './steps/cluster';
 import { isClusterSource } from './steps/restore-source';
 import type { RestoreSource } from './steps/restore-source';
@@ -40,7 +40,8 @@ export async function succeed(run: RestoreRun, rto: RtoWatch, outcome: RestoreOu
   await rto.stop();
   const recovery = progress.finishRecovery(Date.now());
   progress.setStatus('succeeded');
-  announceStatus('succeeded');
+  if (run.lean) announceOutcome('succeeded', lastStep(progress.steps));
+  else announceStatus('succeeded');
   await notify(run, 'succeeded', { endpoints, recovery });
   return {
     operationId: request.operationId,
@@ -85,7 +86,8 @@ export async function failAndCleanUp(run: RestoreRun, rto: RtoWatch, err: unknow
     await rto.stop();
     const recovery = progress.finishRecovery(Date.now());
     progress.setStatus('failed');
-    announceStatus('failed');
+    if (run.lean) announceOutcome('failed', failure.step ?? lastStep(progress.steps));
+    else announceStatus('failed');
     await notify(run, 'failed', { failure, cleanup, recovery });
   });
   return ApplicationFailure.create({
@@ -94,4 +96,9 @@ export async function failAndCleanUp(run: RestoreRun, rto: RtoWatch, err: unknow
     nonRetryable: true,
     details: [{ code: failure.code, step: failure.step, cleanup: progress.view().cleanup }],
   });
+}
+
+/** The last step that ran (skipped ones do not count), for the final step search attribute. */
+function lastStep(steps: readonly { name: string; status: string }[]): string | undefined {
+  return [...steps].reverse().find((s) => s.status !== 'skipped')?.name;
 }

@@ -2,13 +2,14 @@
  * One restore run as its steps see it: the validated request, where its calls go, the progress view, what it has
  * created so far (for the cleanup), and the step bookkeeping.
  */
-import type { AwsLocation } from '../../domain/aws-shapes';
+import type { AwsLocation, ClusterInfo } from '../../domain/aws-shapes';
 import type { WaitHints } from '../../domain/poll-schedule';
 import type { NormalizedRestoreRequest } from '../../domain/request';
 import { noteOperationId } from '../metrics-interceptor';
 
+import { leanHistory } from './lean-history';
 import type { ProgressTracker } from './progress';
-import { announceRestore } from './search-attributes';
+import { announceRestore, announceRestoreUnlessSet } from './search-attributes';
 import { StepBookkeeping } from './step-bookkeeping';
 import type { SwapPlan } from './steps/swap';
 
@@ -29,6 +30,10 @@ export interface RestoreRun {
   /** What this run has created and a failure must clean up; steps add to it as they create. */
   readonly created: CreatedResources;
   readonly steps: StepBookkeeping;
+  /** The target as the lean history's first lookup found it (undefined: check-target reads it itself). */
+  lookedUpTarget?: ClusterInfo | null;
+  /** Whether this run writes the lean history (lean-history.ts); false for restores recorded before it. */
+  readonly lean: boolean;
   /** Expected AWS durations of the waits (earlier restores of the same source); they time the polls. */
   readonly waitHints: WaitHints;
   /**
@@ -53,6 +58,7 @@ export function beginRun(
   progress.setOperationId(request.operationId);
   noteOperationId(request.operationId);
   progress.measureRecovery(startedAt, request.rtoMs);
+  const lean = leanHistory();
   const run: RestoreRun = {
     request,
     progress,
@@ -60,10 +66,12 @@ export function beginRun(
     targetLoc: locationOf(request.target),
     sourceLoc: locationOf(request.source),
     created: {},
-    steps: new StepBookkeeping(request, progress, startedAt),
+    steps: new StepBookkeeping(request, progress, startedAt, lean),
     waitHints,
+    lean,
   };
-  announceRestore(request);
+  if (lean) announceRestoreUnlessSet(request);
+  else announceRestore(request);
   return run;
 }
 

@@ -6,7 +6,9 @@ import type { RestoreActivities } from '../../activities';
 import type { NormalizedRestoreRequest } from '../../domain/request';
 import { waits } from '../activity-options';
 import { refuse } from '../failure-report';
+import { noteStep } from '../metrics-interceptor';
 
+import { FILTERED_STEPS } from './lean-history';
 import type { ProgressTracker, StepName } from './progress';
 import { announceStep } from './search-attributes';
 
@@ -14,11 +16,14 @@ export class StepBookkeeping {
   /** The timeout of the last wait started: a wait that runs out of time reports it. */
   lastWaitTimeoutMs: number | undefined;
   private readonly deadlineAt: number;
+  /** The step last written to the step search attribute (lean history). */
+  private announcedStep: string | undefined;
 
   constructor(
     private readonly request: NormalizedRestoreRequest,
     private readonly progress: ProgressTracker,
-    startedAt: number
+    startedAt: number,
+    private readonly lean = false
   ) {
     this.deadlineAt = startedAt + request.timing.deadlineMs;
   }
@@ -26,7 +31,8 @@ export class StepBookkeeping {
   /** Runs one step: recorded as running, then completed (with `detail` of its result) or failed. */
   readonly step = async <T>(name: StepName, run: () => Promise<T>, detail?: (result: T) => string): Promise<T> => {
     this.progress.stepStarted(name, Date.now());
-    announceStep(name);
+    noteStep(name);
+    this.announce(name);
     try {
       const result = await run();
       this.progress.stepEnded(name, Date.now(), 'completed', detail?.(result));
@@ -36,6 +42,16 @@ export class StepBookkeeping {
       throw err;
     }
   };
+
+  /**
+   * The step search attribute: every step, or in a lean history only a step users filter on and the step after it
+   * (so a filter on `await-approval` stops matching once the person decided); the final upsert names the last step.
+   */
+  private announce(name: StepName): void {
+    if (this.lean && !FILTERED_STEPS.has(name) && !FILTERED_STEPS.has(this.announcedStep ?? '')) return;
+    announceStep(name);
+    this.announcedStep = name;
+  }
 
   /** Wait activities, bounded by the wait's own timeout and by what is left of the overall deadline. */
   readonly wait = (timeoutMs: number): RestoreActivities => {

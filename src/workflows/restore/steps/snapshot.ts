@@ -27,20 +27,35 @@ export interface SourceSnapshot {
 /** 1. Find and verify the snapshot (must be `available`); refuse before any change when it cannot be used. */
 export async function findSnapshot(run: RestoreRun): Promise<SourceSnapshot> {
   const { request, progress } = run;
+  const lookup = {
+    source: run.sourceLoc,
+    ref: request.source.snapshotRef!,
+    targetAccountId: request.target.accountId,
+  };
   const snapshot = await run.steps.step(
     'find-snapshot',
-    () =>
-      calls.findSnapshot({
-        source: run.sourceLoc,
-        ref: request.source.snapshotRef!,
-        targetAccountId: request.target.accountId,
-      }),
+    async () => {
+      if (!run.lean) return calls.findSnapshot(lookup);
+      // Lean history: one activity reads the target too; check-target judges what it found.
+      const found = await calls.lookUpSourceAndTarget({ snapshot: lookup, target: targetLookup(run) });
+      run.lookedUpTarget = found.existing;
+      return found.snapshot;
+    },
     (s) => s.identifier
   );
   progress.setSnapshot(snapshot);
   const engine = orRefuse(resolveEngine(request, snapshot));
   const transfer = orRefuse(planSnapshotTransfer(request, snapshot));
   return { snapshot, engine, transfer };
+}
+
+/** What check-target reads: the cluster under the target's name, with its instances. */
+export function targetLookup(run: RestoreRun): {
+  target: RestoreRun['targetLoc'];
+  clusterId: string;
+  includeInstances: true;
+} {
+  return { target: run.targetLoc, clusterId: run.request.target.clusterId, includeInstances: true };
 }
 
 /** 3. Cross-account: the source account shares the snapshot with the target account. */

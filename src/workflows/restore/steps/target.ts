@@ -13,6 +13,7 @@ import { kmsKeysToCheck } from '../../kms-keys';
 import type { ApprovalGate } from '../approval-gate';
 import type { RestoreRun } from '../run';
 
+import { targetLookup } from './snapshot';
 import { chooseReplaceStrategy, planSwap } from './swap';
 
 /** The check-target step refuses a target that is the snapshot's own cluster (see restore-plan.ts). */
@@ -34,11 +35,8 @@ export async function checkTarget(
   // Asked only when there is a key to check, so restores without keys record no marker.
   const kmsKeys = kmsKeysToCheck(request, transfer);
   const existing = await run.steps.step('check-target', async () => {
-    const found = await calls.describeCluster({
-      target: run.targetLoc,
-      clusterId: request.target.clusterId,
-      includeInstances: true,
-    });
+    const found =
+      run.lookedUpTarget !== undefined ? run.lookedUpTarget : await calls.describeCluster(targetLookup(run));
     // A key that does not exist or cannot be used would fail the copy or the restore, after changes.
     if (kmsKeys.length > 0 && patched(KMS_KEY_CHECK_PATCH)) {
       await calls.checkKmsKeys({ target: run.targetLoc, kmsKeys });

@@ -1,0 +1,102 @@
+/**
+ * Events per restore on the dev server: a cross-region, a same-region and a replace restore, each at the simulator's
+ * AWS durations and at ten times those, counted from the recorded history (wall-clock time, AWS compressed).
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import { scaled } from '../../sim/aws-simulator';
+import { startRestore } from '../../src/client/restore-client';
+import type { RestoreRequest } from '../../src/domain/request';
+import type { auroraRestore } from '../../src/workflows';
+import { seedManagedCluster, seedSourceCluster, uniqueName } from '../../test/support/moto';
+import { createSimulatedWorker } from '../../test/support/workflow-env';
+
+export type RestoreKind = 'cross-region' | 'same-region' | 'replace';
+
+export const SOURCE_REGION = 'us-east-1';
+export const TARGET_REGION = 'us-west-2';
+
+export interface EventCount {
+  kind: RestoreKind;
+  factor: number;
+  events: number;
+  signals: number;
+  upserts: number;
+}
+
+export function restoreRequest(
+  kind: RestoreKind,
+  source: { clusterId: string; snapshotId: string },
+  targetId: string,
+  pollInterval: string
+): RestoreRequest {
+  const region = kind === 'cross-region' ? TARGET_REGION : SOURCE_REGION;
+  return {
+    source: { region: SOURCE_REGION, clusterId: source.clusterId, snapshot: source.snapshotId },
+    target: { region, clusterId: targetId, instanceCount: 2, tags: { environment: 'bench' } },
+    ...(kind === 'cross-region' ? { copy: { kmsKeyId: 'alias/aws/rds' } } : {}),
+    ...(kind === 'replace' ? { replace: { existing: true } } : {}),
+    timing: { pollInterval },
+  };
+}
+
+/** Counts a closed restore's events: all, observation signals, search-attribute upserts. */
+export async function countEvents(handle: WorkflowHandle): Promise<Omit<EventCount, 'kind' | 'factor'>> {
+  const { EventType } = temporal.api.enums.v1;
+  const events = (await handle.fetchHistory()).events ?? [];
+  const of = (type: number) => events.filter((e) => e.eventType === type).length;
+  return {
+    events: events.length,
+    signals: of(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
+    upserts: of(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+  };
+}
+
+/** Starts a restore the way the CLI does (validated, search attributes set at start). */
+export async function startLikeCli(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  request: RestoreRequest
+): Promise<WorkflowHandle<typeof auroraRestore>> {
+  const started = await startRestore(env.client, request, { taskQueue });
+  return env.client.workflow.getHandle<typeof auroraRestore>(started.workflowId, started.runId);
+}
+
+/**
+ * One restore of each kind at `scale` x the default AWS durations and at 10x that, polls every `pollInterval`.
+ */
+export async function measureEvents(
+  env: TestWorkflowEnvironment,
+  scale: number,
+  pollInterval: string
+): Promise<EventCount[]> {
+  const rows: EventCount[] = [];
+  for (const factor of [1, 10]) {
+    const w = await createSimulatedWorker(env, { timings: scaled(scale * factor) });
+    try {
+      // The three kinds at once: counts do not depend on what else runs, and it saves wall-clock time.
+      const kinds: RestoreKind[] = ['cross-region', 'same-region', 'replace'];
+      await w.worker.runUntil(async () => {
+        const counted = await Promise.all(
+          kinds.map(async (kind) => {
+            const clusterId = uniqueName('ev-src');
+            const snapshotId = `${clusterId}-snap`;
+            await seedSourceCluster({ region: SOURCE_REGION, clusterId, withSnapshot: snapshotId, encrypted: true });
+            const targetId = uniqueName('ev-tgt');
+            const request = restoreRequest(kind, { clusterId, snapshotId }, targetId, pollInterval);
+            if (kind === 'replace') await seedManagedCluster(SOURCE_REGION, targetId);
+            const handle = await startLikeCli(env, w.taskQueue, request);
+            await handle.result();
+            return { kind, factor, ...(await countEvents(handle)) };
+          })
+        );
+        rows.push(...counted);
+      });
+    } finally {
+      w.sim.destroy();
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,156 @@
+/**
+ * Many concurrent same-region restores on one compiled worker (a child process: bench/drill/sim-worker.ts compiled
+ * with tsc, running lib/workflow-bundle.js from `npm run build`): its peak RSS (VmHWM, Linux) and the p99 of
+ * workflow-task and activity schedule-to-start, read from the restores' histories (activities: first attempts;
+ * later attempts of a poll leave no event).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import { seedSourceCluster, uniqueName } from '../../test/support/moto';
+
+import { restoreRequest, startLikeCli } from './history';
+
+/**
+ * Same-region restores spread over regions: moto refuses more than 100 snapshots per region (its default quota),
+ * and every restored cluster's instances add one.
+ */
+const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
+
+const ROOT = path.resolve(__dirname, '../..');
+const BUNDLE = path.join(ROOT, 'lib/workflow-bundle.js');
+const WORKER_JS = path.join(ROOT, '.run/drill-worker/bench/drill/sim-worker.js');
+
+export interface MemoryFigures {
+  restores: number;
+  failed: number;
+  wallMs: number;
+  peakRssMb: number;
+  workflowTaskP99Ms: number;
+  activityP99Ms: number;
+}
+
+/** Builds what the child runs: lib/ (npm run build) and the compiled bench worker. */
+export function buildCompiledWorker(log: (line: string) => void): void {
+  log('building the compiled worker (npm run build) and the bench worker (tsc)...');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'bench/drill/tsconfig.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (!existsSync(BUNDLE) || !existsSync(WORKER_JS))
+    throw new Error(`the build did not produce ${BUNDLE} and ${WORKER_JS}`);
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+function p99(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
+}
+
+function ms(t: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
+  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+}
+
+/** Schedule-to-start latencies of one history: workflow tasks, and activities' first attempts. */
+function scheduleToStart(events: temporal.api.history.v1.IHistoryEvent[]): { wft: number[]; activity: number[] } {
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  const wft: number[] = [];
+  const activity: number[] = [];
+  for (const e of events) {
+    const wfStarted = e.workflowTaskStartedEventAttributes;
+    if (wfStarted) {
+      const scheduled = byId.get(Number(wfStarted.scheduledEventId));
+      if (scheduled) wft.push(ms(e.eventTime) - ms(scheduled.eventTime));
+    }
+    const actStarted = e.activityTaskStartedEventAttributes;
+    if (actStarted && (actStarted.attempt ?? 1) === 1) {
+      const scheduled = byId.get(Number(actStarted.scheduledEventId));
+      if (scheduled) activity.push(ms(e.eventTime) - ms(scheduled.eventTime));
+    }
+  }
+  return { wft, activity };
+}
+
+export async function measureMemory(
+  env: TestWorkflowEnvironment,
+  options: { restores: number; compression: number; rdsCallsPerSecond: number; pollInterval: string },
+  log: (line: string) => void
+): Promise<MemoryFigures> {
+  const taskQueue = uniqueName('drill-memory');
+  const child = spawn(process.execPath, [WORKER_JS], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DRILL_TASK_QUEUE: taskQueue,
+      DRILL_COMPRESSION: String(options.compression),
+      DRILL_RDS_CALLS_PER_SECOND: String(options.rdsCallsPerSecond),
+      DRILL_WORKFLOW_BUNDLE: BUNDLE,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  // The last few kilobytes are enough to say why it failed; 500 restores log a lot.
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  try {
+    const readyBy = Date.now() + 60_000;
+    while (!output.includes('drill worker ready')) {
+      if (child.exitCode !== null || Date.now() > readyBy)
+        throw new Error(`the bench worker did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const sources = [];
+    for (const region of REGIONS) {
+      const clusterId = uniqueName('mem-src');
+      const snapshotId = `${clusterId}-snap`;
+      await seedSourceCluster({ region, clusterId, withSnapshot: snapshotId, encrypted: true });
+      sources.push({ region, clusterId, snapshotId });
+    }
+    const started = Date.now();
+    const handles = [];
+    for (let i = 0; i < options.restores; i += 1) {
+      const source = sources[i % sources.length];
+      const request = restoreRequest('same-region', source, uniqueName('mem'), options.pollInterval);
+      request.source.region = source.region;
+      request.target.region = source.region;
+      handles.push(await startLikeCli(env, taskQueue, request));
+    }
+    log(`  ${options.restores} restores started in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting...`);
+    const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
+    const wallMs = Date.now() - started;
+    const peak = peakRssMb(child.pid ?? 0);
+    const wft: number[] = [];
+    const activity: number[] = [];
+    for (const h of handles) {
+      const latencies = scheduleToStart((await h.fetchHistory()).events ?? []);
+      wft.push(...latencies.wft);
+      activity.push(...latencies.activity);
+    }
+    return {
+      restores: options.restores,
+      failed: outcomes.filter((o) => o.status === 'rejected').length,
+      wallMs,
+      peakRssMb: peak,
+      workflowTaskP99Ms: p99(wft),
+      activityP99Ms: p99(activity),
+    };
+  } finally {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
