@@ -8,6 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { scaled } from '../../sim/aws-simulator';
 import { startRestore } from '../../src/client/restore-client';
+import { OBSERVATION_SIGNAL_NAME } from '../../src/domain/observation';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { auroraRestore } from '../../src/workflows';
 import { seedManagedCluster, seedSourceCluster, uniqueName } from '../../test/support/moto';
@@ -23,6 +24,8 @@ export interface EventCount {
   factor: number;
   events: number;
   signals: number;
+  /** Progress signals sent by waiting activities (the lean history sends none). */
+  observationSignals: number;
   upserts: number;
 }
 
@@ -50,6 +53,11 @@ export async function countEvents(handle: WorkflowHandle): Promise<Omit<EventCou
   return {
     events: events.length,
     signals: of(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
+    observationSignals: events.filter(
+      (e) =>
+        e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED &&
+        e.workflowExecutionSignaledEventAttributes?.signalName === OBSERVATION_SIGNAL_NAME
+    ).length,
     upserts: of(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
   };
 }
