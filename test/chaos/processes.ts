@@ -60,6 +60,7 @@ export class DevServer {
   private child?: ChildProcess;
   private ready: Promise<void> = Promise.resolve();
   readonly address: string;
+  restarts = 0;
 
   private constructor(
     private readonly port: number,
@@ -136,6 +137,7 @@ export class DevServer {
     this.ready = new Promise((resolve) => (done = resolve));
     try {
       if (this.child) await killGroup(this.child, 'SIGTERM');
+      this.restarts += 1;
       await this.launch();
     } finally {
       done();

@@ -53,6 +53,9 @@ export interface ChaosReport {
   results: ScenarioResult[];
   violations: number;
   violatingSeeds: number[];
+  /** Process faults actually applied (a scenario can end before its fault's moment). */
+  workerKills: number;
+  serverRestarts: number;
   dir: string;
 }
 
@@ -131,6 +134,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     results,
     violations: violating.reduce((n, r) => n + r.violations.length, 0),
     violatingSeeds: violating.map((r) => r.seed),
+    workerKills: worker.kills,
+    serverRestarts: server.restarts,
     dir,
   };
 }
