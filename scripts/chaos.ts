@@ -65,8 +65,10 @@ async function main(): Promise<number> {
       for (const v of r.violations) console.log(`    - ${v}`);
     },
   });
+  const seconds = Math.round((Date.now() - started) / 1000);
   console.log(
-    `(state, dev server database and worker log in ${report.dir}; ${Math.round((Date.now() - started) / 1000)}s)`
+    `(${report.workerKills} worker kills, ${report.serverRestarts} dev server restarts, ${seconds}s; state, dev ` +
+      `server database and worker log in ${report.dir})`
   );
   console.log(`${report.results.length} scenarios, ${report.violations} invariant violations`);
   if (report.violatingSeeds.length) {

@@ -4,12 +4,14 @@
  *  - success: the target cluster and exactly the requested instances exist, with the requested class and tags;
  *  - failure: typed (an ApplicationFailure type of our catalogue, or a cancellation when one was sent), and nothing
  *    this operation created remains, except a snapshot copy the request keeps;
- *  - a scenario without a terminal AWS failure or a cancel succeeds (throttling, 5xx, delays and crashes are all
- *    recoverable), and one with a terminal failure and no cancel does not;
+ *  - a scenario without a terminal AWS failure or a cancel succeeds (5xx bursts, delays and crashes are all
+ *    recoverable; under 50% throttling the restore may also end as `Throttled` once a call's retries ran out),
+ *    and one with a terminal failure and no cancel does not;
  *  - the source cluster and snapshot, and every untagged resource (a bystander cluster and instance in the target
  *    Region), are untouched;
  *  - no secret (the master password seeded in Secrets Manager) appears in the workflow's history or the worker's log;
- *  - the outcome `aurora-restore status` prints is the workflow's.
+ *  - the outcome our CLI prints (`aurora-restore start` following the restore, or `status` afterwards) is the
+ *    workflow's.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -185,7 +187,8 @@ export interface InvariantInput {
   operationId: string;
   outcome: Outcome;
   cancelSent: boolean;
-  cliStatus: { code: number; stdout: string; stderr: string };
+  /** What `aurora-restore --json start` (following the restore) or `--json status` printed at the end. */
+  cli: { command: 'start' | 'status'; code: number; stdout: string; stderr: string };
   history: string;
   workerLog: string;
 }
@@ -238,7 +241,11 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
     if (!TYPED_FAILURES.has(outcome.type)) {
       violations.push(`failed with ${outcome.type}, not a type of our catalogue: ${outcome.message}`);
     }
-    if (!terminal && !input.cancelSent) {
+    // Sustained throttling is the one recoverable fault a restore may give up on: a call is retried 10 times over
+    // about 10 minutes, then the restore fails as Throttled (typed, retryable, cleaned up). With half the calls
+    // throttled, and the SDK's retry quota drained by them, that happens to about 1 scenario in 40.
+    const gaveUpOnThrottling = outcome.type === Failures.Throttled.type && scenario.aws.throttle > 0;
+    if (!terminal && !input.cancelSent && !gaveUpOnThrottling) {
       violations.push(`failed without a terminal AWS failure or a cancel: ${outcome.type}: ${outcome.message}`);
     }
     violations.push(...(await leftovers(region, operationId, scenario.request.keepCopy)));
@@ -281,21 +288,31 @@ async function leftovers(region: string, operationId: string, keepCopy: boolean)
   return out.map((text) => `failed and ${text}`);
 }
 
-/** The outcome `aurora-restore --json status` prints must be the workflow's. */
+/** The outcome `aurora-restore --json start` (following) or `--json status` prints must be the workflow's. */
 function cliAgrees(input: InvariantInput): string[] {
-  const { outcome, cliStatus } = input;
-  let report: { outcome?: { ok: boolean; result?: { operationId?: string }; failure?: { type?: string } } };
+  const { outcome, cli } = input;
+  const name = `aurora-restore ${cli.command}`;
+  const expectedCode = outcome.ok ? 0 : 1;
+  let printed: { ok: boolean; failureType?: string } | undefined;
   try {
-    report = JSON.parse(cliStatus.stdout) as typeof report;
+    const doc = JSON.parse(cli.stdout) as {
+      status?: string;
+      failure?: { type?: string };
+      outcome?: { ok: boolean; failure?: { type?: string } };
+    };
+    if (cli.command === 'status') {
+      printed = doc.outcome && { ok: doc.outcome.ok, failureType: doc.outcome.failure?.type };
+    } else if (doc.status === 'succeeded' || doc.status === 'failed') {
+      printed = { ok: doc.status === 'succeeded', failureType: doc.failure?.type };
+    }
   } catch {
-    return [`aurora-restore status printed no JSON (exit ${cliStatus.code}): ${cliStatus.stdout} ${cliStatus.stderr}`];
+    return [`${name} printed no JSON (exit ${cli.code}): ${cli.stdout} ${cli.stderr.slice(-2000)}`];
   }
-  const printed = report.outcome;
-  if (!printed) return ['aurora-restore status printed no outcome for a closed workflow'];
-  if (printed.ok !== outcome.ok) return [`aurora-restore status says ok=${printed.ok}, the workflow ok=${outcome.ok}`];
-  if (cliStatus.code !== (outcome.ok ? 0 : 1)) return [`aurora-restore status exited ${cliStatus.code}`];
-  if (!outcome.ok && printed.failure?.type !== outcome.type) {
-    return [`aurora-restore status says ${printed.failure?.type}, the workflow failed with ${outcome.type}`];
+  if (!printed) return [`${name} printed no outcome (exit ${cli.code}): ${cli.stdout} ${cli.stderr.slice(-2000)}`];
+  if (printed.ok !== outcome.ok) return [`${name} says ok=${printed.ok}, the workflow ok=${outcome.ok}`];
+  if (cli.code !== expectedCode) return [`${name} exited ${cli.code}, expected ${expectedCode}`];
+  if (!outcome.ok && printed.failureType !== outcome.type) {
+    return [`${name} says ${printed.failureType}, the workflow failed with ${outcome.type}`];
   }
   return [];
 }

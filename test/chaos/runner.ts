@@ -169,8 +169,14 @@ function requestOf(s: Scenario, seeded: Seeded): RestoreRequest {
   };
 }
 
-/** Runs our CLI in-process against the run's dev server; returns the exit code and what it printed on stdout. */
-async function runCli(argv: string[], ctx: RunContext): Promise<{ code: number; stdout: string; stderr: string }> {
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs our CLI in-process against the run's dev server; returns the exit code and what it printed. */
+async function runCli(argv: string[], ctx: RunContext): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await cli(argv, {
@@ -179,6 +185,31 @@ async function runCli(argv: string[], ctx: RunContext): Promise<{ code: number; 
     env: { ...process.env, TEMPORAL_ADDRESS: ctx.server.address, AURORA_RESTORE_TASK_QUEUE: ctx.taskQueue },
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * The operation id of a restore the CLI is starting (from the workflow's memo, once it exists), or what the CLI
+ * printed when it ended without starting one.
+ */
+async function startedOperationId(
+  handle: WorkflowHandle,
+  cliRun: Promise<CliRun>,
+  ctx: RunContext
+): Promise<string | CliRun> {
+  let ended: CliRun | undefined;
+  void cliRun.then((run) => (ended = run));
+  for (;;) {
+    try {
+      const description = await handle.describe();
+      const operationId = description.memo?.operationId;
+      if (typeof operationId === 'string') return operationId;
+    } catch {
+      // Not started yet, or the dev server is restarting.
+    }
+    if (ended) return ended;
+    await ctx.server.whenReady();
+    await sleep(200);
+  }
 }
 
 /** The workflow's own outcome, waiting through dev server restarts (the client call fails while it is down). */
@@ -219,14 +250,29 @@ async function runScenario(seed: number, ctx: RunContext): Promise<ScenarioResul
     fs.writeFileSync(path.join(ctx.dir, 'plans', `${scenario.tag}.json`), JSON.stringify(scenario.aws));
 
     await ctx.server.whenReady();
-    const start = await runCli(['--json', 'start', '--detach', file], ctx);
-    if (start.code !== 0) {
-      violations.push(`the CLI could not start the restore (exit ${start.code}): ${start.stdout} ${start.stderr}`);
-      return { seed, faults: describeFaults(scenario), outcome: 'start failed', violations, durationMs: 0 };
-    }
-    const { operationId } = JSON.parse(start.stdout) as { operationId: string };
     const workflowId = restoreWorkflowId(request.target);
     const handle = ctx.client.workflow.getHandle(workflowId);
+    // Even seeds follow the restore with `aurora-restore start` (through the faults), odd ones start it detached
+    // and ask `aurora-restore status` at the end: the outcome either prints must be the workflow's.
+    const follow = seed % 2 === 0;
+    let following: Promise<CliRun> | undefined;
+    let operationId: string;
+    if (follow) {
+      following = runCli(['--json', 'start', file], ctx);
+      const id = await startedOperationId(handle, following, ctx);
+      if (typeof id !== 'string') {
+        violations.push(`the CLI could not start the restore (exit ${id.code}): ${id.stdout} ${id.stderr}`);
+        return { seed, faults: describeFaults(scenario), outcome: 'start failed', violations, durationMs: 0 };
+      }
+      operationId = id;
+    } else {
+      const start = await runCli(['--json', 'start', '--detach', file], ctx);
+      if (start.code !== 0) {
+        violations.push(`the CLI could not start the restore (exit ${start.code}): ${start.stdout} ${start.stderr}`);
+        return { seed, faults: describeFaults(scenario), outcome: 'start failed', violations, durationMs: 0 };
+      }
+      operationId = (JSON.parse(start.stdout) as { operationId: string }).operationId;
+    }
 
     const timers: NodeJS.Timeout[] = [];
     const pending: Promise<void>[] = [];
@@ -269,7 +315,7 @@ async function runScenario(seed: number, ctx: RunContext): Promise<ScenarioResul
     }
 
     await ctx.server.whenReady();
-    const status = await runCli(['--json', 'status', workflowId], ctx);
+    const status = following ? await following : await runCli(['--json', 'status', workflowId], ctx);
     violations.push(
       ...(await checkInvariants({
         scenario,
@@ -278,7 +324,7 @@ async function runScenario(seed: number, ctx: RunContext): Promise<ScenarioResul
         operationId,
         outcome,
         cancelSent,
-        cliStatus: status,
+        cli: { ...status, command: follow ? 'start' : 'status' },
         history: await historyText(handle),
         workerLog: ctx.worker.log(),
       }))

@@ -44,7 +44,7 @@ describe('chaos invariants', function () {
       operationId,
       outcome,
       cancelSent: false,
-      cliStatus: { code: outcome.ok ? 0 : 1, stdout: JSON.stringify({ outcome: cliOutcome }), stderr: '' },
+      cli: { command: 'status', code: outcome.ok ? 0 : 1, stdout: JSON.stringify({ outcome: cliOutcome }), stderr: '' },
       history: '{"events":[]}',
       workerLog: 'worker started',
       ...extra,
@@ -85,6 +85,22 @@ describe('chaos invariants', function () {
     );
   });
 
+  it('accepts Throttled only from a scenario that throttled', async () => {
+    const throttled: Outcome = { ok: false, type: 'Throttled', message: 'Rate exceeded' };
+    const noTerminal = { ...scenario.aws, terminal: undefined };
+    const calm = await checkInvariants(
+      input(throttled, { scenario: { ...scenario, aws: { ...noTerminal, throttle: 0 } } })
+    );
+    assert.ok(
+      calm.some((v) => /without a terminal AWS failure or a cancel/.test(v)),
+      calm.join('\n')
+    );
+    const harsh = await checkInvariants(
+      input(throttled, { scenario: { ...scenario, aws: { ...noTerminal, throttle: 0.5 } } })
+    );
+    assert.deepEqual(harsh, []);
+  });
+
   it('reports a secret in the history or the worker log', async () => {
     const secret = seeded.secretValue ?? '';
     assert.ok(secret.length > 10);
@@ -96,11 +112,22 @@ describe('chaos invariants', function () {
   });
 
   it('reports a CLI that prints another outcome than the workflow’s', async () => {
-    const cliStatus = { code: 0, stdout: JSON.stringify({ outcome: { ok: true } }), stderr: '' };
-    const violations = await checkInvariants(input(typedFailure, { cliStatus }));
+    const status = {
+      command: 'status' as const,
+      code: 0,
+      stdout: JSON.stringify({ outcome: { ok: true } }),
+      stderr: '',
+    };
+    const violations = await checkInvariants(input(typedFailure, { cli: status }));
     assert.ok(
       violations.some((v) => /status says ok=true/.test(v)),
       violations.join('\n')
+    );
+    const start = { command: 'start' as const, code: 1, stdout: '', stderr: 'Temporal could not be reached' };
+    const crashed = await checkInvariants(input(typedFailure, { cli: start }));
+    assert.ok(
+      crashed.some((v) => /aurora-restore start printed no JSON/.test(v)),
+      crashed.join('\n')
     );
   });
 
