@@ -16,7 +16,8 @@ import type { Scenario } from '../chaos/plan';
 import { useMoto } from '../support/fixtures/moto';
 
 describe('chaos invariants', function () {
-  this.timeout(60_000);
+  // Listing every cluster of a moto shared with long chaos runs can take a while.
+  this.timeout(180_000);
   const env = useMoto();
 
   let scenario: Scenario;

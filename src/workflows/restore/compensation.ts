@@ -6,7 +6,7 @@ import { log } from '@temporalio/workflow';
 
 import { isCreatedByOperation } from '../../domain/naming';
 import type { CleanupReport } from '../../domain/restore-report';
-import { calls, waits } from '../activity-options';
+import { cleanupCalls, waits } from '../activity-options';
 
 import type { RestoreRun } from './run';
 
@@ -25,6 +25,7 @@ export async function cleanUp(run: RestoreRun): Promise<CleanupReport> {
     }
   };
   const cleanupWaits = waits(request.timing.pollIntervalMs, request.timing.deleteTimeoutMs);
+  const calls = cleanupCalls(request.timing.deleteTimeoutMs);
 
   if (created.cluster) {
     const clusterId = created.cluster;
