@@ -35,12 +35,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
+  const send = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), sig);
+    } catch {
+      child.kill(sig);
+    }
+  };
+  send(signal);
+  // A server that does not stop within 10 s of SIGTERM (seen under heavy load) is killed.
+  const timer = setTimeout(() => send('SIGKILL'), 10_000);
   await exited;
+  clearTimeout(timer);
 }
 
 function searchAttributeFlags(): string[] {
