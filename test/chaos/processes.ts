@@ -158,6 +158,7 @@ export class DevServer {
 /** The chaos worker process; its output is appended to `logFile` across restarts. */
 export class ChaosWorker {
   private child?: ChildProcess;
+  private stopping = false;
   kills = 0;
 
   constructor(
@@ -174,11 +175,20 @@ export class ChaosWorker {
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
+    // As a supervisor would: a worker that exits by itself (e.g. it found the dev server down while starting) is
+    // started again; one we stopped or killed is not.
+    const child = this.child;
+    child.once('exit', (code) => {
+      if (this.child === child && !this.stopping && code !== 0)
+        setTimeout(() => this.child === child && this.start(), 1000);
+    });
   }
 
   /** kill -9 of the worker's process group, then a new worker (after `downMs`, as a supervisor would). */
   async killAndRestart(downMs: number): Promise<void> {
-    if (this.child) await killGroup(this.child, 'SIGKILL');
+    const killed = this.child;
+    this.child = undefined;
+    if (killed) await killGroup(killed, 'SIGKILL');
     this.kills += 1;
     await sleep(downMs);
     this.start();
@@ -190,6 +200,7 @@ export class ChaosWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.child) await killGroup(this.child, 'SIGTERM');
   }
 }
