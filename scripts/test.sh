@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites in one mocha process and ends with the plain line `N passed, N failed, N skipped`.
 #
-#   scripts/test.sh                      all suites: unit, replay, moto, db, workflow, e2e
+#   scripts/test.sh                      all suites: unit, replay, moto, db, workflow, e2e, chaos (short form)
 #   scripts/test.sh 'test/unit/**/*.test.ts' ...   only these files/globs
 #
 # Starts moto, the Temporal dev server, PostgreSQL and MariaDB (scripts/servers.sh) unless they already run, and stops
@@ -22,6 +22,7 @@ SUITES=(
   'test/db/**/*.test.ts'
   'test/workflow/**/*.test.ts'
   'test/e2e/**/*.test.ts'
+  'test/chaos/**/*.test.ts'
 )
 [[ $# -eq 0 ]] || SUITES=("$@")
 

@@ -55,6 +55,13 @@ export interface AwsSimulatorOptions {
   clock: () => number | Promise<number>;
   /** Durations of simulated operations; defaults in DEFAULT_SIM_TIMINGS. */
   timings?: Partial<SimTimings>;
+  /**
+   * A JSON file that keeps the simulated operations and forced statuses across restarts of the process (see
+   * timeline.ts); with a wall clock, a restarted worker then finds in-flight operations still in progress.
+   */
+  stateFile?: string;
+  /** Multiplier (>= 1) of each new operation's duration: random delays of AWS states (see timeline.ts). */
+  stretch?: (activity: Activity) => number;
 }
 
 /** Any SDK v3 client: what `decorate` needs of it. */
@@ -84,7 +91,7 @@ interface MiddlewareStackLike {
 export class AwsSimulator {
   readonly timings: Readonly<SimTimings>;
   private readonly clock: () => number | Promise<number>;
-  private readonly timeline = new Timeline();
+  private readonly timeline: Timeline;
   private readonly faults = new FaultRegistry();
   private readonly metrics = new CallMetrics();
   private readonly clients = new InternalClients();
@@ -94,6 +101,7 @@ export class AwsSimulator {
     if (typeof options?.clock !== 'function') throw new TypeError('AwsSimulator needs a clock: () => ms');
     this.clock = options.clock;
     this.timings = Object.freeze(resolveTimings(options.timings));
+    this.timeline = new Timeline({ stateFile: options.stateFile, stretch: options.stretch });
     this.rds = new RdsBehaviour(this.timeline, () => this.timings, this.clients);
   }
 

@@ -2,7 +2,14 @@
  * Simulated lifecycles of RDS resources. moto changes state instantly; the timeline remembers when each mutating
  * call succeeded and derives, from the simulator's clock, the status AWS would report at any later moment.
  * Resources are keyed by (kind, account, region, identifier); identifiers compare case-insensitively, as in RDS.
+ *
+ * Persistence (optional): given a state file, the timeline loads it on creation and rewrites it atomically (write to
+ * a temporary file, then rename) after every change, so that a worker killed mid-operation and started again sees
+ * the same operations with the same remaining time, as AWS would, instead of finding them all finished at once.
+ * Several simulators must not share one file (the last writer wins).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 
 export type ResourceKind = 'snapshot' | 'cluster' | 'instance';
 export type Operation = 'copy' | 'restore' | 'create' | 'delete' | 'rename';
@@ -97,15 +104,66 @@ export function keyOf(ref: ResourceRef): string {
   return [ref.kind, ref.account, ref.region, ref.id.toLowerCase()].join('|');
 }
 
+export interface TimelineOptions {
+  /** JSON file the timeline is loaded from (when it exists) and saved to after every change. */
+  stateFile?: string;
+  /**
+   * Multiplier (>= 1) of a new operation's duration, e.g. random delays of AWS states in chaos tests; called once per
+   * operation when it starts. Default: none (the configured timings as they are).
+   */
+  stretch?: (activity: Activity) => number;
+}
+
+type ForcedRule = ForcedStatus & { registeredAt: number };
+
+/**
+ * What the state file holds: the current operation of each resource and the forced statuses. The log of operations
+ * replaced earlier is not kept (it only serves assertions within one process), so the file stays small.
+ */
+interface TimelineState {
+  version: 1;
+  activities: Activity[];
+  forced: ForcedRule[];
+}
+
+/** Dates in moto's descriptions survive the JSON round trip as `{ $date: ISO }`. */
+function encodeDates(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Date ? { $date: raw.toISOString() } : value;
+}
+
+function decodeDates(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    const date = (value as { $date?: unknown }).$date;
+    if (keys.length === 1 && typeof date === 'string') return new Date(date);
+  }
+  return value;
+}
+
 export class Timeline {
   private activities = new Map<string, Activity>();
-  private forced: (ForcedStatus & { registeredAt: number })[] = [];
+  private forced: ForcedRule[] = [];
   private log: Activity[] = [];
+  private readonly stateFile?: string;
+  private readonly stretch?: (activity: Activity) => number;
+
+  constructor(options: TimelineOptions = {}) {
+    this.stateFile = options.stateFile;
+    this.stretch = options.stretch;
+    if (this.stateFile) this.load(this.stateFile);
+  }
 
   /** Starts (or replaces) the simulated operation of a resource. */
   start(activity: Activity): Activity {
+    const factor = this.stretch?.(activity) ?? 1;
+    if (!(factor >= 1) || !Number.isFinite(factor)) {
+      throw new RangeError(`Timeline stretch must be a finite factor >= 1, got ${factor}`);
+    }
+    if (factor !== 1) activity.endMs = activity.startMs + Math.round((activity.endMs - activity.startMs) * factor);
     this.activities.set(keyOf(activity), activity);
     this.log.push(activity);
+    this.save();
     return activity;
   }
 
@@ -123,6 +181,7 @@ export class Timeline {
     const activity = this.get(ref);
     if (activity && now !== undefined && now < activity.endMs) activity.endMs = Math.max(activity.startMs, now);
     this.activities.delete(keyOf(ref));
+    this.save();
   }
 
   /** The resource's deletion when it is still in progress at `now`. */
@@ -150,6 +209,7 @@ export class Timeline {
     if (!spec.id || !spec.status) throw new TypeError('forceStatus: id and status are required');
     if (spec.after !== undefined && !(spec.after >= 0)) throw new RangeError('forceStatus: after must be >= 0 ms');
     this.forced.push({ ...spec, registeredAt });
+    this.save();
   }
 
   /** The forced status in effect for a resource at `now` (the latest registered wins). */
@@ -171,5 +231,36 @@ export class Timeline {
     this.activities.clear();
     this.forced = [];
     this.log = [];
+    this.save();
+  }
+
+  /** Writes the state file, if any, atomically: readers see the old state or the new one, never a torn file. */
+  private save(): void {
+    if (!this.stateFile) return;
+    const state: TimelineState = { version: 1, activities: [...this.activities.values()], forced: this.forced };
+    // Unique per process and call, so that two writers never share a temporary file.
+    const tmp = `${this.stateFile}.${process.pid}.${(tmpCounter += 1)}.tmp`;
+    fs.mkdirSync(path.dirname(this.stateFile), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(state, encodeDates));
+    fs.renameSync(tmp, this.stateFile);
+  }
+
+  private load(file: string): void {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const state = JSON.parse(text, decodeDates) as TimelineState;
+    if (state.version !== 1)
+      throw new Error(`Simulator state file ${file} has unknown version ${String(state.version)}`);
+    this.forced = state.forced;
+    // The log restarts with the operations in effect (the same objects, so that `remove` ends the logged one).
+    this.log = [...state.activities];
+    for (const activity of state.activities) this.activities.set(keyOf(activity), activity);
   }
 }
+
+let tmpCounter = 0;

@@ -42,6 +42,19 @@ export const planCalls = proxyActivities<RestoreActivities>({
   },
 });
 
+/**
+ * Cleanup after a failure or a cancel: the same calls, retried until `timeoutMs` (the request's delete timeout)
+ * instead of for 10 attempts, because giving up on throttling or 5xx leaves resources of ours behind.
+ */
+export function cleanupCalls(timeoutMs: number): RestoreActivities {
+  const { maximumAttempts: _limit, ...untilDeadline } = CALL_OPTIONS.retry;
+  return proxyActivities<RestoreActivities>({
+    ...CALL_OPTIONS,
+    scheduleToCloseTimeout: timeoutMs,
+    retry: untilDeadline,
+  });
+}
+
 /** Notifications: a few attempts only, because a lost notification must never hold up or mask the outcome. */
 export const notifications = proxyActivities<RestoreActivities>({
   ...CALL_OPTIONS,

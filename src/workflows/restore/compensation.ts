@@ -6,7 +6,7 @@ import { log } from '@temporalio/workflow';
 
 import { isCreatedByOperation } from '../../domain/naming';
 import type { CleanupReport } from '../../domain/restore-report';
-import { calls, waits } from '../activity-options';
+import { cleanupCalls, waits } from '../activity-options';
 
 import type { RestoreRun } from './run';
 import { undoSwap } from './steps/swap';
@@ -26,6 +26,7 @@ export async function cleanUp(run: RestoreRun): Promise<CleanupReport> {
     }
   };
   const cleanupWaits = waits(request.timing.pollIntervalMs, request.timing.deleteTimeoutMs);
+  const calls = cleanupCalls(request.timing.deleteTimeoutMs);
 
   // A swap that did not complete is undone first: the old cluster gets the target's name back. Should that fail,
   // the new cluster is kept too, so that no working cluster is lost while the names are in between.
