@@ -36,7 +36,9 @@ export function reportFailure(
     err instanceof ActivityFailure &&
     (err.cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT)
   ) {
-    const seen = context.lastObservation;
+    // The wait's own last observation (its NotReady failure's details) names the resource waited for; the
+    // progress view's may be an earlier step's, since waits no longer signal each status (lean history).
+    const seen = observationOf(err.cause) ?? context.lastObservation;
     const last = seen ? ` Last observed: ${seen.resource} ${seen.id} ${describeObservation(seen)}.` : '';
     const limit = context.waitTimeoutMs ? ` within ${formatDuration(context.waitTimeoutMs)}` : '';
     return {
@@ -61,6 +63,18 @@ export function reportFailure(
   }
   const message = err instanceof Error ? err.message : String(err);
   return { step, type: 'UnexpectedError', code: 'ARP-GENERAL-010', message };
+}
+
+/** The observation a wait's last NotReady attempt carried (its last failure, or the timeout's last one). */
+function observationOf(cause: unknown): AwsObservation | undefined {
+  const failure = cause instanceof TimeoutFailure && cause.cause instanceof ApplicationFailure ? cause.cause : cause;
+  if (!(failure instanceof ApplicationFailure) || failure.type !== Failures.NotReady.type) return undefined;
+  const first = failure.details?.[0];
+  if (typeof first !== 'object' || first === null) return undefined;
+  const o = first as Partial<AwsObservation>;
+  return typeof o.resource === 'string' && typeof o.id === 'string' && typeof o.status === 'string'
+    ? (first as AwsObservation)
+    : undefined;
 }
 
 function codeFromDetails(details: unknown[] | undefined | null): string | undefined {
