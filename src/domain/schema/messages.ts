@@ -56,20 +56,33 @@ export function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The known key an unknown one was probably meant to be (typos, snake_case, wrong case). */
-function suggestKey(key: string, known: readonly string[]): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[_\-\s]/g, '');
-  const k = norm(key);
+/**
+ * The candidate closest to `value` by edit distance (the first of equals), when within `maxDistance`; `norm` is
+ * applied to each candidate before comparing (`value` is compared as given).
+ */
+export function nearestCandidate(
+  value: string,
+  candidates: readonly string[],
+  maxDistance: number,
+  norm: (s: string) => string = (s) => s
+): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = editDistance(k, norm(candidate));
+  for (const candidate of candidates) {
+    const d = editDistance(value, norm(candidate));
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(1, Math.min(3, Math.floor(k.length / 3))) ? best : undefined;
+  return bestDistance <= maxDistance ? best : undefined;
+}
+
+/** The known key an unknown one was probably meant to be (typos, snake_case, wrong case). */
+function suggestKey(key: string, known: readonly string[]): string | undefined {
+  const norm = (s: string): string => s.toLowerCase().replace(/[_\-\s]/g, '');
+  const k = norm(key);
+  return nearestCandidate(k, known, Math.max(1, Math.min(3, Math.floor(k.length / 3))), norm);
 }
 
 /**

@@ -8,7 +8,7 @@
  * Pure: workflow code validates requests too.
  */
 import { AWS_PARTITION_DATA_SOURCE, AWS_PARTITIONS } from './aws-partitions';
-import { editDistance, show } from './messages';
+import { nearestCandidate, show } from './messages';
 
 /** The middle words of AWS region codes (`us-east-1`, `ap-southeast-7`, `il-central-1`, `us-gov-west-1`). */
 const DIRECTIONS = new Set([
@@ -51,17 +51,7 @@ function partitionPrefixes(): string {
 
 /** The known region closest to `value` when it is close enough to be a typo of it. */
 export function nearestRegion(value: string): string | undefined {
-  const v = value.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const region of KNOWN_REGIONS) {
-    const d = editDistance(v, region);
-    if (d < bestDistance) {
-      best = region;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= 2 ? best : undefined;
+  return nearestCandidate(value.toLowerCase(), KNOWN_REGIONS, 2);
 }
 
 function didYouMean(value: string): string {
