@@ -35,7 +35,9 @@ type Outcome = { result?: RestoreResult; error?: WorkflowFailedError; progress: 
 
 describe('approvals and RTO (time-skipping server, real activities, simulated AWS timing)', function () {
   this.timeout(120_000);
-  const fixture = useWorkflowEnvironment();
+  // A server per test: a run can leave a task the test server counts against time skipping (a coordinator's last
+  // workflow task after the worker stopped, a cancelled attempt), which would stall every later test on it.
+  const fixture = useWorkflowEnvironment({ serverPerTest: true });
 
   const seedSource = () => seedSourceSnapshot({ region: SOURCE_REGION, prefix: 'src', encrypted: true });
 

@@ -471,7 +471,7 @@ describe('clusterExpiry workflow (time-skipping server, real activities, simulat
  * ends exactly so. AWS is simulated with near-zero durations and 5 s polls.
  */
 describe('clusterExpiry handover to a later restore (dev server, real activities, simulated AWS timing)', function () {
-  this.timeout(90_000);
+  this.timeout(180_000); // a private dev server, two restores and the CLI: under a loaded CI box it took over 90 s
   const fixture = useWorkflowEnvironment({ server: 'private-dev' });
   const TINY = { clusterRestore: 1_000, instanceCreate: 1_000, clusterDelete: 1_000, instanceDelete: 1_000 };
 
