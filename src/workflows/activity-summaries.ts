@@ -28,11 +28,6 @@ interface Description<K extends ActivityName> {
    * target for check-target too): its step histogram counts the activity's duration when the activity completes.
    */
   alsoStep?: StepName;
-  /**
-   * Not a sample of its step's histogram: an activity that only prepares the step's own activity (the request for a
-   * copy slot, whose wait `aurora_restore_copy_slot_wait_seconds` measures), so that a step counts once per run.
-   */
-  untimed?: true;
   /** What the step does, for contexts outside the restore's steps (cleanup, expiry, plan): `delete cluster`. */
   action: string;
   /** The resource and where it is: `orders-staging in us-west-2`. */
@@ -118,7 +113,6 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
   },
   requestCopySlot: {
     step: 'copy-snapshot',
-    untimed: true,
     action: 'request copy slot',
     what: (i) => `for ${where(i.copyIdentifier, i.target)}`,
   },
