@@ -85,7 +85,7 @@ export const METRICS = {
   copySlotWait: {
     name: 'aurora_restore_copy_slot_wait_seconds',
     kind: 'histogram',
-    help: 'How long snapshot copies waited for a copy slot, from the first attempt to the copy request',
+    help: 'How long snapshot copies waited for a copy slot, from the request for a slot (the queue included) to the copy request',
     labels: ['region'],
     buckets: LONG_SECONDS,
   },
