@@ -53,7 +53,7 @@ export const METRICS = {
   stepDuration: {
     name: 'aurora_restore_step_duration_seconds',
     kind: 'histogram',
-    help: 'Duration of the steps that call AWS or the database (all attempts of the step activity), by step and outcome',
+    help: 'Duration of the steps that call AWS or the database (from their first activity to their end, all attempts included), by step and outcome',
     labels: ['step', 'outcome'],
     buckets: LONG_SECONDS,
   },
@@ -85,7 +85,7 @@ export const METRICS = {
   copySlotWait: {
     name: 'aurora_restore_copy_slot_wait_seconds',
     kind: 'histogram',
-    help: 'How long snapshot copies waited for a copy slot, from the first attempt to the copy request',
+    help: 'How long snapshot copies waited for a copy slot, from the request for a slot (the queue included) to the copy request',
     labels: ['region'],
     buckets: LONG_SECONDS,
   },

@@ -23,6 +23,11 @@ export type SummaryContext = 'restore' | 'cleanup' | 'expiry' | 'plan';
 interface Description<K extends ActivityName> {
   /** The restore step (README "How a restore runs") this activity carries out; `notify` for notifications. */
   step: StepName | 'notify' | 'preflight';
+  /**
+   * A further step this one activity carries out in full (the lean history's lookup at a restore's start reads the
+   * target for check-target too): its step histogram counts the activity's duration when the activity completes.
+   */
+  alsoStep?: StepName;
   /** What the step does, for contexts outside the restore's steps (cleanup, expiry, plan): `delete cluster`. */
   action: string;
   /** The resource and where it is: `orders-staging in us-west-2`. */
@@ -80,6 +85,7 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
   },
   lookUpSourceAndTarget: {
     step: 'find-snapshot',
+    alsoStep: 'check-target',
     action: 'find snapshot and check target',
     what: (i) =>
       `${where(snapshotRefLabel(i.snapshot.ref), i.snapshot.source)}; ${where(i.target.clusterId, i.target.target)}`,

@@ -42,11 +42,23 @@ export const STEP_OF_ACTIVITY: Readonly<Record<string, string>> = Object.fromEnt
   Object.entries(ACTIVITY_DESCRIPTIONS).map(([activity, description]) => [activity, description.step])
 );
 
+/**
+ * The further step an activity carries out in full, by activity type: the lean history's one lookup at a restore's
+ * start reads the target for check-target, whose own work then calls nothing, so check-target keeps its histogram.
+ */
+export const ALSO_STEP_OF_ACTIVITY: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ACTIVITY_DESCRIPTIONS).flatMap(([activity, description]) =>
+    'alsoStep' in description && description.alsoStep ? [[activity, description.alsoStep]] : []
+  )
+);
+
 /** What one run knows about its operation; keyed by run id (workflow modules may be shared between runs). */
 interface RunState {
   operationId?: string;
   /** The step the restore started last (the step search attribute is not upserted per step in a lean history). */
   step?: string;
+  /** When the first activity of the step started last ran: that step's histogram sample begins there. */
+  timedStep?: { step: string; startedAt: number };
 }
 const runs = new Map<string, RunState>();
 
@@ -62,12 +74,37 @@ export function noteOperationId(operationId: string): void {
 /** Tells the instrumentation which step the restore started. No command: replay-safe. */
 export function noteStep(step: string): void {
   const state = runs.get(workflowInfo().runId);
-  if (state) state.step = step;
+  if (state) {
+    state.step = step;
+    state.timedStep = undefined;
+  }
+}
+
+/**
+ * Tells the instrumentation that a step ended. A step that ran activities of its own gets one sample of the step
+ * histogram, from its first activity's start to its end, however many activities it ran (a copy's slot request and
+ * copy, the password change and the wait for it). No command: replay-safe.
+ */
+export function noteStepEnded(step: string, outcome: 'completed' | 'failed'): void {
+  const state = runs.get(workflowInfo().runId);
+  const timed = state?.timedStep;
+  if (!state || timed?.step !== step) return;
+  state.timedStep = undefined;
+  seconds(METRICS.stepDuration, timed.startedAt, { step, outcome });
 }
 
 /** Counts an RTO breach of this restore, labelled with the step running when the RTO passed. */
 export function noteRtoBreach(): void {
   metric(METRICS.rtoBreaches).add(1, { step: currentStep() });
+}
+
+/**
+ * Records how long this restore's snapshot copy waited for a copy slot in `region`: from its request for a slot to
+ * its copy request, the queue and any slot RDS refused included. No command: replay-safe (nothing is emitted while
+ * replaying).
+ */
+export function noteCopySlotWait(region: string, requestedAt: number): void {
+  seconds(METRICS.copySlotWait, requestedAt, { region });
 }
 
 export const interceptors = (): WorkflowInterceptors => {
@@ -102,15 +139,21 @@ export const interceptors = (): WorkflowInterceptors => {
   ): Promise<unknown> {
     state.operationId ??= operationIdOf(input.args[0]);
     const step = isRestore ? activityStep(input.activityType) : input.activityType;
+    // Only while the restore runs its steps: during the cleanup every activity counts for `cleanup` alone.
+    const alsoStep = isRestore && step !== CLEANUP_STEP ? ALSO_STEP_OF_ACTIVITY[input.activityType] : undefined;
     const context: OperationContext = { ...(state.operationId ? { operationId: state.operationId } : {}), step };
     const headers = { ...input.headers, [OPERATION_CONTEXT_HEADER]: defaultPayloadConverter.toPayload(context) };
     const startedAt = Date.now();
+    // An activity of the restore's open step: the step's end records the sample (noteStepEnded).
+    const ofOpenStep = isRestore && step !== CLEANUP_STEP && step === state.step;
+    if (ofOpenStep) state.timedStep ??= { step, startedAt };
     try {
       const result = await next({ ...input, headers });
-      seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
+      if (!ofOpenStep) seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
+      if (alsoStep) seconds(METRICS.stepDuration, startedAt, { step: alsoStep, outcome: 'completed' });
       return result;
     } catch (err) {
-      seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
+      if (!ofOpenStep) seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
       throw err;
     }
   }

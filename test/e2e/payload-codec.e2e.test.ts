@@ -19,7 +19,7 @@ import { temporal } from '@temporalio/proto';
 
 import { main as cli } from '../../src/client/main';
 import { dataConverterFromEnv } from '../../src/codec';
-import { restoreWorkflowId } from '../../src/domain/naming';
+import { restoreWorkflowId, targetLockWorkflowId } from '../../src/domain/naming';
 import { OPERATION_CONTEXT_HEADER } from '../../src/domain/operation-context';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { RestoreResult } from '../../src/workflows/messages';
@@ -215,7 +215,14 @@ describe('payloads at rest: the payload codec on the worker, the CLI and the cod
     }
     assert.equal(indexed.get('AuroraRestoreSource'), JSON.stringify(`us-east-1/${snapshotId}`));
     assert.equal(indexed.get('AuroraRestoreTarget'), JSON.stringify(`us-west-2/${targetId}`));
-    const stored = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+    const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+    // Workflow ids stay plain too: the target lock's id names the account the target lives in, which the worker
+    // resolves when the request names none (here the secret's own account), so that every spelling of one cluster
+    // takes the same lock. The id itself is no payload; the account id must appear nowhere else.
+    const accountId = masterSecretArn.split(':')[4] ?? '';
+    const lockId = targetLockWorkflowId({ accountId, region: 'us-west-2', clusterId: targetId });
+    assert.ok(encoded.includes(lockId), `the restore took no lock ${lockId}`);
+    const stored = encoded.split(lockId).join('');
     for (const [what, value] of Object.entries(secrets)) {
       assert.ok(value && !stored.includes(value), `the ${what} (${value}) is readable in the stored history`);
     }

@@ -16,6 +16,7 @@ import {
   DescribeDBInstancesCommand,
 } from '@aws-sdk/client-rds';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { temporal } from '@temporalio/proto';
 
 import { main as cli } from '../../src/client/main';
 import { restoreWorkflowId, TAG_OPERATION_ID } from '../../src/domain/naming';
@@ -200,6 +201,22 @@ describe('end to end: dev server + worker process + moto', function () {
       );
     // The restore cleans up and ends failed with its own cancellation type.
     assert.equal(ended, 'RestoreCancelled');
+    // It waited for its released target lock to end before it closed: the server took the close at once (a close
+    // racing the lock's end is refused as an unhandled command, and the retried task runs the ending twice).
+    const { EventType } = temporal.api.enums.v1;
+    const events = (await e2e.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const position = (type: temporal.api.enums.v1.EventType) => events.findIndex((e) => e.eventType === type);
+    assert.equal(
+      position(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED),
+      -1,
+      'a workflow task of the cancelled restore failed'
+    );
+    const lockEnded = position(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED);
+    assert.ok(lockEnded >= 0, 'the target lock did not end released');
+    assert.ok(
+      lockEnded < position(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED),
+      'the restore closed before its lock'
+    );
     const { rds } = motoClients(target.region);
     const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: targetId }))).DBClusters?.[0];
     assert.equal(

@@ -98,8 +98,8 @@ describe('Web UI: a restore reads as its steps (headless Chromium)', function ()
     }
     const copyId = result.snapshotCopy?.identifier ?? '';
     const expected = [
-      `find-snapshot: ${snapshotId} in us-east-1`,
-      `check-target: ${targetId} in us-west-2`,
+      // One activity finds the snapshot and reads the target (lean history): one row names both.
+      `find-snapshot: ${snapshotId} in us-east-1; ${targetId} in us-west-2`,
       `wait-for-copy: ${copyId} in us-west-2`,
       `delete-target: ${targetId} in us-west-2`,
       `wait-for-instances: 2 instances of ${targetId} in us-west-2`,

@@ -6,7 +6,7 @@ import type { RestoreActivities } from '../../activities';
 import type { NormalizedRestoreRequest } from '../../domain/request';
 import { waits } from '../activity-options';
 import { refuse } from '../failure-report';
-import { noteStep } from '../metrics-interceptor';
+import { noteStep, noteStepEnded } from '../metrics-interceptor';
 
 import { FILTERED_STEPS } from './lean-history';
 import type { ProgressTracker, StepName } from './progress';
@@ -36,9 +36,11 @@ export class StepBookkeeping {
     try {
       const result = await run();
       this.progress.stepEnded(name, Date.now(), 'completed', detail?.(result));
+      noteStepEnded(name, 'completed');
       return result;
     } catch (err) {
       this.progress.stepEnded(name, Date.now(), 'failed');
+      noteStepEnded(name, 'failed');
       throw err;
     }
   };

@@ -13,6 +13,7 @@ import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/
 import type { TransferPlan } from '../../../domain/restore-plan';
 import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
+import { noteCopySlotWait } from '../../metrics-interceptor';
 import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
 import type { RestoreRun } from '../run';
 import { expecting } from '../wait-hints';
@@ -121,9 +122,13 @@ async function copyInQueuedSlot(
     await run.steps.step(
       'copy-snapshot',
       async () => {
+        const requestedAt = Date.now();
         ({ coordinatorId } = await acquireCopySlot(run, copyId));
         copyStarted = true;
-        return await calls.startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
+        const copy = await calls.startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
+        // The queue replaced the activity's own wait for a slot: the workflow measures it now.
+        if (!copy.adopted) noteCopySlotWait(run.targetLoc.region, requestedAt);
+        return copy;
       },
       (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
     );
