@@ -6,7 +6,7 @@
  *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
  *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities } from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
@@ -25,6 +25,27 @@ const CALL_OPTIONS = {
 
 /** Activities that make one AWS call or a short idempotent sequence. */
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
+
+/**
+ * Restores recorded before creating calls waited for their cancellation went on to the cleanup at once; replaying
+ * them must not wait.
+ */
+export const WAIT_FOR_CANCELLED_CREATES_PATCH = 'wait-for-cancelled-creates';
+
+const creatingCalls = proxyActivities<RestoreActivities>({
+  ...CALL_OPTIONS,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
+ * Calls that create something in AWS (the snapshot copy, the cluster, the instances). When the restore is cancelled
+ * while one runs (e.g. its AWS call retried under throttling), the workflow waits until that attempt has ended
+ * before it goes on: cleaned up at once, it would look for a resource the attempt creates a moment later, find
+ * nothing, and leave it behind. Only for workflow code (the patch marker is recorded at the first call).
+ */
+export function creates(): RestoreActivities {
+  return patched(WAIT_FOR_CANCELLED_CREATES_PATCH) ? creatingCalls : calls;
+}
 
 /**
  * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,

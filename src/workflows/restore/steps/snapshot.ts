@@ -11,7 +11,7 @@ import type { Failures } from '../../../domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../../domain/naming';
 import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/restore-plan';
 import type { TransferPlan } from '../../../domain/restore-plan';
-import { calls } from '../../activity-options';
+import { calls, creates } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
 import type { RestoreRun } from '../run';
@@ -123,7 +123,7 @@ async function copyInQueuedSlot(
       async () => {
         ({ coordinatorId } = await acquireCopySlot(run, copyId));
         copyStarted = true;
-        return await calls.startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
+        return await creates().startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
       },
       (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
     );
