@@ -27,10 +27,20 @@ const CALL_OPTIONS = {
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
 
 /**
- * Restores recorded before creating calls waited for their cancellation went on to the cleanup at once; replaying
- * them must not wait.
+ * Restores recorded before calls that change AWS waited for their cancellation went on to the cleanup at once;
+ * replaying them must not wait.
  */
-export const WAIT_FOR_CANCELLED_CREATES_PATCH = 'wait-for-cancelled-creates';
+export const WAIT_FOR_CANCELLED_CHANGES_PATCH = 'wait-for-cancelled-changes';
+
+/**
+ * Whether a cancelled call that changes AWS (creates, or renames during a swap) is waited for: cleaned up at once,
+ * the restore would look for what the call's attempt still running (e.g. retried under throttling) creates or
+ * renames a moment later, find nothing to undo, and leave it behind. Only for workflow code (the patch marker is
+ * recorded at the first call).
+ */
+export function waitsForCancelledChanges(): boolean {
+  return patched(WAIT_FOR_CANCELLED_CHANGES_PATCH);
+}
 
 const creatingCalls = proxyActivities<RestoreActivities>({
   ...CALL_OPTIONS,
@@ -38,13 +48,11 @@ const creatingCalls = proxyActivities<RestoreActivities>({
 });
 
 /**
- * Calls that create something in AWS (the snapshot copy, the cluster, the instances). When the restore is cancelled
- * while one runs (e.g. its AWS call retried under throttling), the workflow waits until that attempt has ended
- * before it goes on: cleaned up at once, it would look for a resource the attempt creates a moment later, find
- * nothing, and leave it behind. Only for workflow code (the patch marker is recorded at the first call).
+ * Calls that create something in AWS (the snapshot copy, the cluster, the instances): when the restore is
+ * cancelled while one runs, the workflow goes on only once that attempt has ended (see waitsForCancelledChanges).
  */
 export function creates(): RestoreActivities {
-  return patched(WAIT_FOR_CANCELLED_CREATES_PATCH) ? creatingCalls : calls;
+  return waitsForCancelledChanges() ? creatingCalls : calls;
 }
 
 /**
@@ -105,8 +113,15 @@ export function databaseSteps(stepTimeoutMs: number, taskQueue: string): Databas
  * Activities that check a status once per attempt and are retried every `pollIntervalMs` for up to `timeoutMs`
  * (no attempt limit: the schedule-to-close timeout bounds the wait).
  */
-export function waits(pollIntervalMs: number, timeoutMs: number): RestoreActivities {
+export function waits(
+  pollIntervalMs: number,
+  timeoutMs: number,
+  options: { waitForCancelledAttempt?: boolean } = {}
+): RestoreActivities {
   return proxyActivities<RestoreActivities>({
+    ...(options.waitForCancelledAttempt
+      ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
+      : {}),
     startToCloseTimeout: '2m',
     scheduleToCloseTimeout: timeoutMs,
     retry: {
