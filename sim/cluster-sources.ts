@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 
 import type { DBCluster, DBClusterSnapshot } from '@aws-sdk/client-rds';
 
+import type { PersistentPart } from './timeline';
+
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -55,9 +57,26 @@ export function restorableWindow(cluster: DBCluster, now: number): RestorableWin
   return { earliest, latest: Math.max(earliest, now - LATEST_RESTORABLE_LAG_MS) };
 }
 
-/** Copy-on-write chains: which clusters share their storage (AWS reports them under one CloneGroupId). */
-export class CloneChains {
+/**
+ * Copy-on-write chains: which clusters share their storage (AWS reports them under one CloneGroupId). Kept in the
+ * timeline's state file (a restarted worker still sees the same CloneGroupId and counts the same clones per chain).
+ */
+export class CloneChains implements PersistentPart {
   private readonly groupOf = new Map<string, string>();
+  private changed: () => void = () => undefined;
+
+  toState(): [string, string][] {
+    return [...this.groupOf];
+  }
+
+  fromState(state: unknown): void {
+    this.groupOf.clear();
+    for (const [k, v] of state as [string, string][]) this.groupOf.set(k, v);
+  }
+
+  onChange(changed: () => void): void {
+    this.changed = changed;
+  }
 
   private static key(account: string, region: string, clusterId: string): string {
     return `${account}/${region}/${clusterId.toLowerCase()}`;
@@ -83,11 +102,12 @@ export class CloneChains {
     const group = this.group(account, region, sourceId) ?? `cg-${randomUUID()}`;
     this.groupOf.set(CloneChains.key(account, region, sourceId), group);
     this.groupOf.set(CloneChains.key(account, region, cloneId), group);
+    this.changed();
     return true;
   }
 
   /** A deleted (or re-created) cluster leaves its chain. */
   forget(account: string, region: string, clusterId: string): void {
-    this.groupOf.delete(CloneChains.key(account, region, clusterId));
+    if (this.groupOf.delete(CloneChains.key(account, region, clusterId))) this.changed();
   }
 }

@@ -25,7 +25,7 @@
  */
 import type { DBCluster } from '@aws-sdk/client-rds';
 
-import type { ResourceRef } from './timeline';
+import type { PersistentPart, ResourceRef } from './timeline';
 
 export type ClusterEpisodeStatus = 'resetting-master-credentials' | 'modifying' | 'stopping' | 'stopped' | 'starting';
 
@@ -84,9 +84,35 @@ interface Entry {
   applied?: boolean;
 }
 
-export class ClusterStates {
+/** An entry as the state file holds it: JSON has no Infinity, so a `stopped` episode's open end is null. */
+type StoredEntry = Omit<Entry, 'episode'> & { episode: Omit<ClusterEpisode, 'endMs'> & { endMs: number | null } };
+
+/**
+ * Kept in the timeline's state file with whether each reset was announced, so that a restarted worker still sees a
+ * cluster stopped, resetting or modifying (moto shows it `available` at once). Listeners belong to the process.
+ */
+export class ClusterStates implements PersistentPart {
   private entries = new Map<string, Entry>();
   private listeners: MasterPasswordListener[] = [];
+  private changed: () => void = () => undefined;
+
+  toState(): [string, StoredEntry][] {
+    return [...this.entries].map(([k, e]) => [
+      k,
+      { ...e, episode: { ...e.episode, endMs: Number.isFinite(e.episode.endMs) ? e.episode.endMs : null } },
+    ]);
+  }
+
+  fromState(state: unknown): void {
+    this.entries.clear();
+    for (const [k, e] of state as [string, StoredEntry][]) {
+      this.entries.set(k, { ...e, episode: { ...e.episode, endMs: e.episode.endMs ?? Infinity } });
+    }
+  }
+
+  onChange(changed: () => void): void {
+    this.changed = changed;
+  }
 
   onMasterPasswordApplied(listener: MasterPasswordListener): () => void {
     this.listeners.push(listener);
@@ -143,6 +169,7 @@ export class ClusterStates {
       .sort((a, b) => a.episode.endMs - b.episode.endMs);
     for (const entry of due) {
       entry.applied = true;
+      this.changed();
       const applied = {
         account: entry.ref.account,
         region: entry.ref.region,
@@ -167,15 +194,17 @@ export class ClusterStates {
 
   /** Forgets a cluster (deleted, or re-created by a fixture). */
   forget(ref: Pick<ResourceRef, 'account' | 'region' | 'id'>): void {
-    this.entries.delete(keyOf(ref));
+    if (this.entries.delete(keyOf(ref))) this.changed();
   }
 
   clear(): void {
     this.entries.clear();
+    this.changed();
   }
 
   private begin(ref: Pick<ResourceRef, 'account' | 'region' | 'id'>, episode: ClusterEpisode): ClusterEpisode {
     this.entries.set(keyOf(ref), { ref: { ...ref }, episode });
+    this.changed();
     return episode;
   }
 }

@@ -156,7 +156,12 @@ export class RdsBehaviour {
     private readonly clients: InternalClients,
     /** Statuses after ModifyDBCluster, StopDBCluster and StartDBCluster (cluster-states.ts). */
     readonly clusterStates: ClusterStates = new ClusterStates()
-  ) {}
+  ) {
+    // What a restarted worker must still know: kept in the timeline's state file, when it has one.
+    timeline.persist('renames', this.renames);
+    timeline.persist('clusterStates', clusterStates);
+    timeline.persist('cloneChains', this.cloneChains);
+  }
 
   async handle(call: RdsCall, next: Next): Promise<HandlerResult> {
     switch (call.command) {

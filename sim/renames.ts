@@ -7,8 +7,11 @@
  * The ledger records, at each cluster rename, which instances belong to the renamed cluster (by its immutable
  * DbClusterResourceId) and the cluster's current identifier; describe results are corrected from it. Instances are
  * keyed by identifier, moved on each instance rename and forgotten when deleted or re-created through the simulator
- * (moto gives every instance the same DbiResourceId, so it cannot serve as their key).
+ * (moto gives every instance the same DbiResourceId, so it cannot serve as their key). Kept in the timeline's state
+ * file (a restarted worker still sees a renamed cluster's members).
  */
+
+import type { PersistentPart } from './timeline';
 
 export interface Membership {
   clusterResourceId: string;
@@ -19,13 +22,38 @@ function key(account: string, region: string, id: string): string {
   return `${account}|${region}|${id}`;
 }
 
-export class RenameLedger {
+interface RenameLedgerState {
+  clusterIds: [string, string][];
+  members: [string, Membership][];
+  scopes: string[];
+}
+
+export class RenameLedger implements PersistentPart {
   /** DbClusterResourceId -> current DBClusterIdentifier, for clusters renamed at least once. */
   private readonly clusterIds = new Map<string, string>();
   /** Instance identifier -> the cluster it belongs to, for instances of renamed clusters. */
   private readonly members = new Map<string, Membership>();
   /** Account|region pairs where a cluster was renamed (only there are moto's memberships corrected). */
   private readonly scopes = new Set<string>();
+  private changed: () => void = () => undefined;
+
+  toState(): RenameLedgerState {
+    return { clusterIds: [...this.clusterIds], members: [...this.members], scopes: [...this.scopes] };
+  }
+
+  fromState(state: unknown): void {
+    const { clusterIds, members, scopes } = state as RenameLedgerState;
+    this.clusterIds.clear();
+    this.members.clear();
+    this.scopes.clear();
+    for (const [k, v] of clusterIds) this.clusterIds.set(k, v);
+    for (const [k, v] of members) this.members.set(k, v);
+    for (const scope of scopes) this.scopes.add(scope);
+  }
+
+  onChange(changed: () => void): void {
+    this.changed = changed;
+  }
 
   active(account: string, region: string): boolean {
     return this.scopes.has(`${account}|${region}`);
@@ -44,6 +72,7 @@ export class RenameLedger {
     for (const m of members) {
       this.members.set(key(account, region, m.instanceId.toLowerCase()), { clusterResourceId, isWriter: m.isWriter });
     }
+    this.changed();
   }
 
   /** The current identifier of the cluster an instance belongs to, when the ledger knows better than moto. */
@@ -65,16 +94,18 @@ export class RenameLedger {
     if (!membership) return;
     this.members.delete(key(account, region, from.toLowerCase()));
     this.members.set(key(account, region, to.toLowerCase()), membership);
+    this.changed();
   }
 
   /** An instance deleted or created: whatever the ledger knew under that name no longer applies. */
   forgetInstance(account: string, region: string, instanceId: string): void {
-    this.members.delete(key(account, region, instanceId.toLowerCase()));
+    if (this.members.delete(key(account, region, instanceId.toLowerCase()))) this.changed();
   }
 
   clear(): void {
     this.clusterIds.clear();
     this.members.clear();
     this.scopes.clear();
+    this.changed();
   }
 }

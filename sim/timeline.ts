@@ -117,6 +117,19 @@ export interface TimelineOptions {
 type ForcedRule = ForcedStatus & { registeredAt: number };
 
 /**
+ * Bookkeeping of the simulator kept in the timeline's state file next to the operations (renames, cluster states,
+ * clone chains): what a restarted worker would otherwise see wrongly. The part tells the timeline of each change.
+ */
+export interface PersistentPart {
+  /** The part's state as JSON data (`Infinity` becomes null in JSON: encode it). */
+  toState(): unknown;
+  /** Replaces the part's state with one `toState` returned, in this or an earlier process. */
+  fromState(state: unknown): void;
+  /** Gives the part the function to call after each change of its state. */
+  onChange(changed: () => void): void;
+}
+
+/**
  * What the state file holds: the current operation of each resource and the forced statuses. The log of operations
  * replaced earlier is not kept (it only serves assertions within one process), so the file stays small.
  */
@@ -124,6 +137,8 @@ interface TimelineState {
   version: 1;
   activities: Activity[];
   forced: ForcedRule[];
+  /** The states of the persistent parts, by name (absent in files written before they were kept). */
+  parts?: Record<string, unknown>;
 }
 
 /** Dates in moto's descriptions survive the JSON round trip as `{ $date: ISO }`. */
@@ -145,6 +160,9 @@ export class Timeline {
   private activities = new Map<string, Activity>();
   private forced: ForcedRule[] = [];
   private log: Activity[] = [];
+  private readonly parts = new Map<string, PersistentPart>();
+  /** Part states loaded from the file, kept until their part is attached. */
+  private loadedParts: Record<string, unknown> = {};
   private readonly stateFile?: string;
   private readonly stretch?: (activity: Activity) => number;
 
@@ -152,6 +170,17 @@ export class Timeline {
     this.stateFile = options.stateFile;
     this.stretch = options.stretch;
     if (this.stateFile) this.load(this.stateFile);
+  }
+
+  /**
+   * Keeps `part`'s state in the state file under `name`: restores what the file holds for it (a restarted worker
+   * sees the same renames, cluster states and clone chains), and saves the file after each of its changes.
+   */
+  persist(name: string, part: PersistentPart): void {
+    if (this.parts.has(name)) throw new Error(`Timeline: a part named ${name} is already kept`);
+    this.parts.set(name, part);
+    if (name in this.loadedParts) part.fromState(this.loadedParts[name]);
+    part.onChange(() => this.save());
   }
 
   /** Starts (or replaces) the simulated operation of a resource. */
@@ -231,13 +260,21 @@ export class Timeline {
     this.activities.clear();
     this.forced = [];
     this.log = [];
+    this.loadedParts = {};
     this.save();
   }
 
   /** Writes the state file, if any, atomically: readers see the old state or the new one, never a torn file. */
   private save(): void {
     if (!this.stateFile) return;
-    const state: TimelineState = { version: 1, activities: [...this.activities.values()], forced: this.forced };
+    const parts: Record<string, unknown> = { ...this.loadedParts };
+    for (const [name, part] of this.parts) parts[name] = part.toState();
+    const state: TimelineState = {
+      version: 1,
+      activities: [...this.activities.values()],
+      forced: this.forced,
+      parts,
+    };
     // Unique per process and call, so that two writers never share a temporary file.
     const tmp = `${this.stateFile}.${process.pid}.${(tmpCounter += 1)}.tmp`;
     fs.mkdirSync(path.dirname(this.stateFile), { recursive: true });
@@ -257,6 +294,7 @@ export class Timeline {
     if (state.version !== 1)
       throw new Error(`Simulator state file ${file} has unknown version ${String(state.version)}`);
     this.forced = state.forced;
+    this.loadedParts = state.parts ?? {};
     // The log restarts with the operations in effect (the same objects, so that `remove` ends the logged one).
     this.log = [...state.activities];
     for (const activity of state.activities) this.activities.set(keyOf(activity), activity);

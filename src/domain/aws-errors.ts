@@ -267,6 +267,13 @@ export function classifyAwsError(e: AwsErrorFields): AwsErrorClass {
       hint: 'AWS returned a server-side error; retried with backoff. If it persists, check the AWS Health Dashboard for the region.',
     };
   }
+  // The SDK could not read the answer (e.g. a body cut short): what AWS meant is unknown, and a retry can fix it.
+  if (/Deserialization error/i.test(e.message ?? '')) {
+    return {
+      kind: Failures.AwsServiceError,
+      hint: `AWS's answer${status !== undefined ? ` (HTTP ${status})` : ''} could not be read; retried with backoff. If it persists, check the worker's network path (proxy, VPC endpoints) and AWS_ENDPOINT_URL.`,
+    };
+  }
   if (status === 429) {
     return {
       kind: Failures.Throttled,

@@ -6,7 +6,7 @@
  *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
  *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities } from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
@@ -25,6 +25,35 @@ const CALL_OPTIONS = {
 
 /** Activities that make one AWS call or a short idempotent sequence. */
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
+
+/**
+ * Restores recorded before calls that change AWS waited for their cancellation went on to the cleanup at once;
+ * replaying them must not wait.
+ */
+export const WAIT_FOR_CANCELLED_CHANGES_PATCH = 'wait-for-cancelled-changes';
+
+/**
+ * Whether a cancelled call that changes AWS (creates, or renames during a swap) is waited for: cleaned up at once,
+ * the restore would look for what the call's attempt still running (e.g. retried under throttling) creates or
+ * renames a moment later, find nothing to undo, and leave it behind. Only for workflow code (the patch marker is
+ * recorded at the first call).
+ */
+export function waitsForCancelledChanges(): boolean {
+  return patched(WAIT_FOR_CANCELLED_CHANGES_PATCH);
+}
+
+const creatingCalls = proxyActivities<RestoreActivities>({
+  ...CALL_OPTIONS,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
+ * Calls that create something in AWS (the snapshot copy, the cluster, the instances): when the restore is
+ * cancelled while one runs, the workflow goes on only once that attempt has ended (see waitsForCancelledChanges).
+ */
+export function creates(): RestoreActivities {
+  return waitsForCancelledChanges() ? creatingCalls : calls;
+}
 
 /**
  * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,
@@ -84,8 +113,15 @@ export function databaseSteps(stepTimeoutMs: number, taskQueue: string): Databas
  * Activities that check a status once per attempt and are retried every `pollIntervalMs` for up to `timeoutMs`
  * (no attempt limit: the schedule-to-close timeout bounds the wait).
  */
-export function waits(pollIntervalMs: number, timeoutMs: number): RestoreActivities {
+export function waits(
+  pollIntervalMs: number,
+  timeoutMs: number,
+  options: { waitForCancelledAttempt?: boolean } = {}
+): RestoreActivities {
   return proxyActivities<RestoreActivities>({
+    ...(options.waitForCancelledAttempt
+      ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
+      : {}),
     startToCloseTimeout: '2m',
     scheduleToCloseTimeout: timeoutMs,
     retry: {

@@ -14,10 +14,10 @@ import { runChaos } from './runner';
 
 /**
  * Seeds whose scenarios cover every fault kind between them (checked below) and end within a minute or so. Seed 18
- * (a cancel while the snapshot copy is retried under throttling) leaves the copy behind: a known open bug, see
- * README "Chaos: faults as a test suite"; it returns here once fixed.
+ * (a cancel while a creating call is retried under throttling and 5xx) once left the cluster or the copy behind;
+ * test/workflow/cancel-during-create.test.ts holds the same race deterministically.
  */
-const SEEDS = [1, 11, 14, 22, 23, 24];
+const SEEDS = [1, 11, 14, 18, 22, 23, 24];
 
 function kindsOf(s: Scenario): FaultKind[] {
   const kinds: FaultKind[] = [];

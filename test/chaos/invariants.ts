@@ -27,7 +27,13 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 import { Failures } from '../../src/domain/errors';
-import { instanceIds, isCreatedByOperation, TAG_MANAGED_BY, TAG_OPERATION_ID } from '../../src/domain/naming';
+import {
+  instanceIds,
+  isCreatedByOperation,
+  swapNames,
+  TAG_MANAGED_BY,
+  TAG_OPERATION_ID,
+} from '../../src/domain/naming';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { RestoreResult } from '../../src/workflows/messages';
 import { dropAutomatedSnapshots, motoClients, seedManagedCluster, seedSourceCluster } from '../support/moto';
@@ -81,6 +87,29 @@ async function instancesOf(region: string, clusterId: string): Promise<DBInstanc
     new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] })
   );
   return out.DBInstances ?? [];
+}
+
+/**
+ * The instances of the restored target as moto lists them. After a swap (the default for replacing an existing
+ * target) moto still files the new instances under the temporary name their cluster had when they were created: it
+ * re-keys a renamed cluster but not its members (sim/renames.ts corrects that for the worker's view, not for these
+ * plain clients). They count as the target's when that temporary cluster name is gone, as it must be after a swap.
+ */
+async function membersAfterRestore(
+  region: string,
+  targetId: string,
+  operationId: string,
+  request: Scenario['request']
+): Promise<DBInstance[]> {
+  const members = await instancesOf(region, targetId);
+  if (!request.replaceExisting) return members;
+  const { incomingClusterId } = swapNames(targetId, operationId, request.instanceCount);
+  if (await cluster(region, incomingClusterId)) return members;
+  const known = new Set(members.map((i) => i.DBInstanceIdentifier));
+  return [
+    ...members,
+    ...(await instancesOf(region, incomingClusterId)).filter((i) => !known.has(i.DBInstanceIdentifier)),
+  ];
 }
 
 function tagsText(tags: Tag[] | undefined): string {
@@ -216,7 +245,7 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
           violations.push(`cluster ${targetId} lacks the requested tag ${key}=${value}`);
         }
       }
-      const members = await instancesOf(region, targetId);
+      const members = await membersAfterRestore(region, targetId, operationId, scenario.request);
       const expected = instanceIds(targetId, scenario.request.instanceCount).sort();
       const actual = members.map((i) => i.DBInstanceIdentifier ?? '').sort();
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {

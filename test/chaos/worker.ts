@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import { AwsSimulator, scaled } from '../../sim/aws-simulator';
 import type { Activity } from '../../sim/aws-simulator';
-import { instanceId } from '../../src/domain/naming';
+import { instanceId, swapNames, TAG_OPERATION_ID } from '../../src/domain/naming';
 import { runWorker } from '../../src/worker/main';
 
 import { hashSeed, prng } from './plan';
@@ -74,35 +74,60 @@ function delayOf(activity: Activity): number {
 }
 
 /**
- * Forced statuses are kept in the timeline's state file, so a restarted worker that sets them up again only adds a
- * duplicate rule with the same effect (its delay counts from the start of the resource's operation).
+ * The identifier the scenario's instance `index` is created under: the requested one, or, when the restore replaces
+ * its target by a swap, the temporary one the swap renames later (derived from the operation id in the call's tags).
  */
+function isPlannedInstance(plan: AwsFaultPlan, index: number, input: Record<string, unknown>): boolean {
+  const id = String(input.DBInstanceIdentifier ?? '').toLowerCase();
+  if (id === instanceId(plan.targetClusterId, index)) return true;
+  const tags = Array.isArray(input.Tags) ? (input.Tags as { Key?: string; Value?: string }[]) : [];
+  const operationId = tags.find((t) => t.Key === TAG_OPERATION_ID)?.Value;
+  if (!operationId) return false;
+  const incoming = swapNames(plan.targetClusterId, operationId, index + 1).incomingInstanceIds[index];
+  return id === incoming.toLowerCase();
+}
+
+/**
+ * A terminal instance status is forced on the instance the restore actually creates (see isPlannedInstance), when
+ * its CreateDBInstance is first seen; the delay counts from the start of its creation. Forced statuses are kept in
+ * the timeline's state file, so a restarted worker that sees the call again only adds a duplicate rule with the
+ * same effect.
+ */
+function forceInstanceStatusOnCreate(input: Record<string, unknown>): void {
+  const loaded = planOfCall(input);
+  const terminal = loaded?.plan.terminal;
+  if (!loaded || terminal?.kind !== 'instance-status') return;
+  if (!isPlannedInstance(loaded.plan, terminal.index, input)) return;
+  const id = String(input.DBInstanceIdentifier);
+  if (forcedInstances.has(id)) return;
+  forcedInstances.add(id);
+  const after = terminal.afterFraction * sim.timings.instanceCreate;
+  sim.forceStatus({ kind: 'instance', id, status: terminal.status, after }).catch((err: unknown) => {
+    console.error(`chaos worker: could not force ${terminal.status} on ${id}:`, err);
+  });
+}
+const forcedInstances = new Set<string>();
+
+/** The cluster status and capacity failures are set up when the plan is first seen. */
 function setUpTerminalFailure(plan: AwsFaultPlan): void {
   const terminal = plan.terminal;
   if (!terminal) return;
   if (terminal.kind === 'instance-capacity') {
-    const id = instanceId(plan.targetClusterId, terminal.index);
     sim.injectFault({
       command: 'CreateDBInstanceCommand',
       error: 'InsufficientDBInstanceCapacityFault',
       times: Infinity,
       message: `Cannot create a DB instance of this class in the requested Availability Zones (chaos ${plan.tag})`,
-      match: (input) => String(input.DBInstanceIdentifier ?? '').toLowerCase() === id,
+      match: (input) => isPlannedInstance(plan, terminal.index, input),
     });
     return;
   }
-  const spec =
-    terminal.kind === 'cluster-status'
-      ? {
-          kind: 'cluster' as const,
-          id: plan.targetClusterId,
-          after: terminal.afterFraction * sim.timings.clusterRestore,
-        }
-      : {
-          kind: 'instance' as const,
-          id: instanceId(plan.targetClusterId, terminal.index),
-          after: terminal.afterFraction * sim.timings.instanceCreate,
-        };
+  if (terminal.kind !== 'cluster-status') return;
+  const spec = {
+    kind: 'cluster' as const,
+    id: plan.targetClusterId,
+    after: terminal.afterFraction * sim.timings.clusterRestore,
+  };
   sim.forceStatus({ ...spec, status: terminal.status }).catch((err: unknown) => {
     console.error(`chaos worker: could not force ${terminal.status} on ${spec.id}:`, err);
   });
@@ -113,6 +138,16 @@ function inBurst(plan: AwsFaultPlan, error: string): boolean {
   return plan.bursts.some((b) => b.error === error && elapsed >= b.fromMs && elapsed < b.toMs);
 }
 
+// Sees every CreateDBInstance attempt (before any fault) and fails none: it only sets up forced instance statuses.
+sim.injectFault({
+  command: 'CreateDBInstanceCommand',
+  error: 'InternalFailure',
+  times: Infinity,
+  match: (input) => {
+    forceInstanceStatusOnCreate(input);
+    return false;
+  },
+});
 // In this order: a throttled attempt is not also a 5xx.
 sim.injectFault({
   command: '*',

@@ -1,7 +1,9 @@
 /**
  * The simulator's timeline kept in a state file: a simulator started again on the same file (as a restarted worker
  * does) sees the operations of the previous one still in progress, with the same remaining time, and forced statuses
- * still in force. Without it, a restarted worker would find every in-flight AWS operation finished at once.
+ * still in force. Without it, a restarted worker would find every in-flight AWS operation finished at once. The
+ * simulator's own bookkeeping of what moto gets wrong is kept there too: renamed clusters' members, cluster states
+ * (a master password reset, a stop) and copy-on-write clone chains.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -13,7 +15,9 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  ModifyDBClusterCommand,
   RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import type { RDSClient } from '@aws-sdk/client-rds';
 
@@ -139,6 +143,86 @@ describe('AwsSimulator state file (timeline across restarts)', function () {
     const second = startSimulator();
     clock += 1000;
     assert.equal(await clusterStatus(second.rds, clusterId), 'incompatible-restore');
+  });
+
+  /** A restored cluster with its instance, both available. */
+  async function availableClusterWithInstance(
+    sim: AwsSimulator,
+    rds: RDSClient
+  ): Promise<{ clusterId: string; instanceId: string }> {
+    const restored = await restoreWithInstance(rds);
+    clock += sim.timings.clusterRestore + sim.timings.instanceCreate;
+    assert.equal(await clusterStatus(rds, restored.clusterId), 'available');
+    return restored;
+  }
+
+  it('a restarted simulator keeps a renamed cluster its members (moto files them under the old name)', async () => {
+    const first = startSimulator();
+    const { clusterId, instanceId } = await availableClusterWithInstance(first.sim, first.rds);
+    const renamed = uniqueName('persist-renamed');
+    await first.rds.send(
+      new ModifyDBClusterCommand({
+        DBClusterIdentifier: clusterId,
+        NewDBClusterIdentifier: renamed,
+        ApplyImmediately: true,
+      })
+    );
+    clock += first.sim.timings.clusterRename;
+    first.sim.destroy();
+
+    const second = startSimulator();
+    const instance = (await second.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })))
+      .DBInstances?.[0];
+    assert.equal(instance?.DBClusterIdentifier, renamed, 'the instance belongs to the renamed cluster');
+    const cluster = (await second.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: renamed })))
+      .DBClusters?.[0];
+    assert.deepEqual(
+      cluster?.DBClusterMembers?.map((m) => m.DBInstanceIdentifier),
+      [instanceId],
+      'the renamed cluster lists its instance'
+    );
+  });
+
+  it('a restarted simulator still reports a master password reset in progress', async () => {
+    const first = startSimulator();
+    const { clusterId } = await availableClusterWithInstance(first.sim, first.rds);
+    await first.rds.send(
+      new ModifyDBClusterCommand({
+        DBClusterIdentifier: clusterId,
+        MasterUserPassword: 'Persist-pass-1',
+        ApplyImmediately: true,
+      })
+    );
+    clock += first.sim.timings.masterCredentialsReset / 2;
+    first.sim.destroy();
+
+    const second = startSimulator();
+    assert.equal(await clusterStatus(second.rds, clusterId), 'resetting-master-credentials');
+    clock += second.sim.timings.masterCredentialsReset / 2;
+    assert.equal(await clusterStatus(second.rds, clusterId), 'available');
+  });
+
+  it('a restarted simulator keeps copy-on-write clone chains', async () => {
+    const first = startSimulator();
+    const { clusterId } = await availableClusterWithInstance(first.sim, first.rds);
+    const cloneId = uniqueName('persist-clone');
+    await first.rds.send(
+      new RestoreDBClusterToPointInTimeCommand({
+        DBClusterIdentifier: cloneId,
+        SourceDBClusterIdentifier: clusterId,
+        RestoreType: 'copy-on-write',
+        UseLatestRestorableTime: true,
+      })
+    );
+    const groupIn = async (rds: RDSClient, id: string) =>
+      (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0]?.CloneGroupId;
+    const group = await groupIn(first.rds, cloneId);
+    assert.ok(group, 'the clone reports its chain');
+    first.sim.destroy();
+
+    const second = startSimulator();
+    assert.equal(await groupIn(second.rds, clusterId), group);
+    assert.equal(await groupIn(second.rds, cloneId), group);
   });
 
   it('stretches new operations by the given factor (random delays of AWS states)', async () => {

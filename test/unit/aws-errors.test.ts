@@ -12,6 +12,14 @@ function kindOf(
 }
 
 describe('classifyAwsError', () => {
+  it('retries an answer the SDK could not read, whatever its status (npm run chaos, seed 91)', () => {
+    const message =
+      '@aws-sdk XML parse error: unexpected content. Deserialization error: to see the raw response, inspect the ' +
+      'hidden field {error}.$response on this object.';
+    assert.equal(kindOf('Error', 400, { message }), Failures.AwsServiceError);
+    assert.equal(kindOf('Error', 400, { message }).retryable, true);
+  });
+
   const table: [string, number | undefined, FailureKind][] = [
     ['DBClusterSnapshotNotFoundFault', 404, Failures.SnapshotNotFound],
     ['DBClusterNotFoundFault', 404, Failures.ClusterFailed],

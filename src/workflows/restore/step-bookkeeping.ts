@@ -55,12 +55,15 @@ export class StepBookkeeping {
     this.announcedStep = name;
   }
 
-  /** Wait activities, bounded by the wait's own timeout and by what is left of the overall deadline. */
-  readonly wait = (timeoutMs: number): RestoreActivities => {
+  /**
+   * Wait activities, bounded by the wait's own timeout and by what is left of the overall deadline;
+   * `waitForCancelledAttempt`: a cancel waits for a running attempt to end (for waits that change AWS).
+   */
+  readonly wait = (timeoutMs: number, options: { waitForCancelledAttempt?: boolean } = {}): RestoreActivities => {
     this.lastWaitTimeoutMs = Math.min(timeoutMs, this.deadlineAt - Date.now());
     if (this.lastWaitTimeoutMs <= 0) {
       throw refuse('WaitTimedOut', `The restore's overall deadline (timing.deadline) passed before the next wait.`);
     }
-    return waits(this.request.timing.pollIntervalMs, this.lastWaitTimeoutMs);
+    return waits(this.request.timing.pollIntervalMs, this.lastWaitTimeoutMs, options);
   };
 }

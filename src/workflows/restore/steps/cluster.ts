@@ -7,7 +7,7 @@ import { patched } from '@temporalio/workflow';
 import type { SetMasterPasswordOutput } from '../../../activities/types';
 import type { ClusterEndpoints, ClusterInfo, RestoreClusterSettings, Tag } from '../../../domain/aws-shapes';
 import { pipelineTags } from '../../../domain/naming';
-import { calls } from '../../activity-options';
+import { creates } from '../../activity-options';
 import { targetInstanceIds } from '../../instance-ids';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
@@ -60,7 +60,7 @@ export async function restoreCluster(
   const restored = await run.steps.step(
     'restore-cluster',
     () =>
-      calls.restoreCluster({
+      creates().restoreCluster({
         target: run.targetLoc,
         clusterId,
         snapshotIdentifier: restoreFrom,
@@ -96,7 +96,7 @@ export async function createInstances(run: RestoreRun, source: RestoreSource): P
   const ids = run.swap?.incomingInstanceIds ?? targetInstanceIds(target.clusterId, target.instanceCount);
   progress.resources().instances = ids;
   await run.steps.step('create-instances', () =>
-    calls.createInstances({
+    creates().createInstances({
       target: run.targetLoc,
       clusterId,
       engine: source.engine,

@@ -11,7 +11,7 @@ import type { Failures } from '../../../domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../../domain/naming';
 import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/restore-plan';
 import type { TransferPlan } from '../../../domain/restore-plan';
-import { calls } from '../../activity-options';
+import { calls, creates } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { noteCopySlotWait } from '../../metrics-interceptor';
 import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
@@ -125,7 +125,7 @@ async function copyInQueuedSlot(
         const requestedAt = Date.now();
         ({ coordinatorId } = await acquireCopySlot(run, copyId));
         copyStarted = true;
-        const copy = await calls.startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
+        const copy = await creates().startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
         // The queue replaced the activity's own wait for a slot: the workflow measures it now.
         if (!copy.adopted) noteCopySlotWait(run.targetLoc.region, requestedAt);
         return copy;

@@ -4,7 +4,7 @@
  * the source's own region and account. The source cluster is only described, never changed; it is named in
  * source.clusterId, so the guards of the target steps refuse to replace or delete it.
  */
-import { calls } from '../../activity-options';
+import { calls, creates } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
@@ -52,7 +52,7 @@ export async function restoreFromSourceCluster(run: RestoreRun, source: SourceCl
   const restored = await run.steps.step(
     'restore-cluster',
     () =>
-      calls.restoreClusterToPointInTime({
+      creates().restoreClusterToPointInTime({
         target: run.targetLoc,
         clusterId,
         sourceClusterId: cluster.identifier,

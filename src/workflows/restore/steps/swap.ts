@@ -18,7 +18,7 @@ import type { SwapNames } from '../../../domain/naming';
 import type { NormalizedRestoreRequest } from '../../../domain/request';
 import type { ReplaceStrategy } from '../../../domain/restore-plan';
 import type { SwapReport } from '../../../domain/restore-report';
-import { calls, waits } from '../../activity-options';
+import { calls, waits, waitsForCancelledChanges } from '../../activity-options';
 import { clusterExpiry } from '../../cluster-expiry';
 import type { ClusterExpiryInput } from '../../cluster-expiry';
 import { refuse } from '../../failure-report';
@@ -106,7 +106,9 @@ export async function swapIntoTarget(
       (d) => `approved by ${d.by}${d.reason ? `: ${d.reason}` : ''}`
     );
   }
-  const renameWait = () => run.steps.wait(request.timing.instancesTimeoutMs);
+  // Until the swap is committed a cancel renames back what moved: a rename still under way must end first.
+  const renameWait = () =>
+    run.steps.wait(request.timing.instancesTimeoutMs, { waitForCancelledAttempt: waitsForCancelledChanges() });
 
   // The swap window opens when the old cluster leaves the target's name.
   const startedAt = Date.now();
