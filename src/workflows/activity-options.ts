@@ -1,12 +1,13 @@
 /**
  * How the workflow calls its activities. Two kinds:
- * - calls: one AWS call (or a short describe-then-act), retried with exponential backoff on throttling and 5xx;
+ * - calls: one AWS call (or a short describe-then-act), retried with exponential backoff on throttling and 5xx
+ *   (local activities in a compact history);
  * - waits: one status check per attempt, retried every poll interval until ready, a terminal state (non-retryable
  *   typed failure) or the wait's deadline (schedule-to-close). Retries are not recorded in history, so a restore's
  *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
  *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
@@ -25,6 +26,13 @@ const CALL_OPTIONS = {
 
 /** Activities that make one AWS call or a short idempotent sequence. */
 export const calls = proxyActivities<RestoreActivities>(CALL_OPTIONS);
+
+/**
+ * The same calls as local activities (a compact history, restore/compact-history.ts): run by the worker inside the
+ * workflow task that asks for them and recorded as one marker. Same timeout and retries; a retry due in more than a
+ * minute waits on a timer.
+ */
+export const localCalls = proxyLocalActivities<RestoreActivities>(CALL_OPTIONS);
 
 /**
  * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,

@@ -110,6 +110,11 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'request copy slot',
     what: (i) => `for ${where(i.copyIdentifier, i.target)}`,
   },
+  releaseCopySlot: {
+    step: 'copy-snapshot',
+    action: 'release copy slot',
+    what: (i) => `at ${i.coordinatorId}${i.copyStillRunning ? ` (${i.copyStillRunning} may still run)` : ''}`,
+  },
   reconcileCopySlots: {
     step: 'copy-snapshot',
     action: 'count copies in progress',
@@ -166,6 +171,11 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'resolve target account',
     what: (i) =>
       where(i.target.roleArn ? `account of role ${arnName(i.target.roleArn)}` : "worker's own account", i.target),
+  },
+  releaseTargetLock: {
+    step: 'validate-request',
+    action: 'release target lock',
+    what: (i) => i.lockWorkflowId,
   },
   deleteSnapshotCopy: {
     step: 'delete-snapshot-copy',

@@ -4,7 +4,6 @@
  * the source's own region and account. The source cluster is only described, never changed; it is named in
  * source.clusterId, so the guards of the target steps refuse to replace or delete it.
  */
-import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
@@ -22,7 +21,7 @@ export async function resolveSourceCluster(run: RestoreRun): Promise<SourceClust
   const ref = request.source.clusterRef!;
   const cluster = await run.steps.step(
     'resolve-source',
-    () => calls.resolveSourceCluster({ target: run.targetLoc, ref }),
+    () => run.calls.resolveSourceCluster({ target: run.targetLoc, ref }),
     (c) =>
       c.kind === 'clone'
         ? `clone of ${c.identifier} (${c.engine})`
@@ -52,7 +51,7 @@ export async function restoreFromSourceCluster(run: RestoreRun, source: SourceCl
   const restored = await run.steps.step(
     'restore-cluster',
     () =>
-      calls.restoreClusterToPointInTime({
+      run.calls.restoreClusterToPointInTime({
         target: run.targetLoc,
         clusterId,
         sourceClusterId: cluster.identifier,
