@@ -64,10 +64,14 @@ export function cleanupCalls(timeoutMs: number): RestoreActivities {
 }
 
 /** Notifications: a few attempts only, because a lost notification must never hold up or mask the outcome. */
-export const notifications = proxyActivities<RestoreActivities>({
+const NOTIFICATION_OPTIONS = {
   ...CALL_OPTIONS,
   retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5, maximumInterval: '30s' },
-});
+} as const;
+export const notifications = proxyActivities<RestoreActivities>(NOTIFICATION_OPTIONS);
+
+/** The same notifications as local activities (a restore's compact history). */
+export const localNotifications = proxyLocalActivities<RestoreActivities>(NOTIFICATION_OPTIONS);
 
 /**
  * Database steps, on their own task queue (the database worker may run inside the VPC). They heartbeat while a

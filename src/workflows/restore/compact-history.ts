@@ -4,7 +4,8 @@
  * - record one patch marker (and its search-attribute upsert) instead of one per older change: a compact run has
  *   every change recorded before it, so it asks for none of their markers;
  * - make their short calls (lookups, checks, the calls that start a copy, a restore or instances, the deletion of
- *   the copy, the copy slot's request and release, the target lock's account and release) as local activities:
+ *   the copy, the copy slot's request and release, the target lock's account and release, the previous expiry's
+ *   stand-down, the notifications) as local activities:
  *   each records one marker in the workflow task that asked for it instead of three events and a workflow task of
  *   its own. They are the same idempotent activities (describe before acting, adopt what this run created), retried
  *   the same way; the waits that poll AWS and the database steps stay regular activities;

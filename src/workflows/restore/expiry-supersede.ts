@@ -9,12 +9,12 @@
  */
 import { getExternalWorkflowHandle, isCancellation, log } from '@temporalio/workflow';
 
-import { calls } from '../activity-options';
+import { calls, localCalls } from '../activity-options';
 import { expirySupersededSignal } from '../expiry-messages';
 import type { ExpirySuperseded } from '../expiry-messages';
 import type { RestoreResult } from '../messages';
 
-import { patchedBeforeCompact } from './compact-history';
+import { compactHistory, patchedBeforeCompact } from './compact-history';
 
 export const EXPIRY_HANDOVER_PATCH = 'expiry-handover-activity';
 
@@ -25,7 +25,7 @@ export type PreviousExpiry = 'superseded' | 'none' | 'unknown';
 export async function supersedePreviousExpiry(workflowId: string, by: ExpirySuperseded): Promise<PreviousExpiry> {
   if (patchedBeforeCompact(EXPIRY_HANDOVER_PATCH)) {
     try {
-      const { previousExpiry } = await calls.supersedeExpiry({ workflowId, ...by });
+      const { previousExpiry } = await (compactHistory() ? localCalls : calls).supersedeExpiry({ workflowId, ...by });
       return previousExpiry;
     } catch (err) {
       if (isCancellation(err)) throw err;

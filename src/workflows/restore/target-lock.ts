@@ -38,13 +38,19 @@ export async function lockTarget(run: RestoreRun): Promise<HeldTargetLock | unde
   const { accountId } = await run.calls.resolveTargetAccount({ target: run.targetLoc });
   const workflowId = targetLockWorkflowId({ accountId, region: target.region, clusterId: target.clusterId });
   try {
-    const handle = await startChild(targetLock, {
-      workflowId,
-      args: [{ holderWorkflowId: workflowInfo().workflowId, operationId: run.request.operationId }],
-      // Held through this restore's cleanup after a cancellation; gone with it however it ends.
-      cancellationType: ChildWorkflowCancellationType.ABANDON,
-      parentClosePolicy: ParentClosePolicy.TERMINATE,
-    });
+    // Started outside the restore's cancellation scope: a cancelled restore still holds the lock through its cleanup,
+    // and the handle's result stays the lock's real end. (In a cancelled scope the SDK settles an abandoned child's
+    // result at once; the restore then closed while the released lock was completing, the server refused that close
+    // as an unhandled command, and the retried task ran the restore's ending a second time, counted twice.)
+    const handle = await CancellationScope.nonCancellable(() =>
+      startChild(targetLock, {
+        workflowId,
+        args: [{ holderWorkflowId: workflowInfo().workflowId, operationId: run.request.operationId }],
+        cancellationType: ChildWorkflowCancellationType.ABANDON,
+        // Gone with the restore however it ends.
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+      })
+    );
     const release = run.compact
       ? () => run.calls.releaseTargetLock({ lockWorkflowId: workflowId, lockRunId: handle.firstExecutionRunId })
       : () => handle.signal(releaseTargetLockSignal);
