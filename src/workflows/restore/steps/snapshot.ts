@@ -11,6 +11,7 @@ import type { Failures } from '../../../domain/errors';
 import { pipelineTags, snapshotCopyId } from '../../../domain/naming';
 import { isRefusal, planSnapshotTransfer, resolveEngine } from '../../../domain/restore-plan';
 import type { TransferPlan } from '../../../domain/restore-plan';
+import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { patchedBeforeCompact } from '../compact-history';
 import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
@@ -35,9 +36,11 @@ export async function findSnapshot(run: RestoreRun): Promise<SourceSnapshot> {
   const snapshot = await run.steps.step(
     'find-snapshot',
     async () => {
-      if (!run.lean) return run.calls.findSnapshot(lookup);
-      // Lean history: one activity reads the target too; check-target judges what it found.
-      const found = await run.calls.lookUpSourceAndTarget({ snapshot: lookup, target: targetLookup(run) });
+      if (!run.lean) return calls.findSnapshot(lookup);
+      // Lean history: one activity reads the target too; check-target judges what it found. A regular activity
+      // even in a compact history: where most refusals happen (no such snapshot), its failure is an activity
+      // failure in the Web UI and in the SDK's `temporal_activity_execution_failed`.
+      const found = await calls.lookUpSourceAndTarget({ snapshot: lookup, target: targetLookup(run) });
       run.lookedUpTarget = found.existing;
       return found.snapshot;
     },

@@ -4,6 +4,7 @@
  * the source's own region and account. The source cluster is only described, never changed; it is named in
  * source.clusterId, so the guards of the target steps refuse to replace or delete it.
  */
+import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
@@ -21,7 +22,8 @@ export async function resolveSourceCluster(run: RestoreRun): Promise<SourceClust
   const ref = request.source.clusterRef!;
   const cluster = await run.steps.step(
     'resolve-source',
-    () => run.calls.resolveSourceCluster({ target: run.targetLoc, ref }),
+    // A regular activity even in a compact history, like the snapshot lookup (snapshot.ts).
+    () => calls.resolveSourceCluster({ target: run.targetLoc, ref }),
     (c) =>
       c.kind === 'clone'
         ? `clone of ${c.identifier} (${c.engine})`
