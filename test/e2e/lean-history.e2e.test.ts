@@ -1,7 +1,7 @@
 /**
  * The size of a restore's history on the dev server (a count, not a time): a cross-region restore sends no
  * observation signal, writes the same number of events when AWS takes ten times longer, and stays within issue
- * 12's budget of 60 (the compact history writes 51: its short calls are local activities, one marker each).
+ * 12's budget of 60 (the compact history writes 56: its short calls are local activities, one marker each).
  */
 import assert from 'node:assert/strict';
 
