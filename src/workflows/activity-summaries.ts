@@ -175,7 +175,8 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
   releaseTargetLock: {
     step: 'validate-request',
     action: 'release target lock',
-    what: (i) => i.lockWorkflowId,
+    // The lock's id names the account (target-lock/<account>/<region>/<cluster>); the summary keeps to the target.
+    what: (i) => `of ${i.lockWorkflowId.split('/').slice(-2).join('/')}`,
   },
   deleteSnapshotCopy: {
     step: 'delete-snapshot-copy',
