@@ -183,8 +183,19 @@ async function main(): Promise<number> {
               String(at(1)?.upserts),
             ];
           })
-        ) + '\n'
+        )
       );
+      // Where a cross-region restore's events come from.
+      const crossRegion = rows.find((r) => r.kind === 'cross-region' && r.factor === 1);
+      if (crossRegion) {
+        const list = (counts: Record<string, number>) =>
+          Object.entries(counts)
+            .sort(([, a], [, b]) => b - a)
+            .map(([name, n]) => `${name} ${n}`)
+            .join(', ');
+        log(`  cross-region by event type: ${list(crossRegion.byEventType)}`);
+        log(`  cross-region by activity: ${list(crossRegion.byActivity)}\n`);
+      }
     }
 
     if (o.only.has(4)) {

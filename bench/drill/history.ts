@@ -3,6 +3,7 @@
  * AWS durations and at ten times those, counted from the recorded history (wall-clock time, AWS compressed).
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -27,6 +28,9 @@ export interface EventCount {
   /** Progress signals sent by waiting activities (the lean history sends none). */
   observationSignals: number;
   upserts: number;
+  /** Events by type (`ACTIVITY_TASK_SCHEDULED`...), and activity events by activity type (local ones by summary). */
+  byEventType: Record<string, number>;
+  byActivity: Record<string, number>;
 }
 
 export function restoreRequest(
@@ -50,7 +54,34 @@ export async function countEvents(handle: WorkflowHandle): Promise<Omit<EventCou
   const { EventType } = temporal.api.enums.v1;
   const events = (await handle.fetchHistory()).events ?? [];
   const of = (type: number) => events.filter((e) => e.eventType === type).length;
+  const byEventType: Record<string, number> = {};
+  const byActivity: Record<string, number> = {};
+  const activityOf = new Map<string, string>();
+  const add = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+  for (const e of events) {
+    add(byEventType, EventType[e.eventType ?? 0].replace(/^EVENT_TYPE_/, ''));
+    const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) activityOf.set(String(e.eventId), scheduled);
+    const ref =
+      e.activityTaskStartedEventAttributes?.scheduledEventId ??
+      e.activityTaskCompletedEventAttributes?.scheduledEventId ??
+      e.activityTaskFailedEventAttributes?.scheduledEventId ??
+      e.activityTaskTimedOutEventAttributes?.scheduledEventId;
+    const activity = scheduled ?? (ref == null ? undefined : activityOf.get(String(ref)));
+    if (activity) add(byActivity, activity);
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      // The local activity's marker data names its activity type.
+      const data = marker.details?.data?.payloads?.[0];
+      const type = data
+        ? defaultPayloadConverter.fromPayload<{ activity_type?: string }>(data).activity_type
+        : undefined;
+      add(byActivity, `${type ?? '?'} (local)`);
+    }
+  }
   return {
+    byEventType,
+    byActivity,
     events: events.length,
     signals: of(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
     observationSignals: events.filter(

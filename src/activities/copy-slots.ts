@@ -10,15 +10,17 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import {
   COPY_SLOT_ACQUIRE_SIGNAL,
   COPY_SLOT_COORDINATOR_TYPE,
+  COPY_SLOT_RELEASE_SIGNAL,
   copySlotCoordinatorId,
   type CopySlotReconciliation,
+  type CopySlotRelease,
   type CopySlotRequest,
   type SlotHolderRef,
 } from '../domain/copy-slots';
 
 import type { AwsClientFactory } from './aws-clients';
 import { copiesInProgress, DEFAULT_COPY_SLOTS } from './snapshots';
-import type { ReconcileCopySlotsInput, RequestCopySlotInput } from './types';
+import type { ReconcileCopySlotsInput, ReleaseCopySlotInput, RequestCopySlotInput } from './types';
 
 export interface CopySlotActivityDeps {
   clients: AwsClientFactory;
@@ -64,6 +66,28 @@ export function createCopySlotActivities(deps: CopySlotActivityDeps) {
         staticSummary: `Snapshot copy slots of ${input.target.accountId ?? "the worker's account"} in ${input.target.region}`,
       });
       return { coordinatorId };
+    },
+
+    /**
+     * Gives the calling restore run's slot back, or takes it out of the queue (a compact history sends this signal
+     * from here rather than as a workflow command). A coordinator that has closed holds nothing of this run: there
+     * is nothing to give back. Idempotent: the coordinator ignores a release of a slot it does not hold.
+     */
+    async releaseCopySlot(input: ReleaseCopySlotInput): Promise<{ released: boolean }> {
+      const run = activityInfo().workflowExecution;
+      if (!run) throw new Error('releaseCopySlot must be scheduled by a restore workflow');
+      const release: CopySlotRelease = {
+        workflowId: run.workflowId,
+        runId: run.runId,
+        ...(input.copyStillRunning ? { copyStillRunning: input.copyStillRunning } : {}),
+      };
+      try {
+        await workflows().getHandle(input.coordinatorId).signal(COPY_SLOT_RELEASE_SIGNAL, release);
+        return { released: true };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { released: false };
+        throw err;
+      }
     },
 
     /**

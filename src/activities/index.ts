@@ -16,6 +16,7 @@ import { createPreflightActivities } from './preflight';
 import { createSnapshotActivities } from './snapshots';
 import { createSwapActivities } from './swap';
 import { createTargetAccountActivities } from './target-account';
+import { createTargetLockActivities } from './target-lock';
 
 export interface ActivityDeps {
   clients: AwsClientFactory;
@@ -48,6 +49,7 @@ export function createActivities(options: ActivityDeps) {
     ...createLookupActivities(deps),
     ...createExpiryHandoverActivities(),
     ...createTargetAccountActivities(deps),
+    ...createTargetLockActivities(),
   };
 }
 

@@ -52,6 +52,13 @@ export interface RequestCopySlotInput {
   copyIdentifier: string;
 }
 
+export interface ReleaseCopySlotInput {
+  /** The coordinator that granted the slot or holds the run in its queue. */
+  coordinatorId: string;
+  /** The copy, when it may still be running (the restore failed mid-copy): it keeps counting until it ends. */
+  copyStillRunning?: string;
+}
+
 export interface ReconcileCopySlotsInput {
   location: AwsLocation;
   /** Restore runs holding or waiting for a slot: the coordinator drops those that have ended. */
@@ -249,6 +256,12 @@ export interface RestoreClusterToPointInTimeInput {
   settings: RestoreClusterSettings;
   operationId: string;
   tags: Tag[];
+}
+
+export interface ReleaseTargetLockInput {
+  /** The lock's workflow id and the run this restore started. */
+  lockWorkflowId: string;
+  lockRunId: string;
 }
 
 export interface ResolveTargetAccountInput {

@@ -34,6 +34,9 @@ export const TARGET_LOCK_WORKFLOW_ID_PREFIX = 'aurora-restore-lock';
  * worker resolves (role's account, or its own), so that every spelling of one target (with `accountId`, without it,
  * with a role) takes the same lock, while the restore's own id keeps the spelling the requester used.
  */
+/** The signal by which a restore releases the target lock it holds (workflows/target-lock.ts). */
+export const TARGET_LOCK_RELEASE_SIGNAL = 'releaseTargetLock';
+
 export function targetLockWorkflowId(target: { region: string; clusterId: string; accountId: string }): string {
   return `${TARGET_LOCK_WORKFLOW_ID_PREFIX}/${target.accountId}/${target.region}/${target.clusterId.toLowerCase()}`;
 }

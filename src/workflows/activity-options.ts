@@ -1,16 +1,19 @@
 /**
  * How the workflow calls its activities. Two kinds:
- * - calls: one AWS call (or a short describe-then-act), retried with exponential backoff on throttling and 5xx;
+ * - calls: one AWS call (or a short describe-then-act), retried with exponential backoff on throttling and 5xx
+ *   (local activities in a compact history);
  * - waits: one status check per attempt, retried every poll interval until ready, a terminal state (non-retryable
  *   typed failure) or the wait's deadline (schedule-to-close). Retries are not recorded in history, so a restore's
  *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
  *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
-import { ActivityCancellationType, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
 import { NON_RETRYABLE_TYPES } from '../domain/errors';
+
+import { compactHistory } from './restore/compact-history';
 
 const CALL_OPTIONS = {
   startToCloseTimeout: '2m',
@@ -36,10 +39,10 @@ export const WAIT_FOR_CANCELLED_CHANGES_PATCH = 'wait-for-cancelled-changes';
  * Whether a cancelled call that changes AWS (creates, or renames during a swap) is waited for: cleaned up at once,
  * the restore would look for what the call's attempt still running (e.g. retried under throttling) creates or
  * renames a moment later, find nothing to undo, and leave it behind. Only for workflow code (the patch marker is
- * recorded at the first call).
+ * recorded at the first call). A compact run always waits, without a marker: both changes came in one release.
  */
 export function waitsForCancelledChanges(): boolean {
-  return patched(WAIT_FOR_CANCELLED_CHANGES_PATCH);
+  return compactHistory() || patched(WAIT_FOR_CANCELLED_CHANGES_PATCH);
 }
 
 const creatingCalls = proxyActivities<RestoreActivities>({
@@ -52,8 +55,21 @@ const creatingCalls = proxyActivities<RestoreActivities>({
  * cancelled while one runs, the workflow goes on only once that attempt has ended (see waitsForCancelledChanges).
  */
 export function creates(): RestoreActivities {
+  if (compactHistory()) return localCreatingCalls;
   return waitsForCancelledChanges() ? creatingCalls : calls;
 }
+
+/**
+ * The same calls as local activities (a compact history, restore/compact-history.ts): run by the worker inside the
+ * workflow task that asks for them and recorded as one marker. Same timeout and retries; a retry due in more than a
+ * minute waits on a timer.
+ */
+export const localCalls = proxyLocalActivities<RestoreActivities>(CALL_OPTIONS);
+
+const localCreatingCalls = proxyLocalActivities<RestoreActivities>({
+  ...CALL_OPTIONS,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
 
 /**
  * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,
@@ -85,10 +101,14 @@ export function cleanupCalls(timeoutMs: number): RestoreActivities {
 }
 
 /** Notifications: a few attempts only, because a lost notification must never hold up or mask the outcome. */
-export const notifications = proxyActivities<RestoreActivities>({
+const NOTIFICATION_OPTIONS = {
   ...CALL_OPTIONS,
   retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5, maximumInterval: '30s' },
-});
+} as const;
+export const notifications = proxyActivities<RestoreActivities>(NOTIFICATION_OPTIONS);
+
+/** The same notifications as local activities (a restore's compact history). */
+export const localNotifications = proxyLocalActivities<RestoreActivities>(NOTIFICATION_OPTIONS);
 
 /**
  * Database steps, on their own task queue (the database worker may run inside the VPC). They heartbeat while a

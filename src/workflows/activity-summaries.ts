@@ -116,6 +116,11 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'request copy slot',
     what: (i) => `for ${where(i.copyIdentifier, i.target)}`,
   },
+  releaseCopySlot: {
+    step: 'copy-snapshot',
+    action: 'release copy slot',
+    what: (i) => `at ${i.coordinatorId}${i.copyStillRunning ? ` (${i.copyStillRunning} may still run)` : ''}`,
+  },
   reconcileCopySlots: {
     step: 'copy-snapshot',
     action: 'count copies in progress',
@@ -172,6 +177,12 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'resolve target account',
     what: (i) =>
       where(i.target.roleArn ? `account of role ${arnName(i.target.roleArn)}` : "worker's own account", i.target),
+  },
+  releaseTargetLock: {
+    step: 'validate-request',
+    action: 'release target lock',
+    // The lock's id names the account (target-lock/<account>/<region>/<cluster>); the summary keeps to the target.
+    what: (i) => `of ${i.lockWorkflowId.split('/').slice(-2).join('/')}`,
   },
   deleteSnapshotCopy: {
     step: 'delete-snapshot-copy',

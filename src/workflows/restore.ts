@@ -26,6 +26,7 @@ import type { RestoreRequest } from '../domain/request';
 import { observationSignal, progressQuery } from './messages';
 import type { RestoreResult } from './messages';
 import { ApprovalGate } from './restore/approval-gate';
+import { beginCompactHistory } from './restore/compact-history';
 import { handOverExpiry } from './restore/expiry-handover';
 import { notify } from './restore/notify';
 import { failAndCleanUp, succeed } from './restore/outcome';
@@ -49,6 +50,8 @@ import { checkWaitHints } from './restore/wait-hints';
  */
 export async function auroraRestore(input: RestoreRequest, hints?: WaitHints): Promise<RestoreResult> {
   const startedAt = Date.now();
+  // First: whether this run writes the compact history decides which changes ask for a marker later.
+  beginCompactHistory();
   const progress = new ProgressTracker(workflowInfo().workflowId);
   setHandler(progressQuery, () => progress.queryView(Date.now()));
   setHandler(observationSignal, (observation) => progress.observe(observation));

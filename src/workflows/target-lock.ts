@@ -8,13 +8,15 @@
  */
 import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 
+import { TARGET_LOCK_RELEASE_SIGNAL } from '../domain/naming';
+
 export interface TargetLockInput {
   /** The restore holding the lock: its workflow id and operation id, for whoever finds the lock taken. */
   holderWorkflowId: string;
   operationId: string;
 }
 
-export const releaseTargetLockSignal = defineSignal('releaseTargetLock');
+export const releaseTargetLockSignal = defineSignal(TARGET_LOCK_RELEASE_SIGNAL);
 export const targetLockHolderQuery = defineQuery<TargetLockInput>('holder');
 
 export async function targetLock(input: TargetLockInput): Promise<void> {

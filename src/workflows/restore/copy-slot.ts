@@ -13,7 +13,6 @@ import {
 
 import type { CopySlotGrant } from '../../domain/copy-slots';
 import { formatDuration } from '../../domain/durations';
-import { calls } from '../activity-options';
 import { copySlotGrantedSignal, copySlotReleaseSignal } from '../copy-slot-messages';
 import { refuse } from '../failure-report';
 
@@ -32,7 +31,7 @@ export async function acquireCopySlot(
     received = grant;
   });
   const granted = (): CopySlotGrant | undefined => received;
-  const { coordinatorId } = await calls.requestCopySlot({ target: run.targetLoc, copyIdentifier: copyId });
+  const { coordinatorId } = await run.calls.requestCopySlot({ target: run.targetLoc, copyIdentifier: copyId });
   const early = granted();
   if (early) return { coordinatorId, grant: early };
   run.progress.observe({
@@ -60,12 +59,21 @@ export async function acquireCopySlot(
 /**
  * Gives this run's slot back (or leaves the queue), even while the restore is being cancelled. `copyStillRunning`
  * names the copy when it may still be in progress (the restore failed mid-copy): it keeps counting until it ends.
- * A coordinator that has closed holds nothing of this run, so a failed signal is only logged.
+ * A coordinator that has closed holds nothing of this run, so a failed signal is only logged. A compact history
+ * sends the signal from an activity (no command and workflow task of its own).
  */
-export async function releaseCopySlot(coordinatorId: string, copyStillRunning?: string): Promise<void> {
+export async function releaseCopySlot(
+  run: RestoreRun,
+  coordinatorId: string,
+  copyStillRunning?: string
+): Promise<void> {
   const { workflowId, runId } = workflowInfo();
   await CancellationScope.nonCancellable(async () => {
     try {
+      if (run.compact) {
+        await run.calls.releaseCopySlot({ coordinatorId, ...(copyStillRunning ? { copyStillRunning } : {}) });
+        return;
+      }
       await getExternalWorkflowHandle(coordinatorId).signal(copySlotReleaseSignal, {
         workflowId,
         runId,

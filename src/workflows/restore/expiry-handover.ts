@@ -3,7 +3,7 @@
  * exactly one expiry watches a target.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { isCancellation, log, ParentClosePolicy, patched, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, log, ParentClosePolicy, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 
 import type { ClusterInfo } from '../../domain/aws-shapes';
 import { expiryWorkflowId } from '../../domain/naming';
@@ -13,6 +13,7 @@ import { clusterExpiry } from '../cluster-expiry';
 import type { ClusterExpiryInput } from '../cluster-expiry';
 import type { RestoreResult } from '../messages';
 
+import { patchedBeforeCompact } from './compact-history';
 import { expiryStepDetail, supersedePreviousExpiry } from './expiry-supersede';
 import type { PreviousExpiry } from './expiry-supersede';
 import type { RestoreRun } from './run';
@@ -107,7 +108,7 @@ export async function handOverExpiry(
   existing: ClusterInfo | null
 ): Promise<RestoreResult['expiry']> {
   const { request } = run;
-  if (!((request.expiry || existing) && patched(EXPIRY_PATCH))) return undefined;
+  if (!((request.expiry || existing) && patchedBeforeCompact(EXPIRY_PATCH))) return undefined;
   const { expiry } = await run.steps.step(
     'schedule-expiry',
     () => scheduleExpiry(request, snapshotArn),

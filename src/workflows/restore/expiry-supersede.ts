@@ -7,12 +7,14 @@
  * restores ask an activity, which signals through the worker's client, finds out whether one ran, and records no
  * failure.
  */
-import { getExternalWorkflowHandle, isCancellation, log, patched } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, isCancellation, log } from '@temporalio/workflow';
 
-import { calls } from '../activity-options';
+import { calls, localCalls } from '../activity-options';
 import { expirySupersededSignal } from '../expiry-messages';
 import type { ExpirySuperseded } from '../expiry-messages';
 import type { RestoreResult } from '../messages';
+
+import { compactHistory, patchedBeforeCompact } from './compact-history';
 
 export const EXPIRY_HANDOVER_PATCH = 'expiry-handover-activity';
 
@@ -21,9 +23,9 @@ export type PreviousExpiry = 'superseded' | 'none' | 'unknown';
 
 /** Tells the target's previous expiry, if any, to stand down. Never throws, except on cancellation. */
 export async function supersedePreviousExpiry(workflowId: string, by: ExpirySuperseded): Promise<PreviousExpiry> {
-  if (patched(EXPIRY_HANDOVER_PATCH)) {
+  if (patchedBeforeCompact(EXPIRY_HANDOVER_PATCH)) {
     try {
-      const { previousExpiry } = await calls.supersedeExpiry({ workflowId, ...by });
+      const { previousExpiry } = await (compactHistory() ? localCalls : calls).supersedeExpiry({ workflowId, ...by });
       return previousExpiry;
     } catch (err) {
       if (isCancellation(err)) throw err;

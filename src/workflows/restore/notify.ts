@@ -9,9 +9,10 @@ import type { DatabaseSummary } from '../../domain/database-reports';
 import { snapshotSourceLabel } from '../../domain/naming';
 import type { NotificationKind, RestoreEvent } from '../../domain/restore-event';
 import type { ApprovalSummary, CleanupReport, FailureReport, RecoveryReport } from '../../domain/restore-report';
-import { notifications } from '../activity-options';
+import { localNotifications, notifications } from '../activity-options';
 import type { ApprovalState, RestoreProgress } from '../messages';
 
+import { compactHistory } from './compact-history';
 import type { RestoreRun } from './run';
 
 export async function notify(
@@ -49,7 +50,7 @@ export async function notify(
     ...(progress.view().swap ? { swap: progress.view().swap } : {}),
   };
   try {
-    await notifications.publishNotification({ topicArn, event });
+    await (compactHistory() ? localNotifications : notifications).publishNotification({ topicArn, event });
   } catch (err) {
     log.warn('Notification could not be sent', {
       kind,

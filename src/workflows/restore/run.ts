@@ -2,11 +2,14 @@
  * One restore run as its steps see it: the validated request, where its calls go, the progress view, what it has
  * created so far (for the cleanup), and the step bookkeeping.
  */
+import type { RestoreActivities } from '../../activities';
 import type { AwsLocation, ClusterInfo } from '../../domain/aws-shapes';
 import type { WaitHints } from '../../domain/poll-schedule';
 import type { NormalizedRestoreRequest } from '../../domain/request';
+import { calls, localCalls } from '../activity-options';
 import { noteOperationId } from '../metrics-interceptor';
 
+import { compactHistory } from './compact-history';
 import { leanHistory } from './lean-history';
 import type { ProgressTracker } from './progress';
 import { announceRestore, announceRestoreUnlessSet } from './search-attributes';
@@ -34,6 +37,10 @@ export interface RestoreRun {
   lookedUpTarget?: ClusterInfo | null;
   /** Whether this run writes the lean history (lean-history.ts); false for restores recorded before it. */
   readonly lean: boolean;
+  /** Whether this run writes the compact history (compact-history.ts); false for restores recorded before it. */
+  readonly compact: boolean;
+  /** The short calls: local activities in a compact history, regular ones before. */
+  readonly calls: RestoreActivities;
   /** Expected AWS durations of the waits (earlier restores of the same source); they time the polls. */
   readonly waitHints: WaitHints;
   /**
@@ -58,7 +65,8 @@ export function beginRun(
   progress.setOperationId(request.operationId);
   noteOperationId(request.operationId);
   progress.measureRecovery(startedAt, request.rtoMs);
-  const lean = leanHistory();
+  const compact = compactHistory();
+  const lean = compact || leanHistory();
   const run: RestoreRun = {
     request,
     progress,
@@ -69,6 +77,8 @@ export function beginRun(
     steps: new StepBookkeeping(request, progress, startedAt, lean),
     waitHints,
     lean,
+    compact,
+    calls: compact ? localCalls : calls,
   };
   if (lean) announceRestoreUnlessSet(request);
   else announceRestore(request);

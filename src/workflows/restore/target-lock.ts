@@ -9,17 +9,16 @@ import {
   ChildWorkflowCancellationType,
   CancellationScope,
   ParentClosePolicy,
-  patched,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChildWorkflowHandle } from '@temporalio/workflow';
 
 import { targetLockWorkflowId } from '../../domain/naming';
-import { calls } from '../activity-options';
 import { refuse } from '../failure-report';
 import { releaseTargetLockSignal, targetLock } from '../target-lock';
 
+import { patchedBeforeCompact } from './compact-history';
 import type { RestoreRun } from './run';
 
 /** Restores recorded before the lock existed took none; replaying them must not start one. */
@@ -28,13 +27,15 @@ export const TARGET_LOCK_PATCH = 'per-account-target-lock';
 export interface HeldTargetLock {
   workflowId: string;
   handle: ChildWorkflowHandle<typeof targetLock>;
+  /** Signals the lock to end: from an activity in a compact history, as a workflow command before. */
+  release: () => Promise<unknown>;
 }
 
 /** Takes the target's lock, or refuses the restore when another restore of the same cluster holds it. */
 export async function lockTarget(run: RestoreRun): Promise<HeldTargetLock | undefined> {
-  if (!patched(TARGET_LOCK_PATCH)) return undefined;
+  if (!patchedBeforeCompact(TARGET_LOCK_PATCH)) return undefined;
   const { target } = run.request;
-  const { accountId } = await calls.resolveTargetAccount({ target: run.targetLoc });
+  const { accountId } = await run.calls.resolveTargetAccount({ target: run.targetLoc });
   const workflowId = targetLockWorkflowId({ accountId, region: target.region, clusterId: target.clusterId });
   try {
     // Started outside the restore's cancellation scope: a cancelled restore still holds the lock through its cleanup,
@@ -50,7 +51,10 @@ export async function lockTarget(run: RestoreRun): Promise<HeldTargetLock | unde
         parentClosePolicy: ParentClosePolicy.TERMINATE,
       })
     );
-    return { workflowId, handle };
+    const release = run.compact
+      ? () => run.calls.releaseTargetLock({ lockWorkflowId: workflowId, lockRunId: handle.firstExecutionRunId })
+      : () => handle.signal(releaseTargetLockSignal);
+    return { workflowId, handle, release };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     run.progress.setStatus('failed');
@@ -70,7 +74,7 @@ export async function releasing<T>(lock: HeldTargetLock | undefined, work: Promi
   } finally {
     if (lock) {
       await CancellationScope.nonCancellable(async () => {
-        await lock.handle.signal(releaseTargetLockSignal);
+        await lock.release();
         await lock.handle.result();
       }).catch(() => undefined); // already gone (terminated by hand): nothing left to release
     }

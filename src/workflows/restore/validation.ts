@@ -2,7 +2,7 @@
  * The restore's first step: validate the request before any side effect, reporting every problem at once, and
  * hold the restore to its per-target workflow id (one restore per target at a time).
  */
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 
 import { restoreWorkflowId } from '../../domain/naming';
 import type { NormalizedRestoreRequest, RestoreRequest } from '../../domain/request';
@@ -10,6 +10,7 @@ import { RequestValidationError, validateRestoreRequest } from '../../domain/val
 import { refuse } from '../failure-report';
 import { newOperationId } from '../operation-id';
 
+import { patchedBeforeCompact } from './compact-history';
 import type { ProgressTracker } from './progress';
 
 /**
@@ -22,7 +23,7 @@ export function validate(input: RestoreRequest, progress: ProgressTracker): Norm
   progress.stepStarted('validate-request', Date.now());
   try {
     const request = validateRestoreRequest(input, {
-      withoutApprovalAndRto: !patched(APPROVALS_AND_RTO_PATCH),
+      withoutApprovalAndRto: !patchedBeforeCompact(APPROVALS_AND_RTO_PATCH),
       now: new Date(Date.now()),
       newOperationId: () => newOperationId(),
     });

@@ -2,13 +2,13 @@
  * The cluster steps: restore the cluster from the snapshot (6), create its writer and readers (7), and set its
  * master password (8), each waiting until AWS reports the result available.
  */
-import { patched } from '@temporalio/workflow';
 
 import type { SetMasterPasswordOutput } from '../../../activities/types';
 import type { ClusterEndpoints, ClusterInfo, RestoreClusterSettings, Tag } from '../../../domain/aws-shapes';
 import { pipelineTags } from '../../../domain/naming';
 import { creates } from '../../activity-options';
 import { targetInstanceIds } from '../../instance-ids';
+import { patchedBeforeCompact } from '../compact-history';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
 import { expecting } from '../wait-hints';
@@ -138,7 +138,7 @@ export async function setMasterPassword(run: RestoreRun): Promise<SetMasterPassw
   return await run.steps.step('set-master-password', async () => {
     // A wait, because the cluster may still be settling (e.g. `modifying`) right after the instances.
     const result = await run.steps.wait(request.timing.instancesTimeoutMs).setMasterPassword({ ...cluster, spec });
-    if (patched(MASTER_PASSWORD_APPLIED_PATCH)) {
+    if (patchedBeforeCompact(MASTER_PASSWORD_APPLIED_PATCH)) {
       await run.steps.wait(request.timing.instancesTimeoutMs).awaitMasterPasswordApplied(cluster);
     }
     return result;

@@ -2,7 +2,7 @@
  * The snapshot steps: find the snapshot to restore (1), share it with the target account (3), copy it into the
  * target region and account (4), and delete that copy once the cluster no longer needs it (11).
  */
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 
 import type { StartSnapshotCopyInput } from '../../../activities/types';
 import type { SnapshotInfo } from '../../../domain/aws-shapes';
@@ -14,6 +14,7 @@ import type { TransferPlan } from '../../../domain/restore-plan';
 import { calls, creates } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { noteCopySlotWait } from '../../metrics-interceptor';
+import { patchedBeforeCompact } from '../compact-history';
 import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
 import type { RestoreRun } from '../run';
 import { expecting } from '../wait-hints';
@@ -37,7 +38,9 @@ export async function findSnapshot(run: RestoreRun): Promise<SourceSnapshot> {
     'find-snapshot',
     async () => {
       if (!run.lean) return calls.findSnapshot(lookup);
-      // Lean history: one activity reads the target too; check-target judges what it found.
+      // Lean history: one activity reads the target too; check-target judges what it found. A regular activity
+      // even in a compact history: where most refusals happen (no such snapshot), its failure is an activity
+      // failure in the Web UI and in the SDK's `temporal_activity_execution_failed`.
       const found = await calls.lookUpSourceAndTarget({ snapshot: lookup, target: targetLookup(run) });
       run.lookedUpTarget = found.existing;
       return found.snapshot;
@@ -65,7 +68,7 @@ export async function shareSnapshot(run: RestoreRun, { snapshot, transfer }: Sou
   if (!transfer.share || !targetAccountId) return;
   const share = await run.steps.step(
     'share-snapshot',
-    () => calls.shareSnapshot({ source: run.sourceLoc, snapshotIdentifier: snapshot.identifier, targetAccountId }),
+    () => run.calls.shareSnapshot({ source: run.sourceLoc, snapshotIdentifier: snapshot.identifier, targetAccountId }),
     (s) => (s.alreadyShared ? 'already shared before this run; left as it was' : `shared with ${targetAccountId}`)
   );
   // Only a share this run added is removed again; one that existed before belongs to someone else.
@@ -88,7 +91,7 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
   const copyId = snapshotCopyId(request.target.clusterId, request.operationId);
   created.snapshotCopy = copyId;
   progress.resources().snapshotCopy = copyId;
-  if (patched(COPY_SLOT_QUEUE_PATCH)) {
+  if (patchedBeforeCompact(COPY_SLOT_QUEUE_PATCH)) {
     await copyInQueuedSlot(run, snapshot, transfer, copyId);
   } else {
     await copyPollingForSlot(run, snapshot, transfer, copyId);
@@ -145,7 +148,7 @@ async function copyInQueuedSlot(
     // Also when the request for a slot never completed: whatever reached the coordinator leaves its queue.
     const coordinator =
       coordinatorId ?? copySlotCoordinatorId(run.targetLoc.region, run.targetLoc.accountId, workflowInfo().taskQueue);
-    await releaseCopySlot(coordinator, copyStarted && !copyDone ? copyId : undefined);
+    await releaseCopySlot(run, coordinator, copyStarted && !copyDone ? copyId : undefined);
   }
 }
 
@@ -197,7 +200,11 @@ export async function deleteSnapshotCopy(run: RestoreRun): Promise<string | unde
   const copyId = created.snapshotCopy;
   if (copyId && !request.copy.keep) {
     await run.steps.step('delete-snapshot-copy', () =>
-      calls.deleteSnapshotCopy({ target: run.targetLoc, snapshotIdentifier: copyId, operationId: request.operationId })
+      run.calls.deleteSnapshotCopy({
+        target: run.targetLoc,
+        snapshotIdentifier: copyId,
+        operationId: request.operationId,
+      })
     );
     created.snapshotCopy = undefined;
     run.progress.resources().snapshotCopy = undefined;
@@ -211,7 +218,7 @@ async function unshare(run: RestoreRun, snapshot: SnapshotInfo): Promise<void> {
   const targetAccountId = created.sharedWith;
   if (!targetAccountId) return;
   progress.stepStarted('unshare-snapshot', Date.now());
-  await calls.unshareSnapshot({
+  await run.calls.unshareSnapshot({
     source: run.sourceLoc,
     snapshotIdentifier: snapshot.identifier,
     targetAccountId,

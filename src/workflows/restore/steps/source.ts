@@ -22,6 +22,7 @@ export async function resolveSourceCluster(run: RestoreRun): Promise<SourceClust
   const ref = request.source.clusterRef!;
   const cluster = await run.steps.step(
     'resolve-source',
+    // A regular activity even in a compact history, like the snapshot lookup (snapshot.ts).
     () => calls.resolveSourceCluster({ target: run.targetLoc, ref }),
     (c) =>
       c.kind === 'clone'

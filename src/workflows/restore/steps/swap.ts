@@ -10,7 +10,7 @@
  * cancellation during the swap renames back what moved (compensation.ts, undoSwap) before the new cluster is
  * deleted, so the target name always ends on a working cluster: the new one after the swap, the old one otherwise.
  */
-import { isCancellation, ParentClosePolicy, patched, startChild, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 
 import type { ClusterEndpoints, ClusterInfo } from '../../../domain/aws-shapes';
 import { expiryWorkflowId, instanceIds, outgoingInstanceId, swapNames, TAG_OPERATION_ID } from '../../../domain/naming';
@@ -18,11 +18,12 @@ import type { SwapNames } from '../../../domain/naming';
 import type { NormalizedRestoreRequest } from '../../../domain/request';
 import type { ReplaceStrategy } from '../../../domain/restore-plan';
 import type { SwapReport } from '../../../domain/restore-report';
-import { calls, waits, waitsForCancelledChanges } from '../../activity-options';
+import { waits, waitsForCancelledChanges } from '../../activity-options';
 import { clusterExpiry } from '../../cluster-expiry';
 import type { ClusterExpiryInput } from '../../cluster-expiry';
 import { refuse } from '../../failure-report';
 import type { ApprovalGate } from '../approval-gate';
+import { patchedBeforeCompact } from '../compact-history';
 import type { RestoreRun } from '../run';
 
 /** Patch id of the swap refresh: replaces recorded before it replay as delete-first, which they were. */
@@ -45,7 +46,7 @@ export interface SwapPlan extends SwapNames {
  * swap refresh existed replay the delete-first replace they ran.
  */
 export function chooseReplaceStrategy(request: NormalizedRestoreRequest): ReplaceStrategy {
-  return request.replace.strategy === 'swap' && patched(SWAP_PATCH) ? 'swap' : 'delete-first';
+  return request.replace.strategy === 'swap' && patchedBeforeCompact(SWAP_PATCH) ? 'swap' : 'delete-first';
 }
 
 /** Decides the swap's names (deterministic from the target and the operation id) and shows them in progress. */
@@ -166,7 +167,7 @@ async function renameInstances(run: RestoreRun, plan: SwapPlan): Promise<Cluster
   const wait = run.steps.wait(request.timing.instancesTimeoutMs);
   const finalIds = instanceIds(target.clusterId, target.instanceCount);
   const wanted = new Set(finalIds.map((id) => id.toLowerCase()));
-  const old = await calls.describeCluster({ target: run.targetLoc, clusterId: plan.outgoingClusterId });
+  const old = await run.calls.describeCluster({ target: run.targetLoc, clusterId: plan.outgoingClusterId });
   const blocking = (old?.members ?? []).map((m) => m.instanceId).filter((id) => wanted.has(id.toLowerCase()));
   await Promise.all(
     blocking.map((from) =>
@@ -293,7 +294,7 @@ export async function undoSwap(run: RestoreRun): Promise<string[]> {
   const { target } = request;
   const wait = waits(request.timing.pollIntervalMs, request.timing.instancesTimeoutMs);
   const renamedBack: string[] = [];
-  const atTarget = await calls.describeCluster({ target: run.targetLoc, clusterId: target.clusterId });
+  const atTarget = await run.calls.describeCluster({ target: run.targetLoc, clusterId: target.clusterId });
   if (plan.moved.newIn && plan.newResourceId && atTarget?.resourceId === plan.newResourceId) {
     await wait.renameCluster({
       target: run.targetLoc,

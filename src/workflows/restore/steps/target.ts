@@ -2,15 +2,14 @@
  * The target steps: check what already exists under the target's name before anything is changed (2), and replace
  * it (5): only a cluster this pipeline manages, never the source, and when asked, only after a person approved.
  */
-import { patched } from '@temporalio/workflow';
 
 import type { ClusterInfo, SnapshotInfo } from '../../../domain/aws-shapes';
 import { checkReplaceAllowed, snapshotSourceCluster } from '../../../domain/restore-plan';
 import type { TransferPlan } from '../../../domain/restore-plan';
-import { calls } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { kmsKeysToCheck } from '../../kms-keys';
 import type { ApprovalGate } from '../approval-gate';
+import { patchedBeforeCompact } from '../compact-history';
 import type { RestoreRun } from '../run';
 
 import { targetLookup } from './snapshot';
@@ -36,10 +35,10 @@ export async function checkTarget(
   const kmsKeys = kmsKeysToCheck(request, transfer);
   const existing = await run.steps.step('check-target', async () => {
     const found =
-      run.lookedUpTarget !== undefined ? run.lookedUpTarget : await calls.describeCluster(targetLookup(run));
+      run.lookedUpTarget !== undefined ? run.lookedUpTarget : await run.calls.describeCluster(targetLookup(run));
     // A key that does not exist or cannot be used would fail the copy or the restore, after changes.
-    if (kmsKeys.length > 0 && patched(KMS_KEY_CHECK_PATCH)) {
-      await calls.checkKmsKeys({ target: run.targetLoc, kmsKeys });
+    if (kmsKeys.length > 0 && patchedBeforeCompact(KMS_KEY_CHECK_PATCH)) {
+      await run.calls.checkKmsKeys({ target: run.targetLoc, kmsKeys });
     }
     return found;
   });
@@ -49,7 +48,7 @@ export async function checkTarget(
     const refusal = checkReplaceAllowed(
       request,
       existing,
-      patched(SNAPSHOT_SOURCE_GUARD_PATCH) ? snapshot : undefined,
+      patchedBeforeCompact(SNAPSHOT_SOURCE_GUARD_PATCH) ? snapshot : undefined,
       strategy
     );
     if (refusal) throw refuse(refusal.failure, refusal.message);
