@@ -231,6 +231,17 @@ async function main(): Promise<number> {
           ]
         )
       );
+      if (m.firstFailure) log(`  first failure: ${m.firstFailure}`);
+      const peak = m.atPeak;
+      if (peak) {
+        const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+        log(
+          `  at peak RSS: main-thread heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, external ` +
+            `${mb(peak.external)} (array buffers ${mb(peak.arrayBuffers)}), rest (workflow thread heap, Rust core, ` +
+            `code) ${mb(peak.rss - peak.heapTotal - peak.external)}; cached workflows ${peak.cachedWorkflows} ` +
+            `(max ${m.maxCachedWorkflows}); main event-loop delay p99 max ${m.maxLoopDelayMs.toFixed(0)} ms`
+        );
+      }
     }
   } finally {
     await dev.teardown();

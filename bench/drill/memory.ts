@@ -32,6 +32,34 @@ export interface MemoryFigures {
   peakRssMb: number;
   workflowTaskP99Ms: number;
   activityP99Ms: number;
+  /** The worker's own samples (sim-worker.ts), at its peak RSS and over the run. */
+  atPeak?: WorkerSample;
+  maxCachedWorkflows: number;
+  maxLoopDelayMs: number;
+  /** Why the first failed restore failed, if one did. */
+  firstFailure?: string;
+}
+
+/** One line of DRILL_SAMPLES (sim-worker.ts). */
+export interface WorkerSample {
+  t: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  cachedWorkflows: number;
+  activations: number;
+  activities: number;
+  loopDelayP99Ms: number;
+}
+
+function readSamples(file: string): WorkerSample[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as WorkerSample);
 }
 
 /** Builds what the child runs: lib/ (npm run build) and the compiled bench worker. */
@@ -88,6 +116,7 @@ export async function measureMemory(
   log: (line: string) => void
 ): Promise<MemoryFigures> {
   const taskQueue = uniqueName('drill-memory');
+  const samplesFile = path.join(ROOT, '.run', `${taskQueue}.samples.jsonl`);
   const child = spawn(process.execPath, [WORKER_JS], {
     cwd: ROOT,
     env: {
@@ -96,6 +125,7 @@ export async function measureMemory(
       DRILL_COMPRESSION: String(options.compression),
       DRILL_RDS_CALLS_PER_SECOND: String(options.rdsCallsPerSecond),
       DRILL_WORKFLOW_BUNDLE: BUNDLE,
+      DRILL_SAMPLES: samplesFile,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -138,7 +168,16 @@ export async function measureMemory(
       wft.push(...latencies.wft);
       activity.push(...latencies.activity);
     }
+    const samples = readSamples(samplesFile);
+    const atPeak = samples.reduce<WorkerSample | undefined>((a, b) => (!a || b.rss > a.rss ? b : a), undefined);
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     return {
+      firstFailure: rejected
+        ? String(rejected.reason instanceof Error ? rejected.reason.message : rejected.reason)
+        : undefined,
+      atPeak,
+      maxCachedWorkflows: Math.max(0, ...samples.map((x) => x.cachedWorkflows)),
+      maxLoopDelayMs: Math.max(0, ...samples.map((x) => x.loopDelayP99Ms)),
       restores: options.restores,
       failed: outcomes.filter((o) => o.status === 'rejected').length,
       wallMs,

@@ -13,11 +13,13 @@ import { WORKFLOW_BUNDLE_PATH } from './config';
 import { BUILD_INFO_PATH } from './deployment';
 import type { BuildInfo } from './deployment';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './workflow-interceptors';
+import { WORKFLOW_PRELOAD_MODULES } from './workflow-preload';
 
 export async function buildWorkflowBundle(outputPath = WORKFLOW_BUNDLE_PATH): Promise<{ path: string; bytes: number }> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
   });
   await fs.mkdir(path.dirname(outputPath), { recursive: true });
   await fs.writeFile(outputPath, code);

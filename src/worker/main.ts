@@ -29,6 +29,7 @@ import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './sear
 import { createLogger, installRuntime, parseTelemetryConfig, workerInterceptors } from './telemetry';
 import type { TelemetryConfig } from './telemetry';
 import { restoreWorkerTuning } from './tuning';
+import { WORKFLOW_PRELOAD_MODULES } from './workflow-preload';
 
 /** gRPC status codes the startup checks explain. */
 const GRPC = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAUTHENTICATED: 16 } as const;
@@ -47,9 +48,12 @@ export class WorkerStartupError extends Error {
  */
 export function workflowSource(
   bundlePath = WORKFLOW_BUNDLE_PATH
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (fs.existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
-  return { workflowsPath: require.resolve('../workflows') };
+  return {
+    workflowsPath: require.resolve('../workflows'),
+    bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES },
+  };
 }
 
 /** Runs the worker until SIGINT/SIGTERM. Returns the process exit code: 0 after a clean shutdown, 1 on error. */

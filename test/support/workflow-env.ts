@@ -16,6 +16,7 @@ import type { CallBudget } from '../../src/activities/call-budget';
 import { createDatabaseActivities } from '../../src/activities/database';
 import type { DatabaseWorkerPolicy } from '../../src/activities/database';
 import { workerInterceptors } from '../../src/worker/telemetry';
+import { WORKFLOW_PRELOAD_MODULES } from '../../src/worker/workflow-preload';
 import { RESTORE_SEARCH_ATTRIBUTES } from '../../src/workflows/messages';
 
 import { motoClientFactory } from './moto';
@@ -77,6 +78,8 @@ export async function createSimulatedWorker(
     namespace: env.namespace,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
+    // Shared modules as in the production bundle, so the tests run workflows against the same frozen copies.
+    bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES },
     // The production worker's interceptors (metrics, operation context in logs), so the tests run them too.
     interceptors: workerInterceptors({ workflowModules: true }),
     activities: createActivities(deps),
