@@ -192,9 +192,9 @@ export class RdsBehaviour {
       case 'DeleteDBInstanceCommand':
         return this.deleteInstance(call, next);
       case 'StopDBClusterCommand':
-        return this.stopCluster(call, next);
+        return this.stopOrStartCluster(call, next, 'stop');
       case 'StartDBClusterCommand':
-        return this.startCluster(call, next);
+        return this.stopOrStartCluster(call, next, 'start');
       default:
         return next();
     }
@@ -828,7 +828,11 @@ export class RdsBehaviour {
     }
   }
 
-  private async stopCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
+  /**
+   * StopDBCluster and StartDBCluster: only an available cluster can be stopped and only a stopped one started
+   * (InvalidDBClusterStateFault otherwise); the cluster is then `stopping` or `starting` for a while.
+   */
+  private async stopOrStartCluster(call: RdsCall, next: Next, action: 'stop' | 'start'): Promise<HandlerResult> {
     const account = await call.account();
     const ref: ResourceRef = {
       kind: 'cluster',
@@ -836,36 +840,16 @@ export class RdsBehaviour {
       region: call.region,
       id: identifierOf(call.input.DBClusterIdentifier ?? ''),
     };
+    const required = action === 'stop' ? 'available' : 'stopped';
     const status = await this.clusterStatusNow(call, ref);
-    if (status && status !== 'available') {
+    if (status && status !== required) {
       throw simError('rds', 'InvalidDBClusterStateFault', {
-        message: `DB cluster ${ref.id} is ${status}; only an available cluster can be stopped.`,
+        message: `DB cluster ${ref.id} is ${status}; only a${action === 'stop' ? 'n' : ''} ${required} cluster can be ${action === 'stop' ? 'stopped' : 'started'}.`,
       });
     }
     const result = await next();
-    this.clusterStates.stopped(ref, call.now, this.timings().clusterStop);
-    if (result.output.DBCluster) {
-      result.output.DBCluster = this.clusterView(result.output.DBCluster, account, call.region, call.now);
-    }
-    return result;
-  }
-
-  private async startCluster(call: RdsCall, next: Next): Promise<HandlerResult> {
-    const account = await call.account();
-    const ref: ResourceRef = {
-      kind: 'cluster',
-      account,
-      region: call.region,
-      id: identifierOf(call.input.DBClusterIdentifier ?? ''),
-    };
-    const status = await this.clusterStatusNow(call, ref);
-    if (status && status !== 'stopped') {
-      throw simError('rds', 'InvalidDBClusterStateFault', {
-        message: `DB cluster ${ref.id} is ${status}; only a stopped cluster can be started.`,
-      });
-    }
-    const result = await next();
-    this.clusterStates.started(ref, call.now, this.timings().clusterStart);
+    if (action === 'stop') this.clusterStates.stopped(ref, call.now, this.timings().clusterStop);
+    else this.clusterStates.started(ref, call.now, this.timings().clusterStart);
     if (result.output.DBCluster) {
       result.output.DBCluster = this.clusterView(result.output.DBCluster, account, call.region, call.now);
     }

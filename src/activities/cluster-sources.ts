@@ -11,9 +11,8 @@ import { paginateDescribeDBClusters, RestoreDBClusterToPointInTimeCommand } from
 import type { DBCluster, RDSClient, RestoreDBClusterToPointInTimeCommandInput } from '@aws-sdk/client-rds';
 
 import type { SourceClusterInfo } from '../domain/aws-shapes';
-import { isCreatedByOperation, isManagedByPipeline, TAG_OPERATION_ID } from '../domain/naming';
 
-import { describeWhere, findCluster, ownershipTags, restoreSettingsParams } from './clusters';
+import { adoptOrRefuseCluster, describeWhere, findCluster, ownershipTags, restoreSettingsParams } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
 import type { RestoreClusterOutput, RestoreClusterToPointInTimeInput, ResolveSourceClusterInput } from './types';
 
@@ -45,10 +44,6 @@ async function clusterChain(rds: RDSClient, cloneGroupId: string, context: strin
     throw toActivityFailure(err, context);
   }
   return members;
-}
-
-function tagList(c: DBCluster): { Key: string; Value: string }[] {
-  return (c.TagList ?? []).filter((t) => t.Key).map((t) => ({ Key: t.Key as string, Value: t.Value ?? '' }));
 }
 
 export function createClusterSourceActivities(deps: ActivityDeps) {
@@ -114,20 +109,7 @@ export function createClusterSourceActivities(deps: ActivityDeps) {
         );
       }
       const rds = deps.clients.rds(target);
-      const adoptOrRefuse = (existing: DBCluster): RestoreClusterOutput => {
-        const tags = tagList(existing);
-        if (isCreatedByOperation(tags, operationId)) return { clusterArn: existing.DBClusterArn ?? '', adopted: true };
-        const owner = isManagedByPipeline(tags)
-          ? `operation ${tags.find((t) => t.Key === TAG_OPERATION_ID)?.Value ?? '(unknown)'}`
-          : 'someone else';
-        throw failure(
-          'TargetExists',
-          `Cannot restore ${where}: a cluster with this identifier already exists (status ${existing.Status}), ` +
-            `created by ${owner}, not by operation ${operationId}. It was not touched. Delete it, set ` +
-            'replace.existing: true on a new restore, or choose another target.clusterId.',
-          { clusterId }
-        );
-      };
+      const adoptOrRefuse = (existing: DBCluster) => adoptOrRefuseCluster(existing, where, operationId);
       const existing = await findCluster(rds, clusterId, `checking whether ${where} already exists`);
       if (existing) return adoptOrRefuse(existing);
 

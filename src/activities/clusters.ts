@@ -129,6 +129,23 @@ function operationOf(tags: Tag[]): string | undefined {
 }
 
 /**
+ * A cluster already under the identifier a restore creates: this operation's own (an earlier attempt made it) is
+ * adopted; anything else is refused as TargetExists and left untouched.
+ */
+export function adoptOrRefuseCluster(existing: DBCluster, where: string, operationId: string): RestoreClusterOutput {
+  const tags = tagsOf(existing.TagList);
+  if (isCreatedByOperation(tags, operationId)) return { clusterArn: existing.DBClusterArn ?? '', adopted: true };
+  const owner = isManagedByPipeline(tags) ? `operation ${operationOf(tags) ?? '(unknown)'}` : 'someone else';
+  throw failure(
+    'TargetExists',
+    `Cannot restore ${where}: a cluster with this identifier already exists (status ${existing.Status}), ` +
+      `created by ${owner}, not by operation ${operationId}. It was not touched. Delete it, set ` +
+      'replace.existing: true on a new restore, or choose another target.clusterId.',
+    { clusterId: existing.DBClusterIdentifier }
+  );
+}
+
+/**
  * The request's cluster settings as the parameters RestoreDBClusterFromSnapshot and RestoreDBClusterToPointInTime
  * share (only the snapshot restore also takes Engine and EngineVersion).
  */
@@ -400,20 +417,7 @@ export function createClusterActivities(deps: ActivityDeps) {
       }
 
       const rds = deps.clients.rds(target);
-      const adoptOrRefuse = (existing: DBCluster): RestoreClusterOutput => {
-        const tags = tagsOf(existing.TagList);
-        if (isCreatedByOperation(tags, operationId)) {
-          return { clusterArn: existing.DBClusterArn ?? '', adopted: true };
-        }
-        const owner = isManagedByPipeline(tags) ? `operation ${operationOf(tags) ?? '(unknown)'}` : 'someone else';
-        throw failure(
-          'TargetExists',
-          `Cannot restore ${where}: a cluster with this identifier already exists (status ${existing.Status}), ` +
-            `created by ${owner}, not by operation ${operationId}. It was not touched. Delete it, set ` +
-            'replace.existing: true on a new restore, or choose another target.clusterId.',
-          { clusterId }
-        );
-      };
+      const adoptOrRefuse = (existing: DBCluster) => adoptOrRefuseCluster(existing, where, operationId);
 
       const existing = await findCluster(rds, clusterId, `checking whether ${where} already exists`);
       if (existing) return adoptOrRefuse(existing);
