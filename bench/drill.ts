@@ -47,7 +47,7 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       only: { type: 'string', default: '1,2,3,4' },
-      strategies: { type: 'string', default: '30s,default' },
+      strategies: { type: 'string', default: '30s,default,hinted' },
       'drill-restores': { type: 'string', default: '100' },
       'drill-poll': { type: 'string', default: '5s' },
       compression: { type: 'string', default: String(1 / 120) },

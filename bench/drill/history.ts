@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { scaled } from '../../sim/aws-simulator';
 import { startRestore } from '../../src/client/restore-client';
 import { OBSERVATION_SIGNAL_NAME } from '../../src/domain/observation';
+import type { WaitHints } from '../../src/domain/poll-schedule';
 import type { RestoreRequest } from '../../src/domain/request';
 import type { auroraRestore } from '../../src/workflows';
 import { seedManagedCluster, seedSourceCluster, uniqueName } from '../../test/support/moto';
@@ -97,9 +98,10 @@ export async function countEvents(handle: WorkflowHandle): Promise<Omit<EventCou
 export async function startLikeCli(
   env: TestWorkflowEnvironment,
   taskQueue: string,
-  request: RestoreRequest
+  request: RestoreRequest,
+  waitHints?: WaitHints
 ): Promise<WorkflowHandle<typeof auroraRestore>> {
-  const started = await startRestore(env.client, request, { taskQueue });
+  const started = await startRestore(env.client, request, { taskQueue, ...(waitHints ? { waitHints } : {}) });
   return env.client.workflow.getHandle<typeof auroraRestore>(started.workflowId, started.runId);
 }
 

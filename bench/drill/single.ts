@@ -2,11 +2,15 @@
  * One 1 h cross-region restore (copy 19:47, restore 30:23, instances 9:50 min:s of AWS time: not multiples of a
  * poll interval, as in real life) on the time-skipping
  * server, once per poll strategy: how much longer than AWS it takes, and how many status calls it makes per
- * restore-hour. A strategy is the request's `timing` (e.g. `{ pollInterval: '30s' }`, or `{}` for the default).
+ * restore-hour. A strategy is the request's `timing` (e.g. `{ pollInterval: '30s' }`, or `{}` for the default), or
+ * `hinted`: the default after an earlier restore of the same source, whose wait durations the workflow is given as
+ * hints (as a schedule passes its last run's), the nightly refresh's case.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import type { SimTimings } from '../../sim/aws-simulator';
+import { waitHintsFromSteps } from '../../src/domain/poll-schedule';
+import type { WaitHints } from '../../src/domain/poll-schedule';
 import type { TimingSpec } from '../../src/domain/request';
 import { seedSourceCluster, uniqueName } from '../../test/support/moto';
 import { createSimulatedWorker } from '../../test/support/workflow-env';
@@ -21,9 +25,12 @@ export const ONE_HOUR_RESTORE: Partial<SimTimings> = {
   instanceCreate: 9 * MINUTE + 50 * SECOND,
 };
 
-/** A poll strategy as the bench names it: `30s` (a fixed interval) or `default` (the request leaves it unset). */
+/**
+ * A poll strategy as the bench names it: `30s` (a fixed interval), `default` (the request leaves it unset) or
+ * `hinted` (the default, with an earlier restore's wait durations).
+ */
 export function strategyTiming(name: string): Partial<TimingSpec> {
-  return name === 'default' ? {} : { pollInterval: name };
+  return name === 'default' || name === 'hinted' ? {} : { pollInterval: name };
 }
 
 export interface SingleFigures {
@@ -46,8 +53,17 @@ export async function measureSingle(env: TestWorkflowEnvironment, strategy: stri
         ...restoreRequest('cross-region', { clusterId, snapshotId }, uniqueName('one-tgt'), '30s'),
         timing: strategyTiming(strategy),
       };
+      let hints: WaitHints | undefined;
+      if (strategy === 'hinted') {
+        // The earlier restore of the same source (not measured): its wait durations become the hints.
+        const earlier = await startLikeCli(env, w.taskQueue, {
+          ...request,
+          target: { ...request.target, clusterId: uniqueName('one-prev') },
+        });
+        hints = waitHintsFromSteps((await earlier.result()).steps);
+      }
       w.sim.resetMetrics();
-      const handle = await startLikeCli(env, w.taskQueue, request);
+      const handle = await startLikeCli(env, w.taskQueue, request, hints);
       const result = await handle.result();
       const calls = w.sim.calls();
       const t = w.sim.timings;

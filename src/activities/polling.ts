@@ -117,11 +117,20 @@ function samplesOf(state: PollHeartbeat, key: string): ProgressSample[] {
   return Array.isArray(list) ? list.filter((s) => typeof s?.atMs === 'number' && typeof s?.percent === 'number') : [];
 }
 
+/**
+ * Now, on the Temporal server's clock: when this attempt was scheduled (an attempt is one quick status check). The
+ * progress rate, the wait's start and its deadline are all measured on that one clock, so the estimate holds whatever
+ * the worker's own clock says (skewed, or a time-skipping test server's hours passing in seconds).
+ */
+function attemptTimeMs(): number {
+  return activityInfo().currentAttemptScheduledTimestampMs;
+}
+
 /** Adds the observation's progress (if any) to the samples kept for the next attempt. */
 function withSample(state: PollHeartbeat, obs: AwsObservation): void {
   if (typeof obs.percentProgress !== 'number' || !Number.isFinite(obs.percentProgress)) return;
   const key = keyOf(obs);
-  const sample = { atMs: Date.parse(obs.observedAt) || Date.now(), percent: obs.percentProgress };
+  const sample = { atMs: attemptTimeMs(), percent: obs.percentProgress };
   state.samples = { ...state.samples, [key]: addProgressSample(samplesOf(state, key), sample) };
 }
 
@@ -139,7 +148,7 @@ export function plannedPollDelayMs(
   const state = lastReported();
   withSample(state, obs);
   return nextPollDelayMs({
-    nowMs: Date.now(),
+    nowMs: attemptTimeMs(),
     startedAtMs: info.scheduledTimestampMs,
     samples: samplesOf(state, keyOf(obs)),
     expectedDurationMs,
@@ -207,5 +216,5 @@ export async function reportObservation(
  * periods such as "a copy we just started is not visible yet".
  */
 export function msSinceFirstScheduled(): number {
-  return Math.max(0, Date.now() - activityInfo().scheduledTimestampMs);
+  return Math.max(0, attemptTimeMs() - activityInfo().scheduledTimestampMs);
 }

@@ -35,7 +35,7 @@ async function pollUntilDone<A, R>(fn: (a: A) => Promise<R>, arg: A, maxAttempts
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     // Failed attempts are expected here; the worker's WARN line for each would only add noise.
     const env = new MockActivityEnvironment(
-      { attempt, heartbeatDetails, scheduledTimestampMs: Date.now() },
+      { attempt, heartbeatDetails, scheduledTimestampMs: Date.now(), currentAttemptScheduledTimestampMs: Date.now() },
       { logger: new DefaultLogger('ERROR') }
     );
     env.on('heartbeat', (d: unknown) => (heartbeatDetails = d));

@@ -25,7 +25,7 @@ async function attempt(
   sinceScheduledMs = 0
 ): Promise<{ result?: ClusterEndpoints; error?: unknown }> {
   const env = new MockActivityEnvironment(
-    { scheduledTimestampMs: Date.now() - sinceScheduledMs },
+    { scheduledTimestampMs: Date.now() - sinceScheduledMs, currentAttemptScheduledTimestampMs: Date.now() },
     { logger: new DefaultLogger('ERROR') }
   );
   try {

@@ -83,7 +83,10 @@ describe('setMasterPassword activity (moto RDS + Secrets Manager)', function () 
     const logger = new DefaultLogger('TRACE', (entry) =>
       lines.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`)
     );
-    const env = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() }, { logger });
+    const env = new MockActivityEnvironment(
+      { scheduledTimestampMs: Date.now(), currentAttemptScheduledTimestampMs: Date.now() },
+      { logger }
+    );
     env.on('heartbeat', (d: unknown) => lines.push(`heartbeat ${JSON.stringify(d)}`));
     const originals = {
       log: console.log,

@@ -45,7 +45,12 @@ describe('infrequent polling', function () {
     info: Partial<Info> = {}
   ): Promise<{ result?: R; error?: unknown; heartbeat: unknown }> {
     const env = new MockActivityEnvironment(
-      { heartbeatDetails: previous, scheduledTimestampMs: Date.now(), ...info },
+      {
+        heartbeatDetails: previous,
+        scheduledTimestampMs: Date.now(),
+        currentAttemptScheduledTimestampMs: Date.now(),
+        ...info,
+      },
       { logger }
     );
     let heartbeat: unknown = previous; // no heartbeat in an attempt leaves the server's details unchanged

@@ -70,7 +70,10 @@ describe('snapshot activities (moto)', function () {
   });
   /** Runs an activity inside a mock activity context (activityInfo, heartbeat, cancellation signal). */
   const inActivity = <R>(fn: () => Promise<R>, info: Partial<Info> = {}): Promise<R> =>
-    new MockActivityEnvironment({ scheduledTimestampMs: Date.now(), ...info }, { logger: quiet }).run(fn);
+    new MockActivityEnvironment(
+      { scheduledTimestampMs: Date.now(), currentAttemptScheduledTimestampMs: Date.now(), ...info },
+      { logger: quiet }
+    ).run(fn);
 
   let source: SeededCluster & { snapshot: { identifier: string; arn: string } };
 

@@ -30,7 +30,7 @@ const MINUTE = 60_000;
 /** One attempt of an activity, as the worker runs it; NotReady comes back as a value, anything else throws. */
 async function attempt<A, R>(fn: (a: A) => Promise<R>, arg: A): Promise<{ done: R } | { notReady: string }> {
   const env = new MockActivityEnvironment(
-    { attempt: 1, scheduledTimestampMs: Date.now() },
+    { attempt: 1, scheduledTimestampMs: Date.now(), currentAttemptScheduledTimestampMs: Date.now() },
     { logger: new DefaultLogger('ERROR') }
   );
   try {
