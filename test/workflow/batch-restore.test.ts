@@ -4,17 +4,28 @@
  */
 import assert from 'node:assert/strict';
 
+import { CreateDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
 import type { BatchRestoreRequest } from '../../src/domain/batch';
 import type { RestoreRequest } from '../../src/domain/request';
+import type { auroraRestore } from '../../src/workflows';
 import { batchRestore } from '../../src/workflows';
 import { batchProgressQuery } from '../../src/workflows/batch-restore';
 import type { BatchReport } from '../../src/workflows/batch-restore';
+import type { RestoreResult } from '../../src/workflows/messages';
 import { useWorkflowEnvironment } from '../support/fixtures/workflow';
 import { recordHistory } from '../support/histories';
-import { clusterExists as motoClusterExists, seedSourceSnapshot, uniqueName } from '../support/moto';
+import {
+  addMemberInstance,
+  clusterExists as motoClusterExists,
+  motoClients,
+  seedManagedCluster,
+  seedSourceCluster,
+  seedSourceSnapshot,
+  uniqueName,
+} from '../support/moto';
 
 const REGION = 'eu-central-1';
 /** Destination of the cross-Region targets. */
@@ -191,5 +202,80 @@ describe('batchRestore (time-skipping server, real restore worker, simulated AWS
     assert.match(cause.message, /"a" and "c" restore the same cluster/);
     assert.match(cause.message, /the order has a cycle \(a -> b -> a\)/);
     assert.equal(w.sim.callCount(), 0, 'no AWS call');
+  });
+
+  it('restores every kind of source in one batch, replacing by swap and by delete-first, and into a new target', async () => {
+    // A live source with an instance (a clone needs one) and an AWS Backup recovery point of it.
+    const sourceId = uniqueName('live');
+    await seedSourceCluster({ region: REGION, clusterId: sourceId });
+    await addMemberInstance(REGION, sourceId, `${sourceId}-1`, { managed: false });
+    const backupId = `awsbackup:job-${uniqueName('9f8e')}`;
+    const backup = await motoClients(REGION).rds.send(
+      new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: sourceId, DBClusterSnapshotIdentifier: backupId })
+    );
+    const prefix = uniqueName('kinds');
+    for (const existing of ['pitr', 'clone']) await seedManagedCluster(REGION, `${prefix}-${existing}`);
+    const w = await fixture.createWorker({ timings: TIMINGS });
+    const target = (name: string) => ({ region: REGION, clusterId: `${prefix}-${name}` });
+    const batch: BatchRestoreRequest = {
+      name: `${prefix}-kinds`,
+      concurrency: 3,
+      targets: [
+        {
+          name: 'pitr',
+          request: {
+            source: { region: REGION, pointInTime: { clusterId: sourceId, latest: true } },
+            target: target('pitr'),
+            replace: { existing: true, strategy: 'delete-first' },
+          },
+        },
+        {
+          name: 'clone',
+          request: {
+            source: { region: REGION, clone: { clusterId: sourceId } },
+            target: target('clone'),
+            replace: { existing: true, strategy: 'swap' },
+          },
+        },
+        {
+          name: 'backup',
+          request: {
+            source: { region: REGION, snapshot: backup.DBClusterSnapshot!.DBClusterSnapshotArn! },
+            target: target('backup'),
+          },
+        },
+      ],
+    };
+    const { report, results } = await w.worker.runUntil(async () => {
+      const h = await fixture.env.client.workflow.start(batchRestore, {
+        taskQueue: w.taskQueue,
+        workflowId: `aurora-restore-batch/${batch.name}`,
+        args: [batch],
+      });
+      const done = await h.result();
+      // Each target is a restore of its own: its result says how it ran.
+      const byName: Record<string, RestoreResult> = {};
+      for (const t of done.targets) {
+        byName[t.name] = await fixture.env.client.workflow.getHandle<typeof auroraRestore>(t.workflowId).result();
+      }
+      return { report: done, results: byName };
+    });
+    assert.equal(report.status, 'succeeded', JSON.stringify(report.targets));
+    const steps = (name: string) => results[name].steps.filter((s) => s.status === 'completed').map((s) => s.name);
+    assert.ok(
+      steps('pitr').includes('delete-target') && !steps('pitr').includes('rename-into-target'),
+      steps('pitr').join()
+    );
+    assert.ok(
+      steps('clone').includes('rename-into-target') && !steps('clone').includes('delete-target'),
+      steps('clone').join()
+    );
+    assert.equal(w.sim.calls().RestoreDBClusterToPointInTimeCommand, 2, 'the point in time and the clone');
+    assert.equal(results.pitr.sourceCluster?.kind, 'point-in-time');
+    assert.equal(results.clone.sourceCluster?.kind, 'clone');
+    assert.equal(results.backup.snapshot?.snapshotType, 'awsbackup');
+    for (const name of ['pitr', 'clone', 'backup'])
+      assert.equal(await motoClusterExists(REGION, `${prefix}-${name}`), true);
+    assert.equal(await motoClusterExists(REGION, sourceId), true, 'the source is untouched');
   });
 });
