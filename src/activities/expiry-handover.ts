@@ -21,15 +21,30 @@ export interface SupersedeExpiryOutput {
   previousExpiry: 'superseded' | 'none';
 }
 
+/** How long the handover waits for a told expiry to end (it ends at once unless it is deleting its cluster). */
+const EXPIRY_END_WAIT_MS = 20_000;
+
+/** Resolves when the expiry has ended (however) or after `ms`, whichever comes first. */
+async function endOrTimeout(result: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([result.then(noop, noop), timeout]).finally(() => clearTimeout(timer));
+}
+
+function noop(): void {}
+
 export function createExpiryHandoverActivities() {
   return {
     /** Idempotent: telling an expiry twice is harmless, and one that has ended since is simply not found. */
     async supersedeExpiry(input: SupersedeExpiryInput): Promise<SupersedeExpiryOutput> {
       const { workflowId, operationId, restoreWorkflowId } = input;
       try {
-        await getClient()
-          .workflow.getHandle(workflowId)
-          .signal<[ExpirySuperseded]>(EXPIRY_SUPERSEDED_SIGNAL_NAME, { operationId, restoreWorkflowId });
+        const handle = getClient().workflow.getHandle(workflowId);
+        await handle.signal<[ExpirySuperseded]>(EXPIRY_SUPERSEDED_SIGNAL_NAME, { operationId, restoreWorkflowId });
+        // Wait for it to end, so the restore's new expiry takes the id at once rather than after a failed start.
+        await endOrTimeout(handle.result(), EXPIRY_END_WAIT_MS);
         return { workflowId, previousExpiry: 'superseded' };
       } catch (err) {
         // Never started, or already ended: no expiry watches this target any more.

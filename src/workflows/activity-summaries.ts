@@ -28,6 +28,11 @@ interface Description<K extends ActivityName> {
    * target for check-target too): its step histogram counts the activity's duration when the activity completes.
    */
   alsoStep?: StepName;
+  /**
+   * Bookkeeping after a step's work (giving back a copy slot or the target lock): no step histogram sample, which
+   * would count the step a second time.
+   */
+  untimed?: true;
   /** What the step does, for contexts outside the restore's steps (cleanup, expiry, plan): `delete cluster`. */
   action: string;
   /** The resource and where it is: `orders-staging in us-west-2`. */
@@ -118,6 +123,7 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
   },
   releaseCopySlot: {
     step: 'copy-snapshot',
+    untimed: true,
     action: 'release copy slot',
     what: (i) => `at ${i.coordinatorId}${i.copyStillRunning ? ` (${i.copyStillRunning} may still run)` : ''}`,
   },
@@ -180,6 +186,7 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
   },
   releaseTargetLock: {
     step: 'validate-request',
+    untimed: true,
     action: 'release target lock',
     // The lock's id names the account (target-lock/<account>/<region>/<cluster>); the summary keeps to the target.
     what: (i) => `of ${i.lockWorkflowId.split('/').slice(-2).join('/')}`,

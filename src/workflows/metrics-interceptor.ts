@@ -52,6 +52,13 @@ export const ALSO_STEP_OF_ACTIVITY: Readonly<Record<string, string>> = Object.fr
   )
 );
 
+/** Activities that give back what a step took (a copy slot, the target lock): bookkeeping, not a step's work. */
+const UNTIMED_ACTIVITIES: ReadonlySet<string> = new Set(
+  Object.entries(ACTIVITY_DESCRIPTIONS).flatMap(([activity, description]) =>
+    'untimed' in description && description.untimed ? [activity] : []
+  )
+);
+
 /** What one run knows about its operation; keyed by run id (workflow modules may be shared between runs). */
 interface RunState {
   operationId?: string;
@@ -147,13 +154,14 @@ export const interceptors = (): WorkflowInterceptors => {
     // An activity of the restore's open step: the step's end records the sample (noteStepEnded).
     const ofOpenStep = isRestore && step !== CLEANUP_STEP && step === state.step;
     if (ofOpenStep) state.timedStep ??= { step, startedAt };
+    const timedAlone = !ofOpenStep && !UNTIMED_ACTIVITIES.has(input.activityType);
     try {
       const result = await next({ ...input, headers });
-      if (!ofOpenStep) seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
+      if (timedAlone) seconds(METRICS.stepDuration, startedAt, { step, outcome: 'completed' });
       if (alsoStep) seconds(METRICS.stepDuration, startedAt, { step: alsoStep, outcome: 'completed' });
       return result;
     } catch (err) {
-      if (!ofOpenStep) seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
+      if (timedAlone) seconds(METRICS.stepDuration, startedAt, { step, outcome: 'failed' });
       throw err;
     }
   }

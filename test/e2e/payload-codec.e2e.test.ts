@@ -57,7 +57,7 @@ async function startCodecServer(
 
 /** Payloads without a codec: patch markers and the operation-context activity header. */
 const PLAIN_BY_DESIGN = new RegExp(
-  `\\.markerRecordedEventAttributes\\.details\\.patch-data\\.|\\.header\\.fields\\.${OPERATION_CONTEXT_HEADER}$`
+  `\\.markerRecordedEventAttributes\\.details\\.(patch-data|data)\\.|\\.header\\.fields\\.${OPERATION_CONTEXT_HEADER}$`
 );
 
 interface ExportedPayload {
