@@ -28,7 +28,12 @@ export const INSTANCE_VISIBILITY_GRACE_MS = 5 * 60_000;
 
 const RDS_ID = /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/;
 
-async function findInstance(rds: RDSClient, instanceId: string, context: string): Promise<DBInstance | undefined> {
+/** The instance under `instanceId` (identifiers are case-insensitive), or undefined when RDS has none. */
+export async function findInstance(
+  rds: RDSClient,
+  instanceId: string,
+  context: string
+): Promise<DBInstance | undefined> {
   try {
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }));
     return out.DBInstances?.find((i) => i.DBInstanceIdentifier?.toLowerCase() === instanceId.toLowerCase());

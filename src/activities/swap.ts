@@ -8,13 +8,8 @@
  * NotReady and the next one watches the `renaming` status. A name held by anything else is never taken over: the
  * swap fails (SwapFailed) and the workflow renames back what it moved.
  */
-import {
-  DescribeDBInstancesCommand,
-  ModifyDBClusterCommand,
-  ModifyDBInstanceCommand,
-  StopDBClusterCommand,
-} from '@aws-sdk/client-rds';
-import type { DBCluster, DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import { ModifyDBClusterCommand, ModifyDBInstanceCommand, StopDBClusterCommand } from '@aws-sdk/client-rds';
+import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
 
 import type { ClusterInfo } from '../domain/aws-shapes';
 import { classifyClusterStatus, classifyInstanceStatus, statusHint } from '../domain/aws-status';
@@ -22,6 +17,7 @@ import { isManagedByPipeline, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE } from '../do
 
 import { describeWhere, findCluster, toClusterInfo } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
+import { findInstance } from './instances';
 import { notReady, observation, reportObservation } from './polling';
 import type {
   RenameClusterInput,
@@ -32,16 +28,6 @@ import type {
 } from './types';
 
 import type { ActivityDeps } from './index';
-
-async function findInstance(rds: RDSClient, instanceId: string, context: string): Promise<DBInstance | undefined> {
-  try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }));
-    return out.DBInstances?.find((i) => i.DBInstanceIdentifier?.toLowerCase() === instanceId.toLowerCase());
-  } catch (err) {
-    if (isAwsError(err, 'DBInstanceNotFoundFault')) return undefined;
-    throw toActivityFailure(err, context);
-  }
-}
 
 const sameId = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
 
