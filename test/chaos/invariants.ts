@@ -277,7 +277,8 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
     if (!terminal && !input.cancelSent && !gaveUpOnThrottling) {
       violations.push(`failed without a terminal AWS failure or a cancel: ${outcome.type}: ${outcome.message}`);
     }
-    violations.push(...(await leftovers(region, operationId, scenario.request.keepCopy)));
+    const kept = await committedSwap(region, targetId, operationId, scenario.request);
+    violations.push(...(await leftovers(region, operationId, scenario.request.keepCopy, kept)));
   }
 
   const after = await fingerprints(seeded);
@@ -294,16 +295,36 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
   return violations;
 }
 
-/** Clusters, instances and snapshots in `region` tagged with this operation (a kept copy excepted). */
-async function leftovers(region: string, operationId: string, keepCopy: boolean): Promise<string[]> {
+/**
+ * What a failure may keep: once a swap is committed (the new cluster holds the target's name) the restore keeps it
+ * whatever fails next (renaming its instances, the previous cluster's fate, the copy's removal, the expiry), as
+ * swap.ts documents. The target name then holds a cluster of this operation, with its members.
+ */
+async function committedSwap(
+  region: string,
+  targetId: string,
+  operationId: string,
+  request: Scenario['request']
+): Promise<Set<string>> {
+  if (!request.replaceExisting) return new Set();
+  const c = await cluster(region, targetId);
+  if (!c || !isCreatedByOperation(c.TagList, operationId)) return new Set();
+  const members = await membersAfterRestore(region, targetId, operationId, request);
+  return new Set([targetId, ...members.map((i) => i.DBInstanceIdentifier ?? '')]);
+}
+
+/** Clusters, instances and snapshots in `region` tagged with this operation (a kept copy and `kept` excepted). */
+async function leftovers(region: string, operationId: string, keepCopy: boolean, kept: Set<string>): Promise<string[]> {
   const { rds } = aws(region);
   const out: string[] = [];
   const clusters = await rds.send(new DescribeDBClustersCommand({}));
   for (const c of clusters.DBClusters ?? []) {
+    if (kept.has(c.DBClusterIdentifier ?? '')) continue;
     if (isCreatedByOperation(c.TagList, operationId)) out.push(`cluster ${c.DBClusterIdentifier} was left behind`);
   }
   const instances = await rds.send(new DescribeDBInstancesCommand({}));
   for (const i of instances.DBInstances ?? []) {
+    if (kept.has(i.DBInstanceIdentifier ?? '')) continue;
     if (isCreatedByOperation(i.TagList, operationId)) out.push(`instance ${i.DBInstanceIdentifier} was left behind`);
   }
   if (!keepCopy) {
