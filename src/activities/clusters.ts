@@ -29,7 +29,7 @@ import {
 import { accountOfArn, isSameCluster, unmanagedInstancesMessage } from '../domain/restore-plan';
 
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { notReady, observation, plannedPollDelayMs, reportObservation } from './polling';
+import { notReady, observation, reportAndPlanPoll, reportObservation } from './polling';
 import type { DeleteClusterInput, DescribeClusterInput, RestoreClusterInput, RestoreClusterOutput } from './types';
 
 import type { ActivityDeps } from './index';
@@ -470,8 +470,13 @@ export function createClusterActivities(deps: ActivityDeps) {
             { clusterId, status }
           );
         default: {
-          const obs = await report('cluster', clusterId, status);
-          notReady(obs, `${where} is ${status}`, plannedPollDelayMs(obs, 'cluster', input.expectedDurationMs));
+          const obs = observation('cluster', clusterId, status);
+          const delayMs = await reportAndPlanPoll(
+            obs,
+            { resource: 'cluster', expectedDurationMs: input.expectedDurationMs },
+            deps.reportObservation
+          );
+          notReady(obs, `${where} is ${status}`, delayMs);
         }
       }
     },

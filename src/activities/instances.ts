@@ -15,7 +15,7 @@ import { POLL_BOUNDS } from '../domain/poll-schedule';
 
 import { describeWhere, findCluster, listClusterInstances, ownershipTags } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { msSinceFirstScheduled, notReady, observation, plannedPollDelayMs, reportObservation } from './polling';
+import { msSinceFirstScheduled, notReady, observation, reportAndPlanPoll, reportObservation } from './polling';
 import type { AwaitInstancesInput, CreateInstancesInput, CreateInstancesOutput } from './types';
 
 import type { ActivityDeps } from './index';
@@ -172,12 +172,12 @@ export function createInstanceActivities(deps: ActivityDeps) {
           .filter((s) => !ready.includes(s))
           .map((s) => `${s.id}: ${s.instance?.DBInstanceStatus ?? 'not visible yet'}`);
         const obs = observation('instances', clusterId, `${ready.length}/${instanceIds.length} available`);
-        await reportObservation(obs, deps.reportObservation);
-        notReady(
+        const delayMs = await reportAndPlanPoll(
           obs,
-          `instances of ${cluster} not available yet (${waiting.join(', ')})`,
-          plannedPollDelayMs(obs, 'instances', input.expectedDurationMs)
+          { resource: 'instances', expectedDurationMs: input.expectedDurationMs },
+          deps.reportObservation
         );
+        notReady(obs, `instances of ${cluster} not available yet (${waiting.join(', ')})`, delayMs);
       }
 
       const found = await findCluster(rds, clusterId, `reading the endpoints of ${cluster}`);

@@ -39,6 +39,8 @@ export interface PollHeartbeat {
   reported: Record<string, { status: string; bucket: number | null }>;
   /** Progress samples per resource, for the next poll's timing (poll-schedule.ts). */
   samples?: Record<string, ProgressSample[]>;
+  /** When this attempt asked for the next one to run (server clock, epoch ms): see attemptTimeMs. */
+  nextAttemptAtMs?: number;
 }
 
 /**
@@ -101,11 +103,12 @@ function bucketOf(obs: AwsObservation): number | null {
 export function lastReported(): PollHeartbeat {
   const details: unknown = activityInfo().heartbeatDetails;
   if (details && typeof details === 'object' && 'reported' in details) {
-    const { reported, samples } = details as PollHeartbeat;
+    const { reported, samples, nextAttemptAtMs } = details as PollHeartbeat;
     if (reported && typeof reported === 'object') {
       return {
         reported: { ...reported },
         ...(samples && typeof samples === 'object' ? { samples: { ...samples } } : {}),
+        ...(typeof nextAttemptAtMs === 'number' && Number.isFinite(nextAttemptAtMs) ? { nextAttemptAtMs } : {}),
       };
     }
   }
@@ -121,34 +124,39 @@ function samplesOf(state: PollHeartbeat, key: string): ProgressSample[] {
  * Now, on the Temporal server's clock: when this attempt was scheduled (an attempt is one quick status check). The
  * progress rate, the wait's start and its deadline are all measured on that one clock, so the estimate holds whatever
  * the worker's own clock says (skewed, or a time-skipping test server's hours passing in seconds).
+ *
+ * The Temporal server stamps a retry with the time it will run (failure time + retry delay), but the time-skipping
+ * test server stamps it with the failure time, one retry delay early (seen in bench:drill: every attempt saw the
+ * copy and the cluster one planned delay behind, and the last planned poll came one delay late). The previous
+ * attempt's own plan (its time + the delay it asked for, kept in the heartbeat details) is a lower bound on both
+ * servers, so the later of the two is the attempt's time.
  */
-function attemptTimeMs(): number {
-  return activityInfo().currentAttemptScheduledTimestampMs;
+function attemptTimeMs(state: PollHeartbeat): number {
+  return Math.max(activityInfo().currentAttemptScheduledTimestampMs, state.nextAttemptAtMs ?? 0);
 }
 
 /** Adds the observation's progress (if any) to the samples kept for the next attempt. */
 function withSample(state: PollHeartbeat, obs: AwsObservation): void {
   if (typeof obs.percentProgress !== 'number' || !Number.isFinite(obs.percentProgress)) return;
   const key = keyOf(obs);
-  const sample = { atMs: attemptTimeMs(), percent: obs.percentProgress };
+  const sample = { atMs: attemptTimeMs(state), percent: obs.percentProgress };
   state.samples = { ...state.samples, [key]: addProgressSample(samplesOf(state, key), sample) };
 }
 
 /**
- * When to check `obs`'s resource next (ms), from its progress samples (earlier attempts' and this one's) and the
- * expected duration the workflow passed; undefined when neither says anything (the retry policy's fixed interval
- * applies). Bounded by the resource's floor and ceiling and by the wait's deadline.
+ * When to check `obs`'s resource next (ms), from its progress samples (earlier attempts' and this one's, already in
+ * `state`) and the expected duration the workflow passed; undefined when neither says anything (the retry policy's
+ * fixed interval applies). Bounded by the resource's floor and ceiling and by the wait's deadline.
  */
-export function plannedPollDelayMs(
+function plannedPollDelayMs(
+  state: PollHeartbeat,
   obs: AwsObservation,
   resource: PolledResource,
   expectedDurationMs?: number
 ): number | undefined {
   const info = activityInfo();
-  const state = lastReported();
-  withSample(state, obs);
   return nextPollDelayMs({
-    nowMs: attemptTimeMs(),
+    nowMs: attemptTimeMs(state),
     startedAtMs: info.scheduledTimestampMs,
     samples: samplesOf(state, keyOf(obs)),
     expectedDurationMs,
@@ -179,11 +187,41 @@ export async function reportObservation(
   observed: AwsObservation | AwsObservation[],
   reporter: ObservationReporter = signalWorkflowReporter
 ): Promise<AwsObservation[]> {
-  const list = Array.isArray(observed) ? observed : [observed];
   const state = lastReported();
+  const list = Array.isArray(observed) ? observed : [observed];
+  for (const obs of list) withSample(state, obs);
+  // The next attempt comes after the retry policy's fixed interval, which only the workflow knows.
+  delete state.nextAttemptAtMs;
+  return reportAndRecord(state, list, reporter);
+}
+
+/**
+ * Reports `obs` like reportObservation and plans the next status check of its resource: returns the delay to pass to
+ * `notReady` (undefined: the retry policy's fixed interval), recorded in the same heartbeat for the next attempt.
+ */
+export async function reportAndPlanPoll(
+  obs: AwsObservation,
+  plan: { resource: PolledResource; expectedDurationMs?: number | undefined },
+  reporter: ObservationReporter = signalWorkflowReporter
+): Promise<number | undefined> {
+  const state = lastReported();
+  withSample(state, obs);
+  const delayMs = plannedPollDelayMs(state, obs, plan.resource, plan.expectedDurationMs);
+  const nowMs = attemptTimeMs(state);
+  if (delayMs === undefined) delete state.nextAttemptAtMs;
+  else state.nextAttemptAtMs = nowMs + delayMs;
+  await reportAndRecord(state, [obs], reporter);
+  return delayMs;
+}
+
+/** Sends what changed since the last report and records `state` (samples included) in one heartbeat. */
+async function reportAndRecord(
+  state: PollHeartbeat,
+  list: AwsObservation[],
+  reporter: ObservationReporter
+): Promise<AwsObservation[]> {
   const sent: AwsObservation[] = [];
   for (const obs of list) {
-    withSample(state, obs);
     const previous = state.reported[keyOf(obs)];
     const bucket = bucketOf(obs);
     if (previous && previous.status === obs.status && previous.bucket === bucket) continue;
@@ -216,5 +254,5 @@ export async function reportObservation(
  * periods such as "a copy we just started is not visible yet".
  */
 export function msSinceFirstScheduled(): number {
-  return Math.max(0, attemptTimeMs() - activityInfo().scheduledTimestampMs);
+  return Math.max(0, attemptTimeMs(lastReported()) - activityInfo().scheduledTimestampMs);
 }

@@ -26,7 +26,7 @@ import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '.
 import { countCopySlotBusy, recordCopySlotWait } from './activity-metrics';
 import type { AwsClientFactory } from './aws-clients';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { msSinceFirstScheduled, notReady, observation, plannedPollDelayMs, reportObservation } from './polling';
+import { msSinceFirstScheduled, notReady, observation, reportAndPlanPoll, reportObservation } from './polling';
 import type { ObservationReporter } from './polling';
 import type {
   AwaitSnapshotInput,
@@ -592,13 +592,13 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
           );
         default: {
           const obs = observation('snapshot-copy', id, info.status, info.percentProgress);
-          await reportObservation(obs, deps.reportObservation);
-          const percent = info.percentProgress === undefined ? '' : ` (${info.percentProgress}%)`;
-          return notReady(
+          const delayMs = await reportAndPlanPoll(
             obs,
-            `${where(id, loc)} is ${info.status}${percent}`,
-            plannedPollDelayMs(obs, 'snapshot-copy', input.expectedDurationMs)
+            { resource: 'snapshot-copy', expectedDurationMs: input.expectedDurationMs },
+            deps.reportObservation
           );
+          const percent = info.percentProgress === undefined ? '' : ` (${info.percentProgress}%)`;
+          return notReady(obs, `${where(id, loc)} is ${info.status}${percent}`, delayMs);
         }
       }
     },

@@ -247,6 +247,46 @@ describe('infrequent polling', function () {
       assert.ok(sent.every((o) => o.resource === 'snapshot-copy' && o.id === copyId));
     });
 
+    it("times a retry from the previous attempt's plan when the server stamps it one delay early", async function () {
+      const MIN = 60_000;
+      const t0 = Date.now();
+      // 10 min into a wait expected to take 20 min: the first attempt asks for the next one in 5 min (half the rest).
+      const pollAt = (previous: unknown, nowMs: number) =>
+        attempt(
+          () =>
+            acts.awaitSnapshotAvailable({
+              target: { region: DST },
+              snapshotIdentifier: copyId,
+              expectedDurationMs: 20 * MIN,
+            }),
+          previous,
+          {
+            scheduledTimestampMs: t0 - 10 * MIN,
+            scheduleToCloseTimeoutMs: 12 * 60 * MIN,
+            currentAttemptScheduledTimestampMs: nowMs,
+          }
+        );
+      const delayOf = (out: { error?: unknown }): number => {
+        assert.ok(out.error instanceof ApplicationFailure);
+        return Number(out.error.nextRetryDelay);
+      };
+      try {
+        overrides.set(copyId, { Status: 'creating', PercentProgress: 0 });
+        const first = await pollAt(undefined, t0);
+        assert.ok(Math.abs(delayOf(first) - 5 * MIN) < 5_000, `${delayOf(first)} ms`);
+        assert.equal((first.heartbeat as PollHeartbeat).nextAttemptAtMs, t0 + delayOf(first));
+        // The time-skipping test server stamps the retry with the failure time (t0), though it runs 5 min later:
+        // the plan says 5 min are left, so the next check comes in 2.5 min, not in another 5 (one delay late).
+        const early = await pollAt(first.heartbeat, t0);
+        assert.ok(Math.abs(delayOf(early) - 2.5 * MIN) < 5_000, `${delayOf(early)} ms`);
+        // A real server stamps the retry with when it runs (here a little after the plan): that time counts.
+        const late = await pollAt(first.heartbeat, t0 + 6 * MIN);
+        assert.ok(Math.abs(delayOf(late) - 2 * MIN) < 5_000, `${delayOf(late)} ms`);
+      } finally {
+        overrides.delete(copyId);
+      }
+    });
+
     it("times the next poll from the copy's progress, else from the expected duration, else leaves it to the policy", async function () {
       const MIN = 60_000;
       // Scheduled 10 min ago with a 12 h deadline: 50 % done means about 10 min left; the next poll comes in half.
