@@ -29,8 +29,14 @@ import {
 import { accountOfArn, isSameCluster, unmanagedInstancesMessage } from '../domain/restore-plan';
 
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { notReady, observation, reportAndPlanPoll, reportObservation } from './polling';
-import type { DeleteClusterInput, DescribeClusterInput, RestoreClusterInput, RestoreClusterOutput } from './types';
+import { notReady, observation, reportAndPlanPoll, reportObservation, skipCheckOfJustStarted } from './polling';
+import type {
+  AwaitClusterInput,
+  DeleteClusterInput,
+  DescribeClusterInput,
+  RestoreClusterInput,
+  RestoreClusterOutput,
+} from './types';
 
 import type { ActivityDeps } from './index';
 
@@ -446,9 +452,16 @@ export function createClusterActivities(deps: ActivityDeps) {
     },
 
     /** One status check of the restored cluster: returns it when available, NotReady while in progress. */
-    async awaitClusterAvailable(input: DescribeClusterInput): Promise<ClusterInfo> {
+    async awaitClusterAvailable(input: AwaitClusterInput): Promise<ClusterInfo> {
       const { target, clusterId } = input;
       const where = describeWhere('cluster', clusterId, target);
+      await skipCheckOfJustStarted(
+        input.justStarted,
+        where,
+        observation('cluster', clusterId, 'creating'),
+        { resource: 'cluster', expectedDurationMs: input.expectedDurationMs },
+        deps.reportObservation
+      );
       const rds = deps.clients.rds(target);
       const cluster = await findCluster(rds, clusterId, `checking the status of ${where}`);
       if (!cluster) {

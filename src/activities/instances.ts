@@ -15,7 +15,14 @@ import { POLL_BOUNDS } from '../domain/poll-schedule';
 
 import { describeWhere, findCluster, listClusterInstances, ownershipTags } from './clusters';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { msSinceFirstScheduled, notReady, observation, reportAndPlanPoll, reportObservation } from './polling';
+import {
+  msSinceFirstScheduled,
+  notReady,
+  observation,
+  reportAndPlanPoll,
+  reportObservation,
+  skipCheckOfJustStarted,
+} from './polling';
 import type { AwaitInstancesInput, CreateInstancesInput, CreateInstancesOutput } from './types';
 
 import type { ActivityDeps } from './index';
@@ -138,6 +145,13 @@ export function createInstanceActivities(deps: ActivityDeps) {
     async awaitInstancesAvailable(input: AwaitInstancesInput): Promise<ClusterEndpoints> {
       const { target, clusterId, instanceIds } = input;
       const cluster = describeWhere('cluster', clusterId, target);
+      await skipCheckOfJustStarted(
+        input.justStarted,
+        `the instances of ${cluster}`,
+        observation('instances', clusterId, `0/${instanceIds.length} available`),
+        { resource: 'instances', expectedDurationMs: input.expectedDurationMs },
+        deps.reportObservation
+      );
       const rds = deps.clients.rds(target);
       const listed = await listClusterInstances(rds, clusterId, `listing the instances of ${cluster}`);
       const byId = new Map(listed.map((i) => [i.DBInstanceIdentifier?.toLowerCase() ?? '', i]));

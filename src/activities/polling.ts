@@ -214,6 +214,28 @@ export async function reportAndPlanPoll(
   return delayMs;
 }
 
+/**
+ * The first attempt of a wait for an operation the workflow started a moment ago (`justStarted`) ends NotReady at
+ * once, without a describe: AWS cannot have finished it, and an immediate check only costs a call of the account's
+ * RDS budget. `obs` is the status the start call left it in; the first check comes after the planned delay (the
+ * expected duration, if any) or the retry policy's poll interval. Later attempts, and an adopted operation, check.
+ */
+export async function skipCheckOfJustStarted(
+  justStarted: boolean | undefined,
+  what: string,
+  obs: AwsObservation,
+  plan: { resource: PolledResource; expectedDurationMs?: number | undefined },
+  reporter: ObservationReporter = signalWorkflowReporter
+): Promise<void> {
+  if (!justStarted || activityInfo().attempt !== 1) return;
+  const delayMs = await reportAndPlanPoll(obs, plan, reporter);
+  notReady(
+    obs,
+    `${what} was started a moment ago and cannot be ready yet: its first status check comes later`,
+    delayMs
+  );
+}
+
 /** Sends what changed since the last report and records `state` (samples included) in one heartbeat. */
 async function reportAndRecord(
   state: PollHeartbeat,

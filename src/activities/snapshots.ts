@@ -26,7 +26,14 @@ import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '.
 import { countCopySlotBusy, recordCopySlotWait } from './activity-metrics';
 import type { AwsClientFactory } from './aws-clients';
 import { failure, isAwsError, toActivityFailure } from './failures';
-import { msSinceFirstScheduled, notReady, observation, reportAndPlanPoll, reportObservation } from './polling';
+import {
+  msSinceFirstScheduled,
+  notReady,
+  observation,
+  reportAndPlanPoll,
+  reportObservation,
+  skipCheckOfJustStarted,
+} from './polling';
 import type { ObservationReporter } from './polling';
 import type {
   AwaitSnapshotInput,
@@ -564,6 +571,13 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
     /** One status check of the copy per attempt (infrequent polling); returns it once `available`. */
     async awaitSnapshotAvailable(input: AwaitSnapshotInput): Promise<SnapshotInfo> {
       const { target: loc, snapshotIdentifier: id } = input;
+      await skipCheckOfJustStarted(
+        input.justStarted,
+        where(id, loc),
+        observation('snapshot-copy', id, 'creating'),
+        { resource: 'snapshot-copy', expectedDurationMs: input.expectedDurationMs },
+        deps.reportObservation
+      );
       const rds = clients.rds(loc);
       const found = await describeSnapshot(rds, id, `checking the status of ${where(id, loc)}`);
       if (!found) {

@@ -77,6 +77,11 @@ export interface AwaitSnapshotInput {
   snapshotIdentifier: string;
   /** How long the AWS operation is expected to take (earlier restores of the same source): times the polls. */
   expectedDurationMs?: number;
+  /**
+   * The workflow started this operation a moment ago (not adopted): the wait's first attempt plans its first status
+   * check instead of spending a describe on an operation that cannot have finished yet.
+   */
+  justStarted?: boolean;
 }
 
 export interface DescribeClusterInput {
@@ -86,6 +91,14 @@ export interface DescribeClusterInput {
   includeInstances?: boolean;
   /** How long the AWS operation is expected to take (when waiting; earlier restores of the same source): times the polls. */
   expectedDurationMs?: number;
+}
+
+export interface AwaitClusterInput extends DescribeClusterInput {
+  /**
+   * The workflow started this operation a moment ago (not adopted): the wait's first attempt plans its first status
+   * check instead of spending a describe on an operation that cannot have finished yet.
+   */
+  justStarted?: boolean;
 }
 
 export interface DeleteClusterInput {
@@ -142,6 +155,11 @@ export interface AwaitInstancesInput {
   instanceIds: string[];
   /** How long the AWS operation is expected to take (earlier restores of the same source): times the polls. */
   expectedDurationMs?: number;
+  /**
+   * The workflow started this operation a moment ago (not adopted): the wait's first attempt plans its first status
+   * check instead of spending a describe on an operation that cannot have finished yet.
+   */
+  justStarted?: boolean;
 }
 
 export interface SetMasterPasswordInput {

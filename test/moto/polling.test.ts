@@ -172,11 +172,13 @@ describe('infrequent polling', function () {
 
   describe('awaitSnapshotAvailable on a moto copy', function () {
     const overrides = new Map<string, StatusOverride>();
+    let describes = 0;
     const sent: AwsObservation[] = [];
     const clients = useMoto({
       decorate: interceptRds('testStatusOverride', async (commandName, _input, send) => {
         const result = await send();
         if (commandName === 'DescribeDBClusterSnapshotsCommand') {
+          describes += 1;
           const output = result.output as { DBClusterSnapshots?: { DBClusterSnapshotIdentifier?: string }[] };
           for (const s of output.DBClusterSnapshots ?? []) {
             const override = overrides.get(s.DBClusterSnapshotIdentifier ?? '');
@@ -245,6 +247,68 @@ describe('infrequent polling', function () {
         ['creating:0', 'copying:3', 'copying:42']
       );
       assert.ok(sent.every((o) => o.resource === 'snapshot-copy' && o.id === copyId));
+    });
+
+    it('spends no describe on the first attempt for a copy the workflow just started, and checks from then on', async function () {
+      const MIN = 60_000;
+      const t0 = Date.now();
+      const pollJustStarted = (previous: unknown, attemptNumber: number, expectedDurationMs?: number) =>
+        attempt(
+          () =>
+            acts.awaitSnapshotAvailable({
+              target: { region: DST },
+              snapshotIdentifier: copyId,
+              justStarted: true,
+              ...(expectedDurationMs ? { expectedDurationMs } : {}),
+            }),
+          previous,
+          {
+            attempt: attemptNumber,
+            scheduledTimestampMs: t0,
+            scheduleToCloseTimeoutMs: 12 * 60 * MIN,
+            currentAttemptScheduledTimestampMs: t0,
+          }
+        );
+      try {
+        overrides.set(copyId, { Status: 'copying', PercentProgress: 30 });
+        sent.length = 0;
+        describes = 0;
+        const first = await pollJustStarted(undefined, 1, 20 * MIN);
+        assert.equal(describes, 0, 'no describe on the first attempt');
+        assert.ok(first.error instanceof ApplicationFailure);
+        assert.equal(first.error.type, Failures.NotReady.type);
+        assert.match(first.error.message, /was started a moment ago/);
+        // Planned from the expected duration: half of the 20 minutes.
+        assert.equal(Number(first.error.nextRetryDelay), 10 * MIN);
+        assert.deepEqual(
+          sent.map((o) => o.status),
+          ['creating']
+        );
+        // Without an expected duration the retry policy's poll interval applies.
+        const unplanned = await pollJustStarted(undefined, 1);
+        assert.ok(unplanned.error instanceof ApplicationFailure);
+        assert.equal(unplanned.error.nextRetryDelay ?? undefined, undefined);
+        assert.equal(describes, 0);
+
+        const second = await pollJustStarted(first.heartbeat, 2, 20 * MIN);
+        assert.equal(describes, 1, 'the second attempt checks');
+        assert.ok(second.error instanceof ApplicationFailure);
+        assert.match(second.error.message, /is copying \(30%\)/);
+        overrides.delete(copyId);
+        const done = await pollJustStarted(second.heartbeat, 3, 20 * MIN);
+        assert.equal(done.result?.status, 'available');
+        // Without `justStarted` (an adopted copy) the first attempt checks at once.
+        describes = 0;
+        const adopted = await attempt(
+          () => acts.awaitSnapshotAvailable({ target: { region: DST }, snapshotIdentifier: copyId }),
+          undefined,
+          { attempt: 1 }
+        );
+        assert.equal(adopted.result?.status, 'available');
+        assert.equal(describes, 1);
+      } finally {
+        overrides.delete(copyId);
+      }
     });
 
     it("times a retry from the previous attempt's plan when the server stamps it one delay early", async function () {

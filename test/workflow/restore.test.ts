@@ -167,6 +167,19 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
 
     assert.equal(outcome.progress.status, 'succeeded');
     assert.equal(outcome.progress.lastObservation?.resource, 'instances');
+    // Each wait follows a call of this run that started its operation: none spends a describe on its first attempt.
+    const waits = ['awaitSnapshotAvailable', 'awaitClusterAvailable', 'awaitInstancesAvailable'];
+    const scheduled = ((await handle.fetchHistory()).events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => waits.includes(a?.activityType?.name ?? ''));
+    assert.deepEqual(
+      scheduled.map((a) => {
+        const payload = a?.input?.payloads?.[0];
+        const input = JSON.parse(Buffer.from(payload?.data ?? []).toString()) as { justStarted?: boolean };
+        return `${a?.activityType?.name}:${input.justStarted}`;
+      }),
+      waits.map((name) => `${name}:true`)
+    );
     await recordHistory('cross-region-success', handle);
   });
 

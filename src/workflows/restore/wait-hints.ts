@@ -25,3 +25,11 @@ export function checkWaitHints(hints: unknown, progress: ProgressTracker): WaitH
 export function expecting(expectedMs: number | undefined): { expectedDurationMs?: number } {
   return expectedMs === undefined ? {} : { expectedDurationMs: expectedMs };
 }
+
+/**
+ * The wait's `justStarted` flag: set only when this run's call started the operation (an adopted one may be nearly
+ * done and is checked at once); left out otherwise, so the input of a wait is unchanged from earlier versions.
+ */
+export function startedNow(justStarted: boolean): { justStarted?: true } {
+  return justStarted ? { justStarted: true } : {};
+}

@@ -11,7 +11,7 @@ import { targetInstanceIds } from '../../instance-ids';
 import { patchedBeforeCompact } from '../compact-history';
 import { buildClusterId } from '../run';
 import type { RestoreRun } from '../run';
-import { expecting } from '../wait-hints';
+import { expecting, startedNow } from '../wait-hints';
 
 import { sourceArnOf } from './restore-source';
 import type { RestoreSource } from './restore-source';
@@ -70,11 +70,11 @@ export async function restoreCluster(
       }),
     (r) => (r.adopted ? 'adopted the cluster this operation had started' : restoreFrom)
   );
-  return { clusterArn: restored.clusterArn, cluster: await waitForCluster(run) };
+  return { clusterArn: restored.clusterArn, cluster: await waitForCluster(run, !restored.adopted) };
 }
 
-/** The wait half of step 6: until the new cluster is available. */
-export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
+/** The wait half of step 6: until the new cluster is available (`justStarted`: this run's call started it). */
+export async function waitForCluster(run: RestoreRun, justStarted: boolean): Promise<ClusterInfo> {
   const { request, progress } = run;
   const clusterId = buildClusterId(run);
   const cluster = await run.steps.step('wait-for-cluster', () =>
@@ -82,6 +82,7 @@ export async function waitForCluster(run: RestoreRun): Promise<ClusterInfo> {
       target: run.targetLoc,
       clusterId,
       ...expecting(run.waitHints.clusterMs),
+      ...startedNow(justStarted),
     })
   );
   progress.observeReady('cluster', clusterId, cluster.status, Date.now());
@@ -95,7 +96,7 @@ export async function createInstances(run: RestoreRun, source: RestoreSource): P
   const clusterId = buildClusterId(run);
   const ids = run.swap?.incomingInstanceIds ?? targetInstanceIds(target.clusterId, target.instanceCount);
   progress.resources().instances = ids;
-  await run.steps.step('create-instances', () =>
+  const created = await run.steps.step('create-instances', () =>
     creates().createInstances({
       target: run.targetLoc,
       clusterId,
@@ -113,6 +114,7 @@ export async function createInstances(run: RestoreRun, source: RestoreSource): P
       clusterId,
       instanceIds: ids,
       ...expecting(run.waitHints.instancesMs),
+      ...startedNow(created.adopted.length === 0),
     })
   );
   progress.setEndpoints(endpoints);

@@ -17,7 +17,7 @@ import { noteCopySlotWait } from '../../metrics-interceptor';
 import { patchedBeforeCompact } from '../compact-history';
 import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
 import type { RestoreRun } from '../run';
-import { expecting } from '../wait-hints';
+import { expecting, startedNow } from '../wait-hints';
 
 /** The snapshot found, the engine to restore it with, and whether it must be shared and copied first. */
 export interface SourceSnapshot {
@@ -122,7 +122,7 @@ async function copyInQueuedSlot(
   let copyStarted = false;
   let copyDone = false;
   try {
-    await run.steps.step(
+    const started = await run.steps.step(
       'copy-snapshot',
       async () => {
         const requestedAt = Date.now();
@@ -140,6 +140,7 @@ async function copyInQueuedSlot(
         target: run.targetLoc,
         snapshotIdentifier: copyId,
         ...expecting(run.waitHints.copyMs),
+        ...startedNow(!started.adopted),
       })
     );
     copyDone = true;

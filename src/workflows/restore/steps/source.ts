@@ -68,5 +68,5 @@ export async function restoreFromSourceCluster(run: RestoreRun, source: SourceCl
         ? 'adopted the cluster this operation had started'
         : `${cluster.kind === 'clone' ? 'clone of' : 'point in time of'} ${cluster.identifier}`
   );
-  return { clusterArn: restored.clusterArn, cluster: await waitForCluster(run) };
+  return { clusterArn: restored.clusterArn, cluster: await waitForCluster(run, !restored.adopted) };
 }
