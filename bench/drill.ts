@@ -120,6 +120,8 @@ async function main(): Promise<number> {
     }
   }
 
+  // Sections 2 to 4 run on the dev server; section 1 alone does not need it.
+  if (![2, 3, 4].some((n) => o.only.has(n))) return 0;
   const dev = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress() });
   // Each dev-server section starts from an empty moto: its snapshot quota (100 per region) counts what earlier runs
   // left behind.
@@ -161,8 +163,12 @@ async function main(): Promise<number> {
               d.snapshotDescribesPerRestore.toFixed(1),
             ],
           ]
-        ) + '\n'
+        )
       );
+      const byActivity = Object.entries(d.snapshotDescribesByActivity)
+        .map(([activity, n]) => `${activity} ${n.toFixed(2)}`)
+        .join(', ');
+      log(`  snapshot describes per restore by activity: ${byActivity}\n`);
     }
 
     if (o.only.has(3)) {

@@ -27,6 +27,8 @@
  * itself with several real moto calls (cross-account.ts). Statuses and PercentProgress are rewritten from the
  * timeline. Only for moto: against real AWS the simulator would misreport state.
  */
+import { Context } from '@temporalio/activity';
+
 import type { AwsServiceName } from '../src/activities/aws-clients';
 import type { AwsLocation } from '../src/domain/aws-shapes';
 
@@ -159,6 +161,11 @@ export class AwsSimulator {
     return this.metrics.calls();
   }
 
+  /** The attempts of `command` per activity type that made them (`-`: outside an activity). */
+  callsByActivity(command: string): Record<string, number> {
+    return this.metrics.callsByCaller(command);
+  }
+
   /** AWS time from the first call through the simulator to the last one. */
   simulatedElapsedMs(): number {
     return this.metrics.simulatedElapsedMs();
@@ -211,7 +218,7 @@ export class AwsSimulator {
     const command = context.commandName ?? 'UnknownCommand';
     const input = args.input ?? {};
     const now = await this.now();
-    this.metrics.record(command, now);
+    this.metrics.record(command, now, currentActivityType());
     const fault = this.faults.take(command, input);
     if (fault && service !== 's3' && service !== 'sts')
       throw simError(service, fault.error, { message: fault.message, httpStatus: fault.httpStatus });
@@ -239,5 +246,14 @@ export class AwsSimulator {
       throw new Error('AwsSimulator: cannot tell which account the request acts in (no moto header, no credentials)');
     }
     return this.clients.callerAccount(endpoint, region, await provider());
+  }
+}
+
+/** The type of the activity this call runs in (local activities included), or undefined outside one. */
+function currentActivityType(): string | undefined {
+  try {
+    return Context.current().info.activityType;
+  } catch {
+    return undefined;
   }
 }

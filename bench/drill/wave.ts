@@ -23,6 +23,8 @@ export interface WaveFigures {
   boundMs: number;
   extraCopyCalls: number;
   snapshotDescribesPerRestore: number;
+  /** The same, per activity type that made them (`-`: outside an activity). */
+  snapshotDescribesByActivity: Record<string, number>;
 }
 
 export async function measureDrill(
@@ -57,6 +59,12 @@ export async function measureDrill(
         boundMs: waves * timings.snapshotCopy + timings.clusterRestore + timings.instanceCreate,
         extraCopyCalls: (calls.CopyDBClusterSnapshotCommand ?? 0) - options.restores,
         snapshotDescribesPerRestore: (calls.DescribeDBClusterSnapshotsCommand ?? 0) / options.restores,
+        snapshotDescribesByActivity: Object.fromEntries(
+          Object.entries(w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand')).map(([activity, n]) => [
+            activity,
+            n / options.restores,
+          ])
+        ),
       };
     });
   } finally {
