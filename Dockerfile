@@ -27,4 +27,4 @@ USER node
 # Connection and settings come from the environment: TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (or a
 # @temporalio/envconfig profile), AWS credentials (AWS_PROFILE with ~/.aws mounted, or AWS_* variables), and
 # AURORA_RESTORE_* worker settings (src/worker/config.ts; versioning: src/worker/deployment.ts).
-CMD ["node", "lib/worker/main.js"]
+CMD ["node", "--max-old-space-size=512", "lib/worker/main.js"]

@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
+import { WORKER_NODE_FLAGS } from '../src/worker/heap';
 import { assertMotoReachable, motoEndpoint, resetMoto } from '../test/support/moto';
 import { temporalAddress } from '../test/support/servers';
 import { createRestoreTimeSkippingEnv } from '../test/support/workflow-env';
@@ -211,43 +212,55 @@ async function main(): Promise<number> {
           "over 7 regions for moto's snapshot quota)"
       );
       buildCompiledWorker(log);
-      await freshMoto();
-      const m = await measureMemory(
-        dev,
-        {
-          restores: o.memoryRestores,
-          compression: o.compression,
-          rdsCallsPerSecond: o.memoryCallsPerSecond,
-          pollInterval: '5s',
-        },
-        log
-      );
+      // The worker as `npm run worker` starts it, then with Node's default heap limit, in the same run.
+      const workers = [
+        { name: `npm run worker (${WORKER_NODE_FLAGS.join(' ')})`, nodeFlags: WORKER_NODE_FLAGS },
+        { name: "Node's default heap limit", nodeFlags: [] },
+      ];
+      const rows: string[][] = [];
+      const notes: string[] = [];
+      for (const w of workers) {
+        await freshMoto();
+        const m = await measureMemory(
+          dev,
+          {
+            restores: o.memoryRestores,
+            compression: o.compression,
+            rdsCallsPerSecond: o.memoryCallsPerSecond,
+            pollInterval: '5s',
+            nodeFlags: w.nodeFlags,
+          },
+          log
+        );
+        rows.push([
+          w.name,
+          String(m.restores),
+          String(m.failed),
+          seconds(m.wallMs),
+          `${m.peakRssMb.toFixed(0)} MB`,
+          `${m.workflowTaskP99Ms.toFixed(0)} ms`,
+          `${m.activityP99Ms.toFixed(0)} ms`,
+        ]);
+        if (m.firstFailure) notes.push(`  ${w.name}: first failure: ${m.firstFailure}`);
+        const peak = m.atPeak;
+        if (peak) {
+          const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+          notes.push(
+            `  ${w.name}, at peak RSS: main-thread heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, ` +
+              `external ${mb(peak.external)} (array buffers ${mb(peak.arrayBuffers)}), rest (workflow thread heap, ` +
+              `Rust core, code) ${mb(peak.rss - peak.heapTotal - peak.external)}; cached workflows ` +
+              `${peak.cachedWorkflows} (max ${m.maxCachedWorkflows}); main event-loop delay p99 max ` +
+              `${m.maxLoopDelayMs.toFixed(0)} ms`
+          );
+        }
+      }
       log(
         table(
-          ['restores', 'failed', 'wall', 'peak RSS', 'workflow-task schedule-to-start p99', 'activity p99'],
-          [
-            [
-              String(m.restores),
-              String(m.failed),
-              seconds(m.wallMs),
-              `${m.peakRssMb.toFixed(0)} MB`,
-              `${m.workflowTaskP99Ms.toFixed(0)} ms`,
-              `${m.activityP99Ms.toFixed(0)} ms`,
-            ],
-          ]
+          ['worker', 'restores', 'failed', 'wall', 'peak RSS', 'workflow-task schedule-to-start p99', 'activity p99'],
+          rows
         )
       );
-      if (m.firstFailure) log(`  first failure: ${m.firstFailure}`);
-      const peak = m.atPeak;
-      if (peak) {
-        const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-        log(
-          `  at peak RSS: main-thread heap ${mb(peak.heapUsed)} used of ${mb(peak.heapTotal)}, external ` +
-            `${mb(peak.external)} (array buffers ${mb(peak.arrayBuffers)}), rest (workflow thread heap, Rust core, ` +
-            `code) ${mb(peak.rss - peak.heapTotal - peak.external)}; cached workflows ${peak.cachedWorkflows} ` +
-            `(max ${m.maxCachedWorkflows}); main event-loop delay p99 max ${m.maxLoopDelayMs.toFixed(0)} ms`
-        );
-      }
+      for (const note of notes) log(note);
     }
   } finally {
     await dev.teardown();

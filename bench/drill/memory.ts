@@ -112,12 +112,19 @@ function scheduleToStart(events: temporal.api.history.v1.IHistoryEvent[]): { wft
 
 export async function measureMemory(
   env: TestWorkflowEnvironment,
-  options: { restores: number; compression: number; rdsCallsPerSecond: number; pollInterval: string },
+  options: {
+    restores: number;
+    compression: number;
+    rdsCallsPerSecond: number;
+    pollInterval: string;
+    /** Node flags of the worker process (`npm run worker` starts it with WORKER_NODE_FLAGS). */
+    nodeFlags: readonly string[];
+  },
   log: (line: string) => void
 ): Promise<MemoryFigures> {
   const taskQueue = uniqueName('drill-memory');
   const samplesFile = path.join(ROOT, '.run', `${taskQueue}.samples.jsonl`);
-  const child = spawn(process.execPath, [WORKER_JS], {
+  const child = spawn(process.execPath, [...options.nodeFlags, WORKER_JS], {
     cwd: ROOT,
     env: {
       ...process.env,

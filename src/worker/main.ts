@@ -25,6 +25,7 @@ import { watchExpiringClusters } from './expiry-watch';
 import type { ExpiryWatch } from './expiry-watch';
 import { countActivityWorkers, watchFleet } from './fleet';
 import type { FleetWatch } from './fleet';
+import { heapLimitWarning } from './heap';
 import { checkNamespaceSearchAttributes, searchAttributeSetupHelp } from './search-attributes';
 import { createLogger, installRuntime, parseTelemetryConfig, workerInterceptors } from './telemetry';
 import type { TelemetryConfig } from './telemetry';
@@ -149,6 +150,8 @@ async function serve(
         ...workerDeploymentOptions(config.deploymentVersion),
       });
       workers.push(restoreWorker);
+      const heapWarning = heapLimitWarning(config.maxCachedWorkflows);
+      if (heapWarning) logger.warn(heapWarning);
       logger.info('Restore worker started', {
         address,
         namespace,

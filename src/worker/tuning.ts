@@ -1,11 +1,11 @@
 /**
  * How the restore worker sizes its workflow side. A restore spends hours waiting for AWS with nothing to do between
  * its few workflow tasks (about 15 per restore), so:
- * - the sticky cache keeps up to `maxCachedWorkflows` restores in memory (measured with bench:drill: about 2 MB of
- *   workflow-thread heap per cached restore with the reused V8 context, most of it the SDK's own modules, which every
- *   workflow evaluates anew; zod and the schemas are shared: workflow-preload.ts); beyond that, a restore whose task
- *   comes is replayed from its short history (about 50 events), which costs a few milliseconds: memory stays bounded
- *   with any number of restores;
+ * - the sticky cache keeps up to `maxCachedWorkflows` restores in memory (measured with bench:drill: 250 cached
+ *   restores ran in a 384 MB heap with the reused V8 context, most of a restore's share being the SDK's own modules,
+ *   which every workflow evaluates anew; zod and the schemas are shared: workflow-preload.ts; heap.ts sets the
+ *   limit); beyond that, a restore whose task comes is replayed from its short history (about 50 events), which
+ *   costs a few milliseconds: memory stays bounded with any number of restores;
  * - workflow tasks are short (no I/O), so a few run at once per core; more would only queue inside the process and
  *   hide the wait from schedule-to-start metrics;
  * - local activities (the read-only lookups at a restore's start) get as many slots as activities.
