@@ -39,7 +39,8 @@ export interface PollHeartbeat {
   reported: Record<string, { status: string; bucket: number | null }>;
   /** Progress samples per resource, for the next poll's timing (poll-schedule.ts). */
   samples?: Record<string, ProgressSample[]>;
-  /** When this attempt asked for the next one to run (server clock, epoch ms): see attemptTimeMs. */
+  /** This attempt's time and when it asked for the next one to run (server clock, epoch ms): see attemptTimeMs. */
+  attemptAtMs?: number;
   nextAttemptAtMs?: number;
 }
 
@@ -103,12 +104,16 @@ function bucketOf(obs: AwsObservation): number | null {
 export function lastReported(): PollHeartbeat {
   const details: unknown = activityInfo().heartbeatDetails;
   if (details && typeof details === 'object' && 'reported' in details) {
-    const { reported, samples, nextAttemptAtMs } = details as PollHeartbeat;
+    const { reported, samples, attemptAtMs, nextAttemptAtMs } = details as PollHeartbeat;
     if (reported && typeof reported === 'object') {
+      const plan =
+        Number.isFinite(attemptAtMs) && Number.isFinite(nextAttemptAtMs)
+          ? { attemptAtMs: attemptAtMs as number, nextAttemptAtMs: nextAttemptAtMs as number }
+          : {};
       return {
         reported: { ...reported },
         ...(samples && typeof samples === 'object' ? { samples: { ...samples } } : {}),
-        ...(typeof nextAttemptAtMs === 'number' && Number.isFinite(nextAttemptAtMs) ? { nextAttemptAtMs } : {}),
+        ...plan,
       };
     }
   }
@@ -120,6 +125,9 @@ function samplesOf(state: PollHeartbeat, key: string): ProgressSample[] {
   return Array.isArray(list) ? list.filter((s) => typeof s?.atMs === 'number' && typeof s?.percent === 'number') : [];
 }
 
+/** How close to the previous attempt's time a stamp must be to be its failure time: under the shortest delay. */
+const FAILURE_TIME_STAMP_WINDOW_MS = Math.min(...Object.values(POLL_BOUNDS).map((b) => b.floorMs));
+
 /**
  * Now, on the Temporal server's clock: when this attempt was scheduled (an attempt is one quick status check). The
  * progress rate, the wait's start and its deadline are all measured on that one clock, so the estimate holds whatever
@@ -127,12 +135,16 @@ function samplesOf(state: PollHeartbeat, key: string): ProgressSample[] {
  *
  * The Temporal server stamps a retry with the time it will run (failure time + retry delay), but the time-skipping
  * test server stamps it with the failure time, one retry delay early (seen in bench:drill: every attempt saw the
- * copy and the cluster one planned delay behind, and the last planned poll came one delay late). The previous
- * attempt's own plan (its time + the delay it asked for, kept in the heartbeat details) is a lower bound on both
- * servers, so the later of the two is the attempt's time.
+ * copy and the cluster one planned delay behind, and the last planned poll came one delay late). That stamp is
+ * recognisable: it lies within moments of the previous attempt's own time (kept in the heartbeat details with its
+ * plan), where a retry's own time lies at least one delay (5 s or more) or, after a worker died mid-attempt, one
+ * timeout later. Then the retry runs at the previous attempt's plan; otherwise the stamp is the time.
  */
 function attemptTimeMs(state: PollHeartbeat): number {
-  return Math.max(activityInfo().currentAttemptScheduledTimestampMs, state.nextAttemptAtMs ?? 0);
+  const stamp = activityInfo().currentAttemptScheduledTimestampMs;
+  const { attemptAtMs, nextAttemptAtMs } = state;
+  if (attemptAtMs === undefined || nextAttemptAtMs === undefined) return stamp;
+  return stamp - attemptAtMs < FAILURE_TIME_STAMP_WINDOW_MS ? Math.max(stamp, nextAttemptAtMs) : stamp;
 }
 
 /** Adds the observation's progress (if any) to the samples kept for the next attempt. */
@@ -191,6 +203,7 @@ export async function reportObservation(
   const list = Array.isArray(observed) ? observed : [observed];
   for (const obs of list) withSample(state, obs);
   // The next attempt comes after the retry policy's fixed interval, which only the workflow knows.
+  delete state.attemptAtMs;
   delete state.nextAttemptAtMs;
   return reportAndRecord(state, list, reporter);
 }
@@ -208,8 +221,13 @@ export async function reportAndPlanPoll(
   withSample(state, obs);
   const delayMs = plannedPollDelayMs(state, obs, plan.resource, plan.expectedDurationMs);
   const nowMs = attemptTimeMs(state);
-  if (delayMs === undefined) delete state.nextAttemptAtMs;
-  else state.nextAttemptAtMs = nowMs + delayMs;
+  if (delayMs === undefined) {
+    delete state.attemptAtMs;
+    delete state.nextAttemptAtMs;
+  } else {
+    state.attemptAtMs = nowMs;
+    state.nextAttemptAtMs = nowMs + delayMs;
+  }
   await reportAndRecord(state, [obs], reporter);
   return delayMs;
 }
@@ -276,5 +294,8 @@ async function reportAndRecord(
  * periods such as "a copy we just started is not visible yet".
  */
 export function msSinceFirstScheduled(): number {
-  return Math.max(0, attemptTimeMs(lastReported()) - activityInfo().scheduledTimestampMs);
+  // The server's stamp alone, without attemptTimeMs's reading of the previous plan: a grace period must never look
+  // longer than it has been, and the stamp only errs on the time-skipping server (one delay early), which merely
+  // lengthens a grace.
+  return Math.max(0, activityInfo().currentAttemptScheduledTimestampMs - activityInfo().scheduledTimestampMs);
 }

@@ -338,6 +338,7 @@ describe('infrequent polling', function () {
         overrides.set(copyId, { Status: 'creating', PercentProgress: 0 });
         const first = await pollAt(undefined, t0);
         assert.ok(Math.abs(delayOf(first) - 5 * MIN) < 5_000, `${delayOf(first)} ms`);
+        assert.equal((first.heartbeat as PollHeartbeat).attemptAtMs, t0);
         assert.equal((first.heartbeat as PollHeartbeat).nextAttemptAtMs, t0 + delayOf(first));
         // The time-skipping test server stamps the retry with the failure time (t0), though it runs 5 min later:
         // the plan says 5 min are left, so the next check comes in 2.5 min, not in another 5 (one delay late).
@@ -346,6 +347,10 @@ describe('infrequent polling', function () {
         // A real server stamps the retry with when it runs (here a little after the plan): that time counts.
         const late = await pollAt(first.heartbeat, t0 + 6 * MIN);
         assert.ok(Math.abs(delayOf(late) - 2 * MIN) < 5_000, `${delayOf(late)} ms`);
+        // A worker that died after recording its plan gets its retry sooner (after the attempt's timeout, here
+        // 90 s): the stamp counts, not the plan, so the wait does not run ahead of AWS from then on.
+        const sooner = await pollAt(first.heartbeat, t0 + 90_000);
+        assert.ok(Math.abs(delayOf(sooner) - 4.25 * MIN) < 5_000, `${delayOf(sooner)} ms`);
       } finally {
         overrides.delete(copyId);
       }
