@@ -147,11 +147,11 @@ function attemptTimeMs(state: PollHeartbeat): number {
   return stamp - attemptAtMs < FAILURE_TIME_STAMP_WINDOW_MS ? Math.max(stamp, nextAttemptAtMs) : stamp;
 }
 
-/** Adds the observation's progress (if any) to the samples kept for the next attempt. */
-function withSample(state: PollHeartbeat, obs: AwsObservation): void {
+/** Adds the observation's progress (if any), seen at `nowMs`, to the samples kept for the next attempt. */
+function withSample(state: PollHeartbeat, obs: AwsObservation, nowMs: number): void {
   if (typeof obs.percentProgress !== 'number' || !Number.isFinite(obs.percentProgress)) return;
   const key = keyOf(obs);
-  const sample = { atMs: attemptTimeMs(state), percent: obs.percentProgress };
+  const sample = { atMs: nowMs, percent: obs.percentProgress };
   state.samples = { ...state.samples, [key]: addProgressSample(samplesOf(state, key), sample) };
 }
 
@@ -163,12 +163,13 @@ function withSample(state: PollHeartbeat, obs: AwsObservation): void {
 function plannedPollDelayMs(
   state: PollHeartbeat,
   obs: AwsObservation,
+  nowMs: number,
   resource: PolledResource,
   expectedDurationMs?: number
 ): number | undefined {
   const info = activityInfo();
   return nextPollDelayMs({
-    nowMs: attemptTimeMs(state),
+    nowMs,
     startedAtMs: info.scheduledTimestampMs,
     samples: samplesOf(state, keyOf(obs)),
     expectedDurationMs,
@@ -201,7 +202,8 @@ export async function reportObservation(
 ): Promise<AwsObservation[]> {
   const state = lastReported();
   const list = Array.isArray(observed) ? observed : [observed];
-  for (const obs of list) withSample(state, obs);
+  const nowMs = attemptTimeMs(state);
+  for (const obs of list) withSample(state, obs, nowMs);
   // The next attempt comes after the retry policy's fixed interval, which only the workflow knows.
   delete state.attemptAtMs;
   delete state.nextAttemptAtMs;
@@ -218,9 +220,10 @@ export async function reportAndPlanPoll(
   reporter: ObservationReporter = signalWorkflowReporter
 ): Promise<number | undefined> {
   const state = lastReported();
-  withSample(state, obs);
-  const delayMs = plannedPollDelayMs(state, obs, plan.resource, plan.expectedDurationMs);
+  // One reading of the attempt's time, before this attempt's plan replaces the previous one in `state`.
   const nowMs = attemptTimeMs(state);
+  withSample(state, obs, nowMs);
+  const delayMs = plannedPollDelayMs(state, obs, nowMs, plan.resource, plan.expectedDurationMs);
   if (delayMs === undefined) {
     delete state.attemptAtMs;
     delete state.nextAttemptAtMs;
