@@ -487,7 +487,16 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
       const rds = clients.rds(loc);
       const context = `copying snapshot ${sourceSnapshotArn} to ${where(id, loc)}`;
       const adoptOrRefuse = (existing: DBClusterSnapshot): StartSnapshotCopyOutput => {
-        if (isCreatedByOperation(tagsOf(existing.TagList), operationId)) {
+        const ours = isCreatedByOperation(tagsOf(existing.TagList), operationId);
+        if (ours && existing.Status === 'deleting') {
+          // Our own copy being deleted: cancelled by an earlier attempt that lost a slot race, or by the cleanup of
+          // an earlier run of this operation. Copy anew once it is gone.
+          notReady(
+            observation('snapshot-copy', id, 'deleting'),
+            `${where(id, loc)} is still being deleted (an earlier attempt cancelled it); the copy starts again once it is gone`
+          );
+        }
+        if (ours) {
           log.info('Adopted the snapshot copy this operation already started', {
             copy: id,
             region: loc.region,
@@ -505,16 +514,12 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         );
       };
 
-      const existing = await describeSnapshot(rds, id, context);
-      if (existing?.Status === 'deleting' && isCreatedByOperation(tagsOf(existing.TagList), operationId)) {
-        // Our own copy, cancelled by an earlier attempt that lost a slot race (below): copy anew once it is gone.
-        notReady(
-          observation('snapshot-copy', id, 'deleting'),
-          `${where(id, loc)} is still being deleted after losing a copy slot race; the copy starts again once it is gone`
-        );
-      }
-      if (existing) return adoptOrRefuse(existing);
+      // In a granted slot the copy call itself is the check: RDS refuses a second snapshot under the identifier
+      // (DBClusterSnapshotAlreadyExistsFault), atomically, where a describe first would leave a gap. Only then do
+      // we describe, to adopt this operation's copy or refuse a foreign one: one snapshot Describe less per copy.
       if (input.slotGranted) return copyInGrantedSlot(input, rds, context, adoptOrRefuse);
+      const existing = await describeSnapshot(rds, id, context);
+      if (existing) return adoptOrRefuse(existing);
       // Wait for a copy slot rather than ask RDS for a copy it would refuse (the workflow polls this activity).
       const slots = deps.maxConcurrentCopies ?? DEFAULT_COPY_SLOTS;
       const running = await copiesInProgress(rds, context);

@@ -465,7 +465,42 @@ describe('snapshot activities (moto)', function () {
         await startCopy(withSlots(5), c);
         await sim.forceStatus({ kind: 'snapshot', id: c.copyId, status: 'deleting' });
         const waiting = await expectFailure(startCopy(withSlots(5), c), Failures.NotReady);
-        assert.match(waiting.message, /is still being deleted after losing a copy slot race/);
+        assert.match(waiting.message, /is still being deleted \(an earlier attempt cancelled it\)/);
+      });
+
+      it('in a granted slot, copies without a Describe first, then adopts, refuses or waits on the conflict', async function () {
+        clock += sim.timings.snapshotCopy; // earlier tests' copies are done
+        const granted = (copy: ReturnType<typeof newCopy>) =>
+          inActivity(() =>
+            withSlots(5).startSnapshotCopy({ ...copyInput(copy.operationId, copy.copyId), slotGranted: true })
+          );
+        const before = sim.calls();
+        const delta = (command: string) => (sim.calls()[command] ?? 0) - (before[command] ?? 0);
+        const c = newCopy();
+        const first = await granted(c);
+        assert.equal(first.adopted, false);
+        assert.deepEqual(
+          [delta('CopyDBClusterSnapshotCommand'), delta('DescribeDBClusterSnapshotsCommand')],
+          [1, 0],
+          'RDS refusing a taken identifier is the check: no Describe before the copy'
+        );
+
+        // A retry after the copy call succeeded (say the worker died before completing): RDS refuses, the copy is ours.
+        const retry = await granted(c);
+        assert.deepEqual(retry, { identifier: c.copyId, arn: first.arn, adopted: true });
+        assert.equal(delta('DescribeDBClusterSnapshotsCommand'), 1, 'one Describe, on the conflict only');
+
+        // Another operation's copy under the identifier is refused, never adopted.
+        const conflict = await expectFailure(
+          granted({ ...newCopy(), copyId: c.copyId }),
+          Failures.SnapshotCopyConflict
+        );
+        assert.match(conflict.message, new RegExp(c.operationId));
+
+        // Its own copy still being deleted (an earlier run's cleanup): wait until it is gone, then copy anew.
+        await sim.forceStatus({ kind: 'snapshot', id: c.copyId, status: 'deleting' });
+        const waiting = await expectFailure(granted(c), Failures.NotReady);
+        assert.match(waiting.message, /is still being deleted/);
       });
 
       it('lets exactly one of two workers racing for the last slot keep its copy', async function () {
