@@ -10,21 +10,26 @@
  * the call fails at once with `RdsCallBudgetBusy` instead (a throttling failure: the activity is retried with
  * backoff), so a long queue never outlives the activities waiting in it.
  *
- * Budget waits do not hold the worker's activity slots: when the first call of an activity attempt would wait more
- * than `MAX_IN_SLOT_WAIT_MS`, the budget reserves that call's token for the activity's next attempt and the attempt
- * ends at once with `RdsCallBudgetBusy` carrying the wait as its retry delay; the slot serves other activities
- * meanwhile, and the retry's first call uses the reserved token without queueing again. Later calls of an attempt
- * (already under way) wait in place, as do local activities (they run inside a workflow task).
+ * Budget waits do not hold the worker's slots: when the first call of an activity attempt would wait more than
+ * `MAX_IN_SLOT_WAIT_MS`, the budget reserves that call's token for the activity's next attempt and the attempt ends at
+ * once with `RdsCallBudgetBusy` carrying the wait as its retry delay; the slot serves other activities meanwhile, and
+ * the retry's first call uses the reserved token without queueing again. A local activity does the same, with a
+ * shorter limit (`MAX_IN_WORKFLOW_TASK_WAIT_MS`): it runs inside its workflow task, which holds one of the worker's
+ * few workflow-task slots until the local activity ends, so a local activity waiting for the budget would stall
+ * every restore on the worker (measured with bench:drill: 200 restores under a budget of 2 calls/s waited up to
+ * 2 minutes for a workflow task with an idle CPU). Its retry comes after a timer (the local activities' retry
+ * threshold, activity-options.ts), outside any slot. Later calls of an attempt already under way go ahead of first
+ * calls and reservations, so they wait about one token's time in place.
  */
 import { Context } from '@temporalio/activity';
 
 import type { AwsLocation } from '../domain/aws-shapes';
+import { MAX_IN_SLOT_WAIT_MS, MAX_IN_WORKFLOW_TASK_WAIT_MS } from '../domain/call-budget-limits';
 
 /** How long a call may expect to wait for its token before it is refused with `RdsCallBudgetBusy`. */
 export const MAX_BUDGET_WAIT_MS = 30_000;
 
-/** How long the first call of an activity attempt may wait for its token while holding an activity slot. */
-export const MAX_IN_SLOT_WAIT_MS = 1_000;
+export { MAX_IN_SLOT_WAIT_MS, MAX_IN_WORKFLOW_TASK_WAIT_MS };
 
 /** How long a reserved token waits for the retry that redeems it, past its grant time, before it is dropped. */
 const RESERVATION_GRACE_MS = 60_000;
@@ -53,6 +58,8 @@ export interface BudgetCaller {
   attempt: number;
   /** The attempt's first RDS call: the only one that gives its slot back instead of waiting. */
   firstCall: boolean;
+  /** A local activity: it waits inside a workflow task, so it gives it back sooner. */
+  local?: boolean;
 }
 
 /** Time source of the buckets; a test passes a fake one. */
@@ -66,15 +73,29 @@ export const systemClock: BudgetClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** A token taken for an activity's next attempt, from the bucket of one account and region. */
+interface Reservation {
+  bucket: string;
+  turn: Promise<number>;
+}
+
+interface Waiter {
+  since: number;
+  grant: (waitedMs: number) => void;
+}
+
 /**
  * A token bucket refilled at `rate` tokens per second, holding at most one second's worth (at least one token), so
- * a burst after a quiet period never exceeds what one second allows. Waiters are served in arrival order.
+ * a burst after a quiet period never exceeds what one second allows. Waiters are served in arrival order, those
+ * that take a token `ahead` (calls of an activity attempt already under way) before the others.
  */
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
-  private tail: Promise<void> = Promise.resolve();
-  private queued = 0;
+  /** Waiters: when each came, and how to hand it its token with its wait in ms. */
+  private readonly ahead: Waiter[] = [];
+  private readonly behind: Waiter[] = [];
+  private serving = false;
 
   constructor(
     private rate: number,
@@ -97,40 +118,45 @@ export class TokenBucket {
     return this.rate;
   }
 
-  /** How long a call arriving now would wait for its token (nothing is taken). */
-  expectedWaitMs(): number {
+  /** How long a call arriving now would wait for its token (nothing is taken); `ahead` waits behind `ahead` only. */
+  expectedWaitMs(ahead = false): number {
     this.refill();
-    return Math.max(0, ((this.queued + 1 - this.tokens) / this.rate) * 1000);
+    const queued = this.ahead.length + (ahead ? 0 : this.behind.length);
+    return Math.max(0, ((queued + 1 - this.tokens) / this.rate) * 1000);
   }
 
   /**
    * Waits for a token and takes it. Resolves with how long the caller waited, in ms; rejects at once with
    * `RdsCallBudgetBusy` when the calls queued ahead would make it wait longer than `maxWaitMs`.
    */
-  take(maxWaitMs = Number.POSITIVE_INFINITY): Promise<number> {
-    const expectedWaitMs = this.expectedWaitMs();
+  take(maxWaitMs = Number.POSITIVE_INFINITY, ahead = false): Promise<number> {
+    const expectedWaitMs = this.expectedWaitMs(ahead);
     if (expectedWaitMs > maxWaitMs) return Promise.reject(new RdsCallBudgetBusy(expectedWaitMs));
-    this.queued += 1;
-    const start = this.clock.now();
-    const turn = this.tail
-      .then(() => this.waitForToken())
-      .finally(() => (this.queued -= 1))
-      .then(() => this.clock.now() - start);
-    this.tail = turn.then(
-      () => undefined,
-      () => undefined
-    );
-    return turn;
+    const since = this.clock.now();
+    const granted = new Promise<number>((grant) => (ahead ? this.ahead : this.behind).push({ since, grant }));
+    // Served from the next microtask: calls arriving together all count the same queue (and a test clock's sleep,
+    // which moves time at once, cannot run between them).
+    queueMicrotask(() => void this.serve());
+    return granted;
   }
 
-  private async waitForToken(): Promise<void> {
-    for (;;) {
-      this.refill();
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
+  /** Hands out tokens as they come, `ahead` waiters first; one loop at a time. */
+  private async serve(): Promise<void> {
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      while (this.ahead.length + this.behind.length > 0) {
+        this.refill();
+        if (this.tokens >= 1) {
+          this.tokens -= 1;
+          const next = this.ahead.shift() ?? this.behind.shift();
+          next?.grant(this.clock.now() - next.since);
+          continue;
+        }
+        await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
       }
-      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+    } finally {
+      this.serving = false;
     }
   }
 
@@ -153,7 +179,7 @@ function bucketKey(loc: AwsLocation): string {
 /** Calls made so far by each running activity attempt (its `Context`), to tell its first call from later ones. */
 const callsByAttempt = new WeakMap<Context, number>();
 
-/** The activity attempt making the current call; undefined outside activities and in local activities. */
+/** The activity attempt (local or not) making the current call; undefined outside activities. */
 export function currentCaller(): BudgetCaller | undefined {
   let context: Context;
   try {
@@ -162,14 +188,18 @@ export function currentCaller(): BudgetCaller | undefined {
     return undefined; // not inside an activity (e.g. the simulator's own calls, a CLI preflight)
   }
   const { info } = context;
-  if (info.isLocal) return undefined;
   const made = callsByAttempt.get(context) ?? 0;
   callsByAttempt.set(context, made + 1);
   const run = info.workflowExecution;
+  // A local activity's retry after a timer has a new activity id (the workflow's next sequence number) and schedule
+  // time, so its type names it across attempts. Two local activities of one type retrying together share the name:
+  // tokens are interchangeable, so each retry redeems one of the tokens reserved under it.
+  const activity = info.isLocal ? `local:${info.activityType}` : info.activityId;
   return {
-    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${info.activityId}`,
+    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${activity}`,
     attempt: info.attempt,
     firstCall: made === 0,
+    ...(info.isLocal ? { local: true } : {}),
   };
 }
 
@@ -181,7 +211,7 @@ function assertRate(rate: number): void {
 export class CallBudget {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Tokens taken for an activity's next attempt, by `<caller key>#<attempt>`, with the bucket they came from. */
-  private readonly reservations = new Map<string, { bucket: string; turn: Promise<number> }>();
+  private readonly reservations = new Map<string, Reservation[]>();
   private workers = 1;
 
   constructor(
@@ -214,33 +244,43 @@ export class CallBudget {
   }
 
   /**
-   * A call of `caller` (an activity attempt; none outside activities and in local activities): uses the token
-   * reserved for this attempt, or waits in place (later calls of an attempt, short waits), or reserves a token for
-   * the next attempt and throws `RdsCallBudgetBusy` with the retry delay, giving the activity slot back.
+   * A call of `caller` (an activity attempt, local or not; none outside activities): uses the token reserved for
+   * this attempt, or waits in place (later calls of an attempt, ahead of first calls; short waits), or reserves a
+   * token for the next attempt and throws `RdsCallBudgetBusy` with the retry delay, giving the slot back.
    */
   async admit(loc: AwsLocation, caller?: BudgetCaller): Promise<number> {
     if (!caller) return this.take(loc);
     const id = `${caller.key}#${caller.attempt}`;
-    const reserved = this.reservations.get(id);
-    if (reserved && caller.firstCall && reserved.bucket === bucketKey(loc)) {
-      this.reservations.delete(id);
-      return reserved.turn;
-    }
-    if (!caller.firstCall) return this.take(loc);
+    const reserved = caller.firstCall ? this.redeem(id, bucketKey(loc)) : undefined;
+    if (reserved) return reserved.turn;
+    if (!caller.firstCall) return this.bucketFor(loc).take(MAX_BUDGET_WAIT_MS, true);
     const expected = this.bucketFor(loc).expectedWaitMs();
-    if (expected <= MAX_IN_SLOT_WAIT_MS || expected > MAX_BUDGET_WAIT_MS) return this.take(loc);
+    const inPlace = caller.local ? MAX_IN_WORKFLOW_TASK_WAIT_MS : MAX_IN_SLOT_WAIT_MS;
+    if (expected <= inPlace || expected > MAX_BUDGET_WAIT_MS) return this.take(loc);
     const turn = this.take(loc);
     turn.catch(() => undefined); // redeemed (or dropped) later
     const next = `${caller.key}#${caller.attempt + 1}`;
-    this.reservations.set(next, { bucket: bucketKey(loc), turn });
-    const drop = setTimeout(() => this.reservations.delete(next), expected + RESERVATION_GRACE_MS);
+    const reservation: Reservation = { bucket: bucketKey(loc), turn };
+    this.reservations.set(next, [...(this.reservations.get(next) ?? []), reservation]);
+    // A retry that never comes (the restore was cancelled) leaves its token unused; forget it after a while.
+    const drop = setTimeout(() => this.redeem(next, reservation.bucket, reservation), expected + RESERVATION_GRACE_MS);
     drop.unref();
     throw new RdsCallBudgetBusy(expected, Math.ceil(expected));
   }
 
+  /** Takes a token reserved for `id` from `bucket` (the oldest, or `which`) out of the reservations. */
+  private redeem(id: string, bucket: string, which?: Reservation): Reservation | undefined {
+    const list = this.reservations.get(id) ?? [];
+    const index = list.findIndex((r) => (which ? r === which : r.bucket === bucket));
+    if (index < 0) return undefined;
+    const [reservation] = list.splice(index, 1);
+    if (list.length === 0) this.reservations.delete(id);
+    return reservation;
+  }
+
   /** Reserved tokens not redeemed yet (for tests and metrics). */
   reservedCount(): number {
-    return this.reservations.size;
+    return [...this.reservations.values()].reduce((n, list) => n + list.length, 0);
   }
 
   /** The bucket of one account and region (an unknown account shares the bucket of the credentials' default). */

@@ -11,6 +11,7 @@ import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivitie
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
+import { MAX_IN_WORKFLOW_TASK_WAIT_MS } from '../domain/call-budget-limits';
 import { NON_RETRYABLE_TYPES } from '../domain/errors';
 
 import { compactHistory } from './restore/compact-history';
@@ -60,14 +61,21 @@ export function creates(): RestoreActivities {
 }
 
 /**
- * The same calls as local activities (a compact history, restore/compact-history.ts): run by the worker inside the
- * workflow task that asks for them and recorded as one marker. Same timeout and retries; a retry due in more than a
- * minute waits on a timer.
+ * A local activity runs inside the workflow task that asks for it, and that task holds one of the worker's few
+ * workflow-task slots until the local activity ends. So a retry waits on a timer (outside any slot) unless it is due
+ * within the budget's in-task wait: SDK's default of a minute would let a throttled or budget-refused call stall the
+ * worker's other restores (src/activities/call-budget.ts).
  */
-export const localCalls = proxyLocalActivities<RestoreActivities>(CALL_OPTIONS);
+const LOCAL_CALL_OPTIONS = { ...CALL_OPTIONS, localRetryThreshold: MAX_IN_WORKFLOW_TASK_WAIT_MS } as const;
+
+/**
+ * The same calls as local activities (a compact history, restore/compact-history.ts): run by the worker inside the
+ * workflow task that asks for them and recorded as one marker. Same timeout and retries.
+ */
+export const localCalls = proxyLocalActivities<RestoreActivities>(LOCAL_CALL_OPTIONS);
 
 const localCreatingCalls = proxyLocalActivities<RestoreActivities>({
-  ...CALL_OPTIONS,
+  ...LOCAL_CALL_OPTIONS,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
@@ -108,7 +116,10 @@ const NOTIFICATION_OPTIONS = {
 export const notifications = proxyActivities<RestoreActivities>(NOTIFICATION_OPTIONS);
 
 /** The same notifications as local activities (a restore's compact history). */
-export const localNotifications = proxyLocalActivities<RestoreActivities>(NOTIFICATION_OPTIONS);
+export const localNotifications = proxyLocalActivities<RestoreActivities>({
+  ...NOTIFICATION_OPTIONS,
+  localRetryThreshold: MAX_IN_WORKFLOW_TASK_WAIT_MS,
+});
 
 /**
  * Database steps, on their own task queue (the database worker may run inside the VPC). They heartbeat while a

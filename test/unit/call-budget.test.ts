@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 
 import {
   CallBudget,
+  currentCaller,
   MAX_BUDGET_WAIT_MS,
   MAX_IN_SLOT_WAIT_MS,
+  MAX_IN_WORKFLOW_TASK_WAIT_MS,
   RdsCallBudgetBusy,
   TokenBucket,
 } from '../../src/activities/call-budget';
-import type { BudgetClock } from '../../src/activities/call-budget';
+import type { BudgetCaller, BudgetClock } from '../../src/activities/call-budget';
 import { toActivityFailure } from '../../src/activities/failures';
 import { awsErrorFields, classifyAwsError } from '../../src/domain/aws-errors';
 import { Failures } from '../../src/domain/errors';
@@ -191,6 +194,72 @@ describe('RDS call budget', () => {
       await Promise.all(calls);
       assert.equal(budget.reservedCount(), 0);
       assert.equal(clock.now(), 3000);
+    });
+
+    it('serves later calls of attempts under way before first calls and reservations', async () => {
+      const clock = fakeClock();
+      const budget = new CallBudget(1, clock);
+      await budget.admit(loc, caller('a')); // a's first call spends the one token
+      const order: string[] = [];
+      const b = budget.admit(loc, caller('b')).then((waited) => order.push(`b after ${waited} ms`));
+      const later = budget.admit(loc, caller('a', 1, false)).then((waited) => order.push(`a again after ${waited} ms`));
+      await Promise.all([b, later]);
+      assert.deepEqual(order, ['a again after 1000 ms', 'b after 2000 ms'], "a's second call went ahead of b");
+    });
+
+    it('gives a local activity back its workflow task sooner than an activity its slot', async () => {
+      assert.ok(MAX_IN_WORKFLOW_TASK_WAIT_MS < MAX_IN_SLOT_WAIT_MS && MAX_IN_WORKFLOW_TASK_WAIT_MS > 0);
+      const clock = fakeClock();
+      const budget = new CallBudget(2, clock); // a token every 500 ms
+      await Promise.all([budget.admit(loc), budget.admit(loc)]); // the burst is spent
+      clock.t = 0; // the bucket is empty, and the next token is due in 500 ms
+      const local = { ...caller('l'), local: true };
+      const refused = await budget.admit(loc, local).then(
+        () => assert.fail('a local activity must not wait 500 ms inside its workflow task'),
+        (err: unknown) => err
+      );
+      assert.ok(refused instanceof RdsCallBudgetBusy);
+      assert.equal(refused.retryAfterMs, 500);
+      // An activity waits those 500 ms in its slot.
+      assert.equal(await budget.admit(loc, caller('x')), 500);
+    });
+
+    it('names a local activity by its type across attempts, so its retry redeems the token', async () => {
+      // A local activity's retry after a timer has a new activity id (the next sequence number) and schedule time.
+      const info = (attempt: number, activityId: string, scheduledTimestampMs: number) => ({
+        isLocal: true,
+        activityType: 'restoreCluster',
+        activityId,
+        attempt,
+        scheduledTimestampMs,
+        workflowExecution: { workflowId: 'wf', runId: 'run' },
+      });
+      /** The callers of two calls in one attempt. */
+      const callerIn = async (attempt: number, activityId: string, at: number): Promise<BudgetCaller[]> => {
+        const callers = (await new MockActivityEnvironment(info(attempt, activityId, at)).run(async () => [
+          currentCaller(),
+          currentCaller(),
+        ])) as (BudgetCaller | undefined)[];
+        return callers.map((c) => c ?? assert.fail('a local activity has a budget caller'));
+      };
+      const [first, second] = await callerIn(1, '3', 1_000);
+      const [retry] = await callerIn(2, '7', 2_000);
+      assert.deepEqual(first, { key: 'wf/run/local:restoreCluster', attempt: 1, firstCall: true, local: true });
+      assert.equal(second.firstCall, false);
+      assert.deepEqual(retry, { ...first, attempt: 2 });
+
+      // Two such local activities turned away together: each retry redeems one of the two reserved tokens.
+      const clock = fakeClock();
+      const budget = new CallBudget(1, clock);
+      const spent = budget.admit(loc);
+      const refusals = await Promise.all(
+        [budget.admit(loc, first), budget.admit(loc, first)].map((p) => p.catch((e: unknown) => e))
+      );
+      assert.ok(refusals.every((e) => e instanceof RdsCallBudgetBusy));
+      assert.equal(budget.reservedCount(), 2);
+      await Promise.all([spent, budget.admit(loc, retry), budget.admit(loc, retry)]);
+      assert.equal(budget.reservedCount(), 0);
+      assert.equal(clock.now(), 2000, 'three tokens in all: the retries took none of their own');
     });
 
     it('turns the refusal into a retryable throttling failure whose retry waits for the reserved token', () => {
