@@ -8,11 +8,13 @@
  *    cancelled, snapshot Describe calls per restore;
  * 3. events per restore on the dev server for cross-region, same-region and replace, at 1x and 10x AWS time;
  * 4. M concurrent same-region restores on one compiled worker: peak RSS, workflow-task and activity
- *    schedule-to-start p99.
+ *    schedule-to-start p99; with the worker as `npm run worker` starts it, with Node's default heap limit, and with
+ *    an RDS budget tight enough (`--budget-limited-calls-per-second`) that the budget, not the CPU, is the limit.
  *
  *   npm run bench:drill [-- --only 1,2,3,4] [-- --strategies 30s,default] [-- --drill-restores 100]
  *                       [-- --drill-poll 5s] [-- --compression 0.00833] [-- --memory-restores 500]
- *                       [-- --memory-calls-per-second 10]
+ *                       [-- --memory-calls-per-second 10] [-- --budget-limited-calls-per-second 2]
+ *                       [-- --memory-runs shipped,default-heap,budget-limited]
  *
  * Needs moto and the dev server (`npm run servers:start`; AWS_ENDPOINT_URL and TEMPORAL_ADDRESS as it prints), and
  * Linux (/proc) for the peak RSS. Wipes moto's state before each dev-server section; section 4 runs `npm run build`.
@@ -42,7 +44,12 @@ interface Options {
   compression: number;
   memoryRestores: number;
   memoryCallsPerSecond: number;
+  budgetLimitedCallsPerSecond: number;
+  memoryRuns: Set<string>;
 }
+
+/** The workers of section 4. */
+const MEMORY_RUNS = ['shipped', 'default-heap', 'budget-limited'];
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -54,6 +61,8 @@ function parseOptions(): Options {
       compression: { type: 'string', default: String(1 / 120) },
       'memory-restores': { type: 'string', default: '500' },
       'memory-calls-per-second': { type: 'string', default: '10' },
+      'budget-limited-calls-per-second': { type: 'string', default: '2' },
+      'memory-runs': { type: 'string', default: MEMORY_RUNS.join(',') },
     },
   });
   const count = (name: string, value: string): number => {
@@ -75,6 +84,14 @@ function parseOptions(): Options {
     compression: positive('compression', values.compression),
     memoryRestores: count('memory-restores', values['memory-restores']),
     memoryCallsPerSecond: positive('memory-calls-per-second', values['memory-calls-per-second']),
+    budgetLimitedCallsPerSecond: positive('budget-limited-calls-per-second', values['budget-limited-calls-per-second']),
+    memoryRuns: new Set(
+      values['memory-runs'].split(',').map((run) => {
+        if (!MEMORY_RUNS.includes(run.trim()))
+          throw new RangeError(`--memory-runs takes ${MEMORY_RUNS.join(', ')}; got '${run}'`);
+        return run.trim();
+      })
+    ),
   };
 }
 
@@ -208,15 +225,28 @@ async function main(): Promise<number> {
     if (o.only.has(4)) {
       log(
         `4. ${o.memoryRestores} concurrent same-region restores on one compiled worker (AWS durations x ` +
-          `${o.compression.toPrecision(3)}, RDS budget ${o.memoryCallsPerSecond} calls/s per region, poll 5 s; spread ` +
-          "over 7 regions for moto's snapshot quota)"
+          `${o.compression.toPrecision(3)}, poll 5 s; spread over 7 regions for moto's snapshot quota)`
       );
       buildCompiledWorker(log);
-      // The worker as `npm run worker` starts it, then with Node's default heap limit, in the same run.
+      // The worker as `npm run worker` starts it, then with Node's default heap limit, in the same run; then the
+      // shipped worker again under a budget that leaves the CPU idle, where schedule-to-start shows whether budget
+      // waits hold the worker's slots.
+      const shipped = `npm run worker (${WORKER_NODE_FLAGS.join(' ')})`;
       const workers = [
-        { name: `npm run worker (${WORKER_NODE_FLAGS.join(' ')})`, nodeFlags: WORKER_NODE_FLAGS },
-        { name: "Node's default heap limit", nodeFlags: [] },
-      ];
+        { run: 'shipped', name: shipped, nodeFlags: WORKER_NODE_FLAGS, callsPerSecond: o.memoryCallsPerSecond },
+        {
+          run: 'default-heap',
+          name: "Node's default heap limit",
+          nodeFlags: [],
+          callsPerSecond: o.memoryCallsPerSecond,
+        },
+        {
+          run: 'budget-limited',
+          name: `${shipped}, budget the limit`,
+          nodeFlags: WORKER_NODE_FLAGS,
+          callsPerSecond: o.budgetLimitedCallsPerSecond,
+        },
+      ].filter((w) => o.memoryRuns.has(w.run));
       const rows: string[][] = [];
       const notes: string[] = [];
       for (const w of workers) {
@@ -226,7 +256,7 @@ async function main(): Promise<number> {
           {
             restores: o.memoryRestores,
             compression: o.compression,
-            rdsCallsPerSecond: o.memoryCallsPerSecond,
+            rdsCallsPerSecond: w.callsPerSecond,
             pollInterval: '5s',
             nodeFlags: w.nodeFlags,
           },
@@ -234,6 +264,7 @@ async function main(): Promise<number> {
         );
         rows.push([
           w.name,
+          `${w.callsPerSecond} calls/s`,
           String(m.restores),
           String(m.failed),
           seconds(m.wallMs),
@@ -256,7 +287,16 @@ async function main(): Promise<number> {
       }
       log(
         table(
-          ['worker', 'restores', 'failed', 'wall', 'peak RSS', 'workflow-task schedule-to-start p99', 'activity p99'],
+          [
+            'worker',
+            'RDS budget per region',
+            'restores',
+            'failed',
+            'wall',
+            'peak RSS',
+            'workflow-task schedule-to-start p99',
+            'activity p99',
+          ],
           rows
         )
       );

@@ -90,16 +90,30 @@ function ms(t: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
   return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
 }
 
-/** Schedule-to-start latencies of one history: workflow tasks, and activities' first attempts. */
+/**
+ * Schedule-to-start latencies of one history: workflow tasks, and activities' first attempts. A workflow task that
+ * waited on the worker's sticky queue until it timed out (10 s) and was scheduled again on the normal queue counts
+ * from its first schedule: that is how long the restore waited.
+ */
 function scheduleToStart(events: temporal.api.history.v1.IHistoryEvent[]): { wft: number[]; activity: number[] } {
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   const wft: number[] = [];
   const activity: number[] = [];
+  /** When each workflow task was first scheduled, by the id of its (latest) scheduled event. */
+  const firstScheduled = new Map<number, number>();
+  let carried: number | undefined; // a task that timed out before it started: its first schedule time
   for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) {
+      firstScheduled.set(Number(e.eventId), carried ?? ms(e.eventTime));
+      carried = undefined;
+    }
+    const timedOut = e.workflowTaskTimedOutEventAttributes;
+    if (timedOut && !Number(timedOut.startedEventId ?? 0))
+      carried = firstScheduled.get(Number(timedOut.scheduledEventId));
     const wfStarted = e.workflowTaskStartedEventAttributes;
     if (wfStarted) {
-      const scheduled = byId.get(Number(wfStarted.scheduledEventId));
-      if (scheduled) wft.push(ms(e.eventTime) - ms(scheduled.eventTime));
+      const since = firstScheduled.get(Number(wfStarted.scheduledEventId));
+      if (since !== undefined) wft.push(ms(e.eventTime) - since);
     }
     const actStarted = e.activityTaskStartedEventAttributes;
     if (actStarted && (actStarted.attempt ?? 1) === 1) {

@@ -13,13 +13,15 @@
  * Budget waits do not hold the worker's slots: when the first call of an activity attempt would wait more than
  * `MAX_IN_SLOT_WAIT_MS`, the budget reserves that call's token for the activity's next attempt and the attempt ends at
  * once with `RdsCallBudgetBusy` carrying the wait as its retry delay; the slot serves other activities meanwhile, and
- * the retry's first call uses the reserved token without queueing again. A local activity does the same, with a
- * shorter limit (`MAX_IN_WORKFLOW_TASK_WAIT_MS`): it runs inside its workflow task, which holds one of the worker's
- * few workflow-task slots until the local activity ends, so a local activity waiting for the budget would stall
- * every restore on the worker (measured with bench:drill: 200 restores under a budget of 2 calls/s waited up to
- * 2 minutes for a workflow task with an idle CPU). Its retry comes after a timer (the local activities' retry
- * threshold, activity-options.ts), outside any slot. Later calls of an attempt already under way go ahead of first
- * calls and reservations, so they wait about one token's time in place.
+ * the retry's first call uses the reserved token without queueing again. Later calls of an attempt already under
+ * way go ahead of first calls and reservations, so they wait about one token's time in place.
+ *
+ * A local activity never waits more than `MAX_IN_WORKFLOW_TASK_WAIT_MS` for any of its calls: it runs inside its
+ * workflow task, which holds one of the worker's workflow-task slots until the local activity ends, so waiting there
+ * would stall every restore on the worker (measured with bench:drill: 200 restores under a budget of 2 calls/s waited
+ * up to 2 minutes for a workflow task with an idle CPU). It fails at once with `RdsCallBudgetBusy` marked `local`
+ * (non-retryable `RdsCallBudgetBusyInWorkflowTask`), and the workflow makes the same call as a regular activity,
+ * which waits as above (src/workflows/activity-options.ts).
  */
 import { Context } from '@temporalio/activity';
 
@@ -42,11 +44,14 @@ export class RdsCallBudgetBusy extends Error {
    */
   constructor(
     readonly expectedWaitMs: number,
-    readonly retryAfterMs?: number
+    readonly retryAfterMs?: number,
+    /** A local activity's call: the workflow makes it again as a regular activity. */
+    readonly local = false
   ) {
     super(
       `The RDS call budget of this worker has about ${Math.round(expectedWaitMs / 1000)} s of calls queued; the call was not sent` +
-        (retryAfterMs === undefined ? '' : ' (its token is reserved for the next attempt)')
+        (retryAfterMs === undefined ? '' : ' (its token is reserved for the next attempt)') +
+        (local ? ' (a local activity does not wait inside its workflow task: it runs again as an activity)' : '')
     );
     this.name = 'RdsCallBudgetBusy';
   }
@@ -58,7 +63,7 @@ export interface BudgetCaller {
   attempt: number;
   /** The attempt's first RDS call: the only one that gives its slot back instead of waiting. */
   firstCall: boolean;
-  /** A local activity: it waits inside a workflow task, so it gives it back sooner. */
+  /** A local activity: it runs inside a workflow task, so it never waits long for a token. */
   local?: boolean;
 }
 
@@ -72,6 +77,12 @@ export const systemClock: BudgetClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/** A local activity's refusal: marked so that the workflow makes the call as a regular activity. */
+function asLocal(err: unknown): never {
+  if (err instanceof RdsCallBudgetBusy) throw new RdsCallBudgetBusy(err.expectedWaitMs, undefined, true);
+  throw err;
+}
 
 /** A token taken for an activity's next attempt, from the bucket of one account and region. */
 interface Reservation {
@@ -191,12 +202,8 @@ export function currentCaller(): BudgetCaller | undefined {
   const made = callsByAttempt.get(context) ?? 0;
   callsByAttempt.set(context, made + 1);
   const run = info.workflowExecution;
-  // A local activity's retry after a timer has a new activity id (the workflow's next sequence number) and schedule
-  // time, so its type names it across attempts. Two local activities of one type retrying together share the name:
-  // tokens are interchangeable, so each retry redeems one of the tokens reserved under it.
-  const activity = info.isLocal ? `local:${info.activityType}` : info.activityId;
   return {
-    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${activity}`,
+    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${info.isLocal ? 'local:' : ''}${info.activityId}`,
     attempt: info.attempt,
     firstCall: made === 0,
     ...(info.isLocal ? { local: true } : {}),
@@ -211,7 +218,7 @@ function assertRate(rate: number): void {
 export class CallBudget {
   private readonly buckets = new Map<string, TokenBucket>();
   /** Tokens taken for an activity's next attempt, by `<caller key>#<attempt>`, with the bucket they came from. */
-  private readonly reservations = new Map<string, Reservation[]>();
+  private readonly reservations = new Map<string, Reservation>();
   private workers = 1;
 
   constructor(
@@ -251,36 +258,34 @@ export class CallBudget {
   async admit(loc: AwsLocation, caller?: BudgetCaller): Promise<number> {
     if (!caller) return this.take(loc);
     const id = `${caller.key}#${caller.attempt}`;
+    if (caller.local) return this.bucketFor(loc).take(MAX_IN_WORKFLOW_TASK_WAIT_MS, !caller.firstCall).catch(asLocal);
     const reserved = caller.firstCall ? this.redeem(id, bucketKey(loc)) : undefined;
     if (reserved) return reserved.turn;
     if (!caller.firstCall) return this.bucketFor(loc).take(MAX_BUDGET_WAIT_MS, true);
     const expected = this.bucketFor(loc).expectedWaitMs();
-    const inPlace = caller.local ? MAX_IN_WORKFLOW_TASK_WAIT_MS : MAX_IN_SLOT_WAIT_MS;
-    if (expected <= inPlace || expected > MAX_BUDGET_WAIT_MS) return this.take(loc);
+    if (expected <= MAX_IN_SLOT_WAIT_MS || expected > MAX_BUDGET_WAIT_MS) return this.take(loc);
     const turn = this.take(loc);
     turn.catch(() => undefined); // redeemed (or dropped) later
     const next = `${caller.key}#${caller.attempt + 1}`;
     const reservation: Reservation = { bucket: bucketKey(loc), turn };
-    this.reservations.set(next, [...(this.reservations.get(next) ?? []), reservation]);
+    this.reservations.set(next, reservation);
     // A retry that never comes (the restore was cancelled) leaves its token unused; forget it after a while.
     const drop = setTimeout(() => this.redeem(next, reservation.bucket, reservation), expected + RESERVATION_GRACE_MS);
     drop.unref();
     throw new RdsCallBudgetBusy(expected, Math.ceil(expected));
   }
 
-  /** Takes a token reserved for `id` from `bucket` (the oldest, or `which`) out of the reservations. */
+  /** Takes the token reserved for `id` out of the reservations, if it came from `bucket` (and is `which`, if given). */
   private redeem(id: string, bucket: string, which?: Reservation): Reservation | undefined {
-    const list = this.reservations.get(id) ?? [];
-    const index = list.findIndex((r) => (which ? r === which : r.bucket === bucket));
-    if (index < 0) return undefined;
-    const [reservation] = list.splice(index, 1);
-    if (list.length === 0) this.reservations.delete(id);
+    const reservation = this.reservations.get(id);
+    if (!reservation || reservation.bucket !== bucket || (which && reservation !== which)) return undefined;
+    this.reservations.delete(id);
     return reservation;
   }
 
   /** Reserved tokens not redeemed yet (for tests and metrics). */
   reservedCount(): number {
-    return [...this.reservations.values()].reduce((n, list) => n + list.length, 0);
+    return this.reservations.size;
   }
 
   /** The bucket of one account and region (an unknown account shares the bucket of the credentials' default). */

@@ -94,6 +94,11 @@ export const Failures = {
    * with no endpoint (one that does not exist) or a wrong endpoint setting, which retrying for minutes cannot fix.
    */
   EndpointUnreachable: kind('AwsEndpointUnreachable', 'ARP-GENERAL-011'),
+  /**
+   * A local activity's RDS call would have waited for the call budget inside its workflow task: the workflow makes
+   * the same call as a regular activity instead (activity-options.ts), so users never see it as an outcome.
+   */
+  BudgetBusyInWorkflowTask: kind('RdsCallBudgetBusyInWorkflowTask', 'ARP-GENERAL-012'),
   Cancelled: kind('RestoreCancelled', 'ARP-GENERAL-008'),
   /** A status poll that found the resource still in progress; retried by the poll's retry policy. */
   NotReady: kind('NotReady', 'ARP-GENERAL-000', true),

@@ -7,12 +7,19 @@
  *   history length does not grow with how long AWS takes (Temporal's infrequent polling pattern:
  *   https://github.com/temporalio/samples-typescript/tree/main/polling/infrequent).
  */
-import { ActivityCancellationType, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 
 import type { RestoreActivities } from '../activities';
 import type { DatabaseActivities } from '../activities/database';
 import { MAX_IN_WORKFLOW_TASK_WAIT_MS } from '../domain/call-budget-limits';
-import { NON_RETRYABLE_TYPES } from '../domain/errors';
+import { Failures, NON_RETRYABLE_TYPES } from '../domain/errors';
 
 import { compactHistory } from './restore/compact-history';
 
@@ -61,23 +68,57 @@ export function creates(): RestoreActivities {
 }
 
 /**
- * A local activity runs inside the workflow task that asks for it, and that task holds one of the worker's few
+ * A local activity runs inside the workflow task that asks for it, and that task holds one of the worker's
  * workflow-task slots until the local activity ends. So a retry waits on a timer (outside any slot) unless it is due
- * within the budget's in-task wait: SDK's default of a minute would let a throttled or budget-refused call stall the
- * worker's other restores (src/activities/call-budget.ts).
+ * within the budget's in-task wait: with the SDK's default of a minute, throttled calls would hold the slots that
+ * the worker's other restores need.
  */
 const LOCAL_CALL_OPTIONS = { ...CALL_OPTIONS, localRetryThreshold: MAX_IN_WORKFLOW_TASK_WAIT_MS } as const;
+
+/**
+ * `local`, except that a call the RDS call budget cannot serve soon (`RdsCallBudgetBusyInWorkflowTask`: a local
+ * activity never waits for the budget inside its workflow task, src/activities/call-budget.ts) is made again as the
+ * same `regular` activity, which waits for its token without holding the workflow task. Only under budget pressure:
+ * then the history has that activity's events too. Every call is idempotent, so what the local attempt did is
+ * adopted.
+ */
+function fallingBackToActivities(local: RestoreActivities, regular: RestoreActivities): RestoreActivities {
+  const byName = (activities: RestoreActivities, name: string) =>
+    (activities as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
+  return new Proxy({} as RestoreActivities, {
+    get(_, name) {
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      return async (...args: unknown[]) => {
+        try {
+          return await byName(local, name)(...args);
+        } catch (err) {
+          if (!isBudgetBusyInWorkflowTask(err)) throw err;
+          return byName(regular, name)(...args);
+        }
+      };
+    },
+  });
+}
+
+/** The failure as the workflow sees it: an `ActivityFailure` around it, or itself (a local activity's, here). */
+function isBudgetBusyInWorkflowTask(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === Failures.BudgetBusyInWorkflowTask.type;
+}
 
 /**
  * The same calls as local activities (a compact history, restore/compact-history.ts): run by the worker inside the
  * workflow task that asks for them and recorded as one marker. Same timeout and retries.
  */
-export const localCalls = proxyLocalActivities<RestoreActivities>(LOCAL_CALL_OPTIONS);
+export const localCalls = fallingBackToActivities(proxyLocalActivities<RestoreActivities>(LOCAL_CALL_OPTIONS), calls);
 
-const localCreatingCalls = proxyLocalActivities<RestoreActivities>({
-  ...LOCAL_CALL_OPTIONS,
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+const localCreatingCalls = fallingBackToActivities(
+  proxyLocalActivities<RestoreActivities>({
+    ...LOCAL_CALL_OPTIONS,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  }),
+  creatingCalls
+);
 
 /**
  * The plan's reads: a plan is a question a person waits for at a terminal, so it retries briefly (five attempts,

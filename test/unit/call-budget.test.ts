@@ -207,59 +207,45 @@ describe('RDS call budget', () => {
       assert.deepEqual(order, ['a again after 1000 ms', 'b after 2000 ms'], "a's second call went ahead of b");
     });
 
-    it('gives a local activity back its workflow task sooner than an activity its slot', async () => {
+    it('never lets a local activity wait inside its workflow task beyond a short limit, first call or later', async () => {
       assert.ok(MAX_IN_WORKFLOW_TASK_WAIT_MS < MAX_IN_SLOT_WAIT_MS && MAX_IN_WORKFLOW_TASK_WAIT_MS > 0);
       const clock = fakeClock();
       const budget = new CallBudget(2, clock); // a token every 500 ms
-      await Promise.all([budget.admit(loc), budget.admit(loc)]); // the burst is spent
-      clock.t = 0; // the bucket is empty, and the next token is due in 500 ms
-      const local = { ...caller('l'), local: true };
-      const refused = await budget.admit(loc, local).then(
-        () => assert.fail('a local activity must not wait 500 ms inside its workflow task'),
-        (err: unknown) => err
-      );
-      assert.ok(refused instanceof RdsCallBudgetBusy);
-      assert.equal(refused.retryAfterMs, 500);
+      const local = (firstCall: boolean) => ({ ...caller('l', 1, firstCall), local: true });
+      await Promise.all([budget.admit(loc, local(true)), budget.admit(loc, local(false))]); // the burst: no wait
+      for (const firstCall of [true, false]) {
+        const refused = await budget.admit(loc, local(firstCall)).then(
+          () => assert.fail('a local activity must not wait 500 ms inside its workflow task'),
+          (err: unknown) => err
+        );
+        assert.ok(refused instanceof RdsCallBudgetBusy);
+        assert.equal(refused.local, true);
+        assert.equal(refused.retryAfterMs, undefined, 'no token reserved: the call is made again as an activity');
+      }
+      assert.equal(budget.reservedCount(), 0);
       // An activity waits those 500 ms in its slot.
       assert.equal(await budget.admit(loc, caller('x')), 500);
     });
 
-    it('names a local activity by its type across attempts, so its retry redeems the token', async () => {
-      // A local activity's retry after a timer has a new activity id (the next sequence number) and schedule time.
-      const info = (attempt: number, activityId: string, scheduledTimestampMs: number) => ({
-        isLocal: true,
-        activityType: 'restoreCluster',
-        activityId,
-        attempt,
-        scheduledTimestampMs,
-        workflowExecution: { workflowId: 'wf', runId: 'run' },
-      });
-      /** The callers of two calls in one attempt. */
-      const callerIn = async (attempt: number, activityId: string, at: number): Promise<BudgetCaller[]> => {
-        const callers = (await new MockActivityEnvironment(info(attempt, activityId, at)).run(async () => [
+    it('turns a local activity refusal into a non-retryable failure the workflow answers with an activity', () => {
+      const failure = toActivityFailure(new RdsCallBudgetBusy(500, undefined, true), 'restoring cluster x');
+      assert.ok(failure instanceof ApplicationFailure);
+      assert.equal(failure.type, Failures.BudgetBusyInWorkflowTask.type);
+      assert.equal(failure.nonRetryable, true);
+      assert.match(failure.message, /restoring cluster x: RdsCallBudgetBusy: .*runs again as an activity/);
+    });
+
+    it('tells local activities apart from activities', async () => {
+      const info = { activityType: 'restoreCluster', activityId: '3', attempt: 1 };
+      const callers = async (isLocal: boolean) =>
+        (await new MockActivityEnvironment({ ...info, isLocal }).run(async () => [
           currentCaller(),
           currentCaller(),
         ])) as (BudgetCaller | undefined)[];
-        return callers.map((c) => c ?? assert.fail('a local activity has a budget caller'));
-      };
-      const [first, second] = await callerIn(1, '3', 1_000);
-      const [retry] = await callerIn(2, '7', 2_000);
-      assert.deepEqual(first, { key: 'wf/run/local:restoreCluster', attempt: 1, firstCall: true, local: true });
-      assert.equal(second.firstCall, false);
-      assert.deepEqual(retry, { ...first, attempt: 2 });
-
-      // Two such local activities turned away together: each retry redeems one of the two reserved tokens.
-      const clock = fakeClock();
-      const budget = new CallBudget(1, clock);
-      const spent = budget.admit(loc);
-      const refusals = await Promise.all(
-        [budget.admit(loc, first), budget.admit(loc, first)].map((p) => p.catch((e: unknown) => e))
-      );
-      assert.ok(refusals.every((e) => e instanceof RdsCallBudgetBusy));
-      assert.equal(budget.reservedCount(), 2);
-      await Promise.all([spent, budget.admit(loc, retry), budget.admit(loc, retry)]);
-      assert.equal(budget.reservedCount(), 0);
-      assert.equal(clock.now(), 2000, 'three tokens in all: the retries took none of their own');
+      const [first, second] = await callers(true);
+      assert.equal(first?.local, true);
+      assert.deepEqual([first?.firstCall, second?.firstCall], [true, false]);
+      assert.equal((await callers(false))[0]?.local, undefined);
     });
 
     it('turns the refusal into a retryable throttling failure whose retry waits for the reserved token', () => {
