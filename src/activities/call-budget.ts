@@ -14,7 +14,7 @@
  * `MAX_IN_SLOT_WAIT_MS`, the budget reserves that call's token for the activity's next attempt and the attempt ends at
  * once with `RdsCallBudgetBusy` carrying the wait as its retry delay; the slot serves other activities meanwhile, and
  * the retry's first call uses the reserved token without queueing again. Later calls of an attempt already under
- * way go ahead of first calls and reservations, so they wait about one token's time in place.
+ * way go ahead of first calls and reservations, so they wait in place only behind other calls under way.
  *
  * A local activity never waits more than `MAX_IN_WORKFLOW_TASK_WAIT_MS` for any of its calls: it runs inside its
  * workflow task, which holds one of the worker's workflow-task slots until the local activity ends, so waiting there
