@@ -257,30 +257,24 @@ export class CallBudget {
    */
   async admit(loc: AwsLocation, caller?: BudgetCaller): Promise<number> {
     if (!caller) return this.take(loc);
-    const id = `${caller.key}#${caller.attempt}`;
     if (caller.local) return this.bucketFor(loc).take(MAX_IN_WORKFLOW_TASK_WAIT_MS, !caller.firstCall).catch(asLocal);
-    const reserved = caller.firstCall ? this.redeem(id, bucketKey(loc)) : undefined;
-    if (reserved) return reserved.turn;
+    const id = `${caller.key}#${caller.attempt}`;
+    const reserved = this.reservations.get(id);
+    if (reserved && caller.firstCall && reserved.bucket === bucketKey(loc)) {
+      this.reservations.delete(id);
+      return reserved.turn;
+    }
     if (!caller.firstCall) return this.bucketFor(loc).take(MAX_BUDGET_WAIT_MS, true);
     const expected = this.bucketFor(loc).expectedWaitMs();
     if (expected <= MAX_IN_SLOT_WAIT_MS || expected > MAX_BUDGET_WAIT_MS) return this.take(loc);
     const turn = this.take(loc);
     turn.catch(() => undefined); // redeemed (or dropped) later
     const next = `${caller.key}#${caller.attempt + 1}`;
-    const reservation: Reservation = { bucket: bucketKey(loc), turn };
-    this.reservations.set(next, reservation);
+    this.reservations.set(next, { bucket: bucketKey(loc), turn });
     // A retry that never comes (the restore was cancelled) leaves its token unused; forget it after a while.
-    const drop = setTimeout(() => this.redeem(next, reservation.bucket, reservation), expected + RESERVATION_GRACE_MS);
+    const drop = setTimeout(() => this.reservations.delete(next), expected + RESERVATION_GRACE_MS);
     drop.unref();
     throw new RdsCallBudgetBusy(expected, Math.ceil(expected));
-  }
-
-  /** Takes the token reserved for `id` out of the reservations, if it came from `bucket` (and is `which`, if given). */
-  private redeem(id: string, bucket: string, which?: Reservation): Reservation | undefined {
-    const reservation = this.reservations.get(id);
-    if (!reservation || reservation.bucket !== bucket || (which && reservation !== which)) return undefined;
-    this.reservations.delete(id);
-    return reservation;
   }
 
   /** Reserved tokens not redeemed yet (for tests and metrics). */
