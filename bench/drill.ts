@@ -9,12 +9,14 @@
  * 3. events per restore on the dev server for cross-region, same-region and replace, at 1x and 10x AWS time;
  * 4. M concurrent same-region restores on one compiled worker: peak RSS, workflow-task and activity
  *    schedule-to-start p99; with the worker as `npm run worker` starts it, with Node's default heap limit, and with
- *    an RDS budget tight enough (`--budget-limited-calls-per-second`) that the budget, not the CPU, is the limit.
+ *    an RDS budget tight enough (`--budget-limited-calls-per-second`) that the budget, not the CPU, is the limit
+ *    (on request, in the order given: `shipped-100-slots` and `budget-limited-100-slots`, the same with 100 activity
+ *    slots instead of 20, the SDK's default).
  *
  *   npm run bench:drill [-- --only 1,2,3,4] [-- --strategies 30s,default] [-- --drill-restores 100]
  *                       [-- --drill-poll 5s] [-- --compression 0.00833] [-- --memory-restores 500]
  *                       [-- --memory-calls-per-second 10] [-- --budget-limited-calls-per-second 2]
- *                       [-- --memory-runs shipped,default-heap,budget-limited]
+ *                       [-- --memory-runs shipped,default-heap,budget-limited[,shipped-100-slots,...]]
  *
  * Needs moto and the dev server (`npm run servers:start`; AWS_ENDPOINT_URL and TEMPORAL_ADDRESS as it prints), and
  * Linux (/proc) for the peak RSS. Wipes moto's state before each dev-server section; section 4 runs `npm run build`.
@@ -48,8 +50,9 @@ interface Options {
   memoryRuns: Set<string>;
 }
 
-/** The workers of section 4. */
-const MEMORY_RUNS = ['shipped', 'default-heap', 'budget-limited'];
+/** The workers of section 4; the last two only when asked for (other activity slots, to compare). */
+const MEMORY_RUNS = ['shipped', 'default-heap', 'budget-limited', 'shipped-100-slots', 'budget-limited-100-slots'];
+const DEFAULT_MEMORY_RUNS = MEMORY_RUNS.slice(0, 3);
 
 function parseOptions(): Options {
   const { values } = parseArgs({
@@ -62,7 +65,7 @@ function parseOptions(): Options {
       'memory-restores': { type: 'string', default: '500' },
       'memory-calls-per-second': { type: 'string', default: '10' },
       'budget-limited-calls-per-second': { type: 'string', default: '2' },
-      'memory-runs': { type: 'string', default: MEMORY_RUNS.join(',') },
+      'memory-runs': { type: 'string', default: DEFAULT_MEMORY_RUNS.join(',') },
     },
   });
   const count = (name: string, value: string): number => {
@@ -122,7 +125,15 @@ async function main(): Promise<number> {
       for (const strategy of o.strategies) rows.push(await measureSingle(env, strategy));
       log(
         table(
-          ['poll strategy', 'AWS time', 'restore took', 'took / AWS', 'status calls', 'per restore-hour'],
+          [
+            'poll strategy',
+            'AWS time',
+            'restore took',
+            'took / AWS',
+            'status calls',
+            'per restore-hour',
+            'snapshot describes',
+          ],
           rows.map((r) => [
             r.strategy,
             seconds(r.awsMs),
@@ -130,6 +141,7 @@ async function main(): Promise<number> {
             (r.workflowMs / r.awsMs).toFixed(4),
             String(r.statusCalls),
             (r.statusCalls / (r.workflowMs / 3_600_000)).toFixed(0),
+            String(r.snapshotDescribes),
           ])
         ) + '\n'
       );
@@ -246,7 +258,23 @@ async function main(): Promise<number> {
           nodeFlags: WORKER_NODE_FLAGS,
           callsPerSecond: o.budgetLimitedCallsPerSecond,
         },
-      ].filter((w) => o.memoryRuns.has(w.run));
+        // The SDK's default activity slots (the shipped worker has 20: src/worker/config.ts), to compare (on request).
+        ...[
+          { run: 'shipped-100-slots', name: shipped, callsPerSecond: o.memoryCallsPerSecond },
+          {
+            run: 'budget-limited-100-slots',
+            name: `${shipped}, budget the limit`,
+            callsPerSecond: o.budgetLimitedCallsPerSecond,
+          },
+        ].map((w) => ({
+          ...w,
+          name: `${w.name}, 100 activity slots`,
+          nodeFlags: WORKER_NODE_FLAGS,
+          tuning: { maxConcurrentActivityTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 },
+        })),
+      ]
+        .filter((w) => o.memoryRuns.has(w.run))
+        .sort((a, b) => [...o.memoryRuns].indexOf(a.run) - [...o.memoryRuns].indexOf(b.run));
       const rows: string[][] = [];
       const notes: string[] = [];
       for (const w of workers) {
@@ -259,6 +287,7 @@ async function main(): Promise<number> {
             rdsCallsPerSecond: w.callsPerSecond,
             pollInterval: '5s',
             nodeFlags: w.nodeFlags,
+            ...('tuning' in w ? { tuning: w.tuning } : {}),
           },
           log
         );
@@ -270,7 +299,9 @@ async function main(): Promise<number> {
           seconds(m.wallMs),
           `${m.peakRssMb.toFixed(0)} MB`,
           `${m.workflowTaskP99Ms.toFixed(0)} ms`,
+          `${m.laterWorkflowTaskP99Ms.toFixed(0)} ms`,
           `${m.activityP99Ms.toFixed(0)} ms`,
+          `${(m.cpuBusy.whileStarting * 100).toFixed(0)} % / ${(m.cpuBusy.afterStarts * 100).toFixed(0)} %`,
         ]);
         if (m.firstFailure) notes.push(`  ${w.name}: first failure: ${m.firstFailure}`);
         const peak = m.atPeak;
@@ -295,7 +326,9 @@ async function main(): Promise<number> {
             'wall',
             'peak RSS',
             'workflow-task schedule-to-start p99',
+            'after the first task',
             'activity p99',
+            'CPU busy: starts / after',
           ],
           rows
         )

@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkerOptions } from '@temporalio/worker';
 
 import { seedSourceCluster, uniqueName } from '../../test/support/moto';
 
@@ -31,7 +32,11 @@ export interface MemoryFigures {
   wallMs: number;
   peakRssMb: number;
   workflowTaskP99Ms: number;
+  /** The same without each restore's first workflow task (scheduled when the restore starts: the start burst). */
+  laterWorkflowTaskP99Ms: number;
   activityP99Ms: number;
+  /** How busy the machine's CPUs were (all processes: worker, moto, server, this driver), 0..1. */
+  cpuBusy: { whileStarting: number; afterStarts: number };
   /** The worker's own samples (sim-worker.ts), at its peak RSS and over the run. */
   atPeak?: WorkerSample;
   maxCachedWorkflows: number;
@@ -74,6 +79,18 @@ export function buildCompiledWorker(log: (line: string) => void): void {
     throw new Error(`the build did not produce ${BUNDLE} and ${WORKER_JS}`);
 }
 
+/** The machine's CPU time so far (/proc/stat, all CPUs), busy and total, in clock ticks. */
+function cpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3] + (fields[4] ?? 0); // idle and iowait
+  return { busy: total - idle, total };
+}
+
+function busyBetween(from: { busy: number; total: number }, to: { busy: number; total: number }): number {
+  return to.total > from.total ? (to.busy - from.busy) / (to.total - from.total) : NaN;
+}
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
@@ -95,7 +112,11 @@ function ms(t: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
  * waited on the worker's sticky queue until it timed out (10 s) and was scheduled again on the normal queue counts
  * from its first schedule: that is how long the restore waited.
  */
-function scheduleToStart(events: temporal.api.history.v1.IHistoryEvent[]): { wft: number[]; activity: number[] } {
+function scheduleToStart(events: temporal.api.history.v1.IHistoryEvent[]): {
+  wft: number[];
+  laterWft: number[];
+  activity: number[];
+} {
   const byId = new Map(events.map((e) => [Number(e.eventId), e]));
   const wft: number[] = [];
   const activity: number[] = [];
@@ -121,7 +142,7 @@ function scheduleToStart(events: temporal.api.history.v1.IHistoryEvent[]): { wft
       if (scheduled) activity.push(ms(e.eventTime) - ms(scheduled.eventTime));
     }
   }
-  return { wft, activity };
+  return { wft, laterWft: wft.slice(1), activity };
 }
 
 export async function measureMemory(
@@ -133,6 +154,8 @@ export async function measureMemory(
     pollInterval: string;
     /** Node flags of the worker process (`npm run worker` starts it with WORKER_NODE_FLAGS). */
     nodeFlags: readonly string[];
+    /** Worker options other than the shipped ones (sim-worker.ts reads them from DRILL_TUNING). */
+    tuning?: Partial<WorkerOptions>;
   },
   log: (line: string) => void
 ): Promise<MemoryFigures> {
@@ -147,6 +170,7 @@ export async function measureMemory(
       DRILL_RDS_CALLS_PER_SECOND: String(options.rdsCallsPerSecond),
       DRILL_WORKFLOW_BUNDLE: BUNDLE,
       DRILL_SAMPLES: samplesFile,
+      ...(options.tuning ? { DRILL_TUNING: JSON.stringify(options.tuning) } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -170,6 +194,7 @@ export async function measureMemory(
       sources.push({ region, clusterId, snapshotId });
     }
     const started = Date.now();
+    const cpuAtStart = cpuTicks();
     const handles = [];
     for (let i = 0; i < options.restores; i += 1) {
       const source = sources[i % sources.length];
@@ -179,14 +204,18 @@ export async function measureMemory(
       handles.push(await startLikeCli(env, taskQueue, request));
     }
     log(`  ${options.restores} restores started in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting...`);
+    const cpuAtLastStart = cpuTicks();
     const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
+    const cpuAtEnd = cpuTicks();
     const wallMs = Date.now() - started;
     const peak = peakRssMb(child.pid ?? 0);
     const wft: number[] = [];
+    const laterWft: number[] = [];
     const activity: number[] = [];
     for (const h of handles) {
       const latencies = scheduleToStart((await h.fetchHistory()).events ?? []);
       wft.push(...latencies.wft);
+      laterWft.push(...latencies.laterWft);
       activity.push(...latencies.activity);
     }
     const samples = readSamples(samplesFile);
@@ -204,7 +233,12 @@ export async function measureMemory(
       wallMs,
       peakRssMb: peak,
       workflowTaskP99Ms: p99(wft),
+      laterWorkflowTaskP99Ms: p99(laterWft),
       activityP99Ms: p99(activity),
+      cpuBusy: {
+        whileStarting: busyBetween(cpuAtStart, cpuAtLastStart),
+        afterStarts: busyBetween(cpuAtLastStart, cpuAtEnd),
+      },
     };
   } finally {
     if (child.exitCode === null) {

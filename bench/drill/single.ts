@@ -1,8 +1,8 @@
 /**
  * One 1 h cross-region restore (copy 19:47, restore 30:23, instances 9:50 min:s of AWS time: not multiples of a
  * poll interval, as in real life) on the time-skipping
- * server, once per poll strategy: how much longer than AWS it takes, and how many status calls it makes per
- * restore-hour. A strategy is the request's `timing` (e.g. `{ pollInterval: '30s' }`, or `{}` for the default), or
+ * server, once per poll strategy: how much longer than AWS it takes, how many status calls it makes per
+ * restore-hour, and how many of them look at snapshots (at real AWS durations, unlike the compressed drill). A strategy is the request's `timing` (e.g. `{ pollInterval: '30s' }`, or `{}` for the default), or
  * `hinted`: the default after an earlier restore of the same source, whose wait durations the workflow is given as
  * hints (as a schedule passes its last run's), the nightly refresh's case.
  */
@@ -38,6 +38,8 @@ export interface SingleFigures {
   awsMs: number;
   workflowMs: number;
   statusCalls: number;
+  /** DescribeDBClusterSnapshots calls of the whole restore (finding the source, the copy's wait, the delete guard). */
+  snapshotDescribes: number;
 }
 
 const STATUS_CALLS = ['DescribeDBClusterSnapshotsCommand', 'DescribeDBClustersCommand', 'DescribeDBInstancesCommand'];
@@ -72,6 +74,7 @@ export async function measureSingle(env: TestWorkflowEnvironment, strategy: stri
         awsMs: t.snapshotCopy + t.clusterRestore + t.instanceCreate,
         workflowMs: result.durationMs,
         statusCalls: STATUS_CALLS.reduce((sum, name) => sum + (calls[name] ?? 0), 0),
+        snapshotDescribes: calls.DescribeDBClusterSnapshotsCommand ?? 0,
       };
     });
   } finally {
