@@ -19,6 +19,11 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from './tuning';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
+/**
+ * Activity slots per worker. Waits for AWS and for RDS budget tokens end their attempt instead of holding a slot, so
+ * more slots do not carry more restores: with 100 (the SDK's default), 500 restores on a busy CPU made workflow tasks
+ * wait 8 s instead of 2 s (p99) and took longer in all (bench:drill section 4, README "Big drills").
+ */
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 20;
 /** Upper bound for concurrent activities: far above what one worker's RDS API budget allows. */
 export const MAX_CONCURRENT_ACTIVITIES_LIMIT = 1000;
