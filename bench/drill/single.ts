@@ -1,10 +1,10 @@
 /**
  * One 1 h cross-region restore (copy 19:47, restore 30:23, instances 9:50 min:s of AWS time: not multiples of a
- * poll interval, as in real life) on the time-skipping
- * server, once per poll strategy: how much longer than AWS it takes, how many status calls it makes per
- * restore-hour, and how many of them look at snapshots (at real AWS durations, unlike the compressed drill). A strategy is the request's `timing` (e.g. `{ pollInterval: '30s' }`, or `{}` for the default), or
- * `hinted`: the default after an earlier restore of the same source, whose wait durations the workflow is given as
- * hints (as a schedule passes its last run's), the nightly refresh's case.
+ * poll interval, as in real life) on the time-skipping server, once per poll strategy: how much longer than AWS it
+ * takes, how many status calls it makes per restore-hour, and how many of them look at snapshots (at real AWS
+ * durations, unlike the compressed drill). A strategy is the request's `timing` (e.g. `{ pollInterval: '30s' }`, or
+ * `{}` for the default), or `hinted`: the default after an earlier restore of the same source, whose wait durations
+ * the workflow is given as hints (as a schedule passes its last run's), the nightly refresh's case.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
