@@ -203,7 +203,7 @@ export function currentCaller(): BudgetCaller | undefined {
   callsByAttempt.set(context, made + 1);
   const run = info.workflowExecution;
   return {
-    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${info.isLocal ? 'local:' : ''}${info.activityId}`,
+    key: `${run?.workflowId ?? '-'}/${run?.runId ?? '-'}/${info.activityId}`,
     attempt: info.attempt,
     firstCall: made === 0,
     ...(info.isLocal ? { local: true } : {}),

@@ -98,20 +98,15 @@ export function toActivityFailure(err: unknown, context: string): Error {
  * the next one starts when the token it reserved is due (`nextRetryDelay`), or with the retry policy's backoff.
  */
 function budgetBusyFailure(err: RdsCallBudgetBusy, context: string): ApplicationFailure {
-  if (err.local) {
-    // Not an outcome: the workflow makes the same call as a regular activity (src/workflows/activity-options.ts).
-    return ApplicationFailure.create({
-      type: Failures.BudgetBusyInWorkflowTask.type,
-      message: `${context}: ${err.name}: ${sentence(err.message)}`,
-      nonRetryable: true,
-      details: [{ code: Failures.BudgetBusyInWorkflowTask.code, awsError: err.name } satisfies FailureDetails],
-    });
-  }
-  const { kind, hint } = classifyAwsError({ name: err.name, message: err.message });
+  // A local activity's refusal is not an outcome: the workflow makes the same call as a regular activity
+  // (src/workflows/activity-options.ts), so it ends the local attempt for good.
+  const { kind, hint } = err.local
+    ? { kind: Failures.BudgetBusyInWorkflowTask, hint: undefined }
+    : classifyAwsError({ name: err.name, message: err.message });
   return ApplicationFailure.create({
     type: kind.type,
-    message: `${context}: ${err.name}: ${sentence(err.message)} ${sentence(hint)}`,
-    nonRetryable: false,
+    message: `${context}: ${err.name}: ${sentence(err.message)}` + (hint ? ` ${sentence(hint)}` : ''),
+    nonRetryable: err.local,
     details: [{ code: kind.code, awsError: err.name } satisfies FailureDetails],
     ...(err.retryAfterMs === undefined ? {} : { nextRetryDelay: err.retryAfterMs }),
   });
