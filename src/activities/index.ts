@@ -36,9 +36,10 @@ export const keepWithPendingActivity: ObservationReporter = () => Promise.resolv
 
 export function createActivities(options: ActivityDeps) {
   const deps: ActivityDeps = { ...options, reportObservation: options.reportObservation ?? keepWithPendingActivity };
+  const snapshots = createSnapshotActivities(deps);
   return {
-    ...createSnapshotActivities(deps),
-    ...createCopySlotActivities(deps),
+    ...snapshots,
+    ...createCopySlotActivities({ ...deps, awaitSnapshot: snapshots.awaitSnapshotAvailable }),
     ...createClusterActivities(deps),
     ...createClusterSourceActivities(deps),
     ...createInstanceActivities(deps),

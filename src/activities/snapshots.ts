@@ -210,6 +210,29 @@ export async function copiesInProgress(rds: RDSClient, context: string): Promise
     .map((c) => c.id);
 }
 
+/**
+ * The status and progress of several snapshots of the caller's account and region in ONE call (the
+ * `db-cluster-snapshot-id` filter takes a list), for the copy-slot coordinator that watches every copy it granted:
+ * one Describe per look for the whole region instead of one per restore. A snapshot that does not exist is left out.
+ */
+export async function snapshotStatuses(
+  rds: RDSClient,
+  ids: string[],
+  context: string
+): Promise<{ identifier: string; status: string; percentProgress?: number }[]> {
+  if (ids.length === 0) return [];
+  const found = await listSnapshots(
+    rds,
+    { Filters: [{ Name: 'db-cluster-snapshot-id', Values: [...new Set(ids)] }] },
+    context
+  );
+  return found.map((s) => ({
+    identifier: s.DBClusterSnapshotIdentifier ?? '',
+    status: s.Status ?? 'unknown',
+    ...(typeof s.PercentProgress === 'number' ? { percentProgress: s.PercentProgress } : {}),
+  }));
+}
+
 /** Snapshots other accounts shared with the caller in this region (manual only: automated ones cannot be shared). */
 function listShared(rds: RDSClient, context: string): Promise<DBClusterSnapshot[]> {
   return listSnapshots(rds, { SnapshotType: 'shared', IncludeShared: true }, context);

@@ -4,7 +4,7 @@
  * inputs and outputs are made of, which workflows, domain rules and the client read too, live in src/domain.
  */
 import type { AwsLocation, RestoreClusterSettings, Tag } from '../domain/aws-shapes';
-import type { SlotHolderRef } from '../domain/copy-slots';
+import type { CopyWatchRequest, SlotHolderRef } from '../domain/copy-slots';
 import type { PlanProblem } from '../domain/plan';
 import type {
   ClusterSourceRef,
@@ -50,6 +50,13 @@ export interface RequestCopySlotInput {
   target: AwsLocation;
   /** The copy the restore will start once granted. */
   copyIdentifier: string;
+  /** Asks the coordinator to watch the copy and tell the restore when it ends (restores from before poll it). */
+  watch?: CopyWatchRequest;
+}
+
+export interface CheckCopiesInput {
+  location: AwsLocation;
+  copyIdentifiers: string[];
 }
 
 export interface ReleaseCopySlotInput {
@@ -82,6 +89,11 @@ export interface AwaitSnapshotInput {
    * check instead of spending a describe on an operation that cannot have finished yet.
    */
   justStarted?: boolean;
+}
+
+export interface AwaitWatchedCopyInput extends AwaitSnapshotInput {
+  /** The copy-slot coordinator that watches the copy and tells the restore when it ends. */
+  coordinatorId: string;
 }
 
 export interface DescribeClusterInput {

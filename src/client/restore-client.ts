@@ -15,6 +15,7 @@ import {
 } from '@temporalio/common';
 import type { SearchAttributePair } from '@temporalio/common';
 
+import { watchedCopyObservation } from '../domain/copy-slots';
 import { Failures, failureKindOf } from '../domain/errors';
 import { restoreWorkflowId, snapshotSourceLabel, TAG_OPERATION_ID } from '../domain/naming';
 import type { AwsObservation } from '../domain/observation';
@@ -23,6 +24,7 @@ import type { NormalizedRestoreRequest, RestoreRequest } from '../domain/request
 import type { StepTiming } from '../domain/restore-report';
 import { RequestValidationError, validateRestoreRequest } from '../domain/validate';
 import type { auroraRestore } from '../workflows';
+import { copySlotsQuery } from '../workflows/copy-slot-messages';
 import {
   approveUpdate,
   progressQuery,
@@ -225,7 +227,16 @@ export async function getProgress(
       .describe()
       .then((d) => pendingObservation(client.workflow.options.loadedDataConverter, d))
       .catch(() => undefined); // best effort: the query's view stands on its own
-    const lastObservation = newest([progress.lastObservation, pending]);
+    const copy = progress.resources.snapshotCopy;
+    const watched =
+      progress.copyWatchedBy && copy
+        ? await client.workflow
+            .getHandle(progress.copyWatchedBy)
+            .query(copySlotsQuery)
+            .then((state) => watchedCopyObservation(state, copy))
+            .catch(() => undefined)
+        : undefined;
+    const lastObservation = newest([progress.lastObservation, pending, watched]);
     return lastObservation ? { ...progress, lastObservation } : progress;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new RestoreNotFoundError(workflowId, workflowIdOrTarget);

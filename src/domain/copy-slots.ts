@@ -8,6 +8,10 @@
  * continue-as-new, and so the rules are tested without a server.
  */
 
+import type { AwsObservation } from './observation';
+import { nextPollDelayMs, POLL_BOUNDS, addProgressSample } from './poll-schedule';
+import type { ProgressSample } from './poll-schedule';
+
 /** The restore workers' default task queue (the client's TASK_QUEUE). */
 export const DEFAULT_FLEET_TASK_QUEUE = 'aurora-restore';
 
@@ -28,6 +32,8 @@ export const COPY_SLOT_COORDINATOR_TYPE = 'copySlotCoordinator';
 export const COPY_SLOT_ACQUIRE_SIGNAL = 'copySlotAcquire';
 export const COPY_SLOT_RELEASE_SIGNAL = 'copySlotRelease';
 export const COPY_SLOT_GRANTED_SIGNAL = 'copySlotGranted';
+export const COPY_CHECKED_SIGNAL = 'copySnapshotChecked';
+export const COPY_SLOTS_QUERY = 'copySlots';
 
 /** A restore run: slots are tied to it, so another run of the same workflow id never inherits one. */
 export interface SlotHolderRef {
@@ -35,10 +41,59 @@ export interface SlotHolderRef {
   runId: string;
 }
 
+/**
+ * Sent by restores that want the coordinator to watch their copy and tell them when it ends (restores from before
+ * the watch poll their copy themselves and send none).
+ */
+export interface CopyWatchRequest {
+  /** How long the copy is expected to take, from earlier restores of the same source (ms), when known. */
+  expectedMs?: number;
+  /** The restore's poll interval (ms): how often to look when nothing tells when the copy may end. */
+  pollEveryMs: number;
+}
+
 /** What a restore sends to ask for a slot. */
 export interface CopySlotRequest extends SlotHolderRef {
   /** The copy it will start: while in progress it is the holder's, not an outside copy. */
   copyIdentifier: string;
+  watch?: CopyWatchRequest;
+}
+
+/** A granted copy the coordinator watches: when it was granted, when to look next, and its progress so far. */
+export interface WatchedCopy {
+  grantedAtMs: number;
+  nextCheckAtMs: number;
+  samples: ProgressSample[];
+  /** Whether a check has found the copy: before, it may simply not be started yet. */
+  seen: boolean;
+  /** Looks that did not find the copy before it was first seen. */
+  misses?: number;
+  /** The copy's status at the last check that found it, and when (epoch ms). */
+  status?: string;
+  checkedAtMs?: number;
+}
+
+/** A restore holding a slot; `watching` is set when the coordinator tells it when its copy ends. */
+export interface CopySlotHolder extends CopySlotRequest {
+  watching?: WatchedCopy;
+}
+
+/** What one check found of a watched copy: its status and progress, or nothing when it is not (or no longer) there. */
+export interface CheckedCopy {
+  identifier: string;
+  status?: string;
+  percentProgress?: number;
+}
+
+/** What the coordinator tells a restore whose copy ended: available, failed, or gone after it had been seen. */
+export interface CopyCheckReport {
+  coordinatorId: string;
+  copyIdentifier: string;
+  /** The copy's RDS status, or `not-found` when a copy seen before has disappeared. */
+  status: string;
+  percentProgress?: number;
+  /** When the check saw it (ISO 8601). */
+  observedAt: string;
 }
 
 /** What a restore sends to give its slot back (or to leave the queue). */
@@ -58,7 +113,7 @@ export interface CopySlotGrant {
 export interface CopySlotState {
   slots: number;
   /** Restores holding a slot, in grant order. */
-  holders: CopySlotRequest[];
+  holders: CopySlotHolder[];
   /** Restores waiting for a slot, in order of arrival. */
   queue: CopySlotRequest[];
   /**
@@ -107,15 +162,100 @@ export function releaseSlot(state: CopySlotState, release: CopySlotRelease): Cop
   };
 }
 
-/** Moves waiting restores to the holders, first come first served, while slots are free. */
-export function grantSlots(state: CopySlotState): { state: CopySlotState; granted: CopySlotRequest[] } {
+/**
+ * Moves waiting restores to the holders, first come first served, while slots are free. A holder that asked for a
+ * watch is watched from `nowMs` on.
+ */
+export function grantSlots(state: CopySlotState, nowMs = 0): { state: CopySlotState; granted: CopySlotRequest[] } {
   const count = Math.min(freeSlots(state), state.queue.length);
   if (count === 0) return { state, granted: [] };
   const granted = state.queue.slice(0, count);
+  const holders = granted.map((request): CopySlotHolder => {
+    if (!request.watch) return request;
+    const watching: WatchedCopy = { grantedAtMs: nowMs, nextCheckAtMs: nowMs, samples: [], seen: false };
+    return { ...request, watching: { ...watching, nextCheckAtMs: nextCheckAtMs(request.watch, watching, nowMs) } };
+  });
   return {
-    state: { ...state, holders: [...state.holders, ...granted], queue: state.queue.slice(count) },
+    state: { ...state, holders: [...state.holders, ...holders], queue: state.queue.slice(count) },
     granted,
   };
+}
+
+/**
+ * When to look at a watched copy next (epoch ms): the poll schedule of every wait (poll-schedule.ts) from its
+ * progress and expected duration, or the restore's poll interval when neither says anything. A copy not seen yet
+ * (its restore is starting it) is looked for again after the floor.
+ */
+function nextCheckAtMs(watch: CopyWatchRequest, watching: WatchedCopy, nowMs: number): number {
+  const bounds = POLL_BOUNDS['snapshot-copy'];
+  const planned = nextPollDelayMs({
+    nowMs,
+    startedAtMs: watching.grantedAtMs,
+    samples: watching.samples,
+    expectedDurationMs: watch.expectedMs,
+    bounds,
+  });
+  const fixed = Math.min(bounds.ceilingMs, Math.max(bounds.floorMs, watch.pollEveryMs));
+  return nowMs + (planned ?? fixed);
+}
+
+/** When the next watched copy is due for a check (epoch ms), or undefined when no copy is watched. */
+export function nextWatchCheckAtMs(state: CopySlotState): number | undefined {
+  const due = state.holders.flatMap((h) => (h.watching ? [h.watching.nextCheckAtMs] : []));
+  return due.length ? Math.min(...due) : undefined;
+}
+
+/** The watched copies to look at now: those due by `nowMs` (all watched ones are looked at in the same call). */
+export function watchedCopiesDue(state: CopySlotState, nowMs: number): string[] {
+  const watched = state.holders.filter((h) => h.watching);
+  return watched.some((h) => h.watching!.nextCheckAtMs <= nowMs) ? watched.map((h) => h.copyIdentifier) : [];
+}
+
+/**
+ * Applies one check of the watched copies: a copy that ended (available, or any status but in progress) and a copy
+ * that disappeared after it had been seen free their slot, and their restores are told; the others get their next
+ * check planned from the progress seen. Copies left out of `checked` were not part of the check.
+ */
+export function applyCopyChecks(
+  state: CopySlotState,
+  checked: { copies: CheckedCopy[]; lookedFor: string[] },
+  nowMs: number,
+  isInProgress: (status: string) => boolean
+): { state: CopySlotState; ended: { holder: CopySlotHolder; found: CheckedCopy }[] } {
+  const ended: { holder: CopySlotHolder; found: CheckedCopy }[] = [];
+  const holders: CopySlotHolder[] = [];
+  for (const holder of state.holders) {
+    const { watching, watch } = holder;
+    if (!watching || !watch || !checked.lookedFor.includes(holder.copyIdentifier)) {
+      holders.push(holder);
+      continue;
+    }
+    const found = checked.copies.find((c) => c.identifier === holder.copyIdentifier);
+    if (!found?.status) {
+      if (watching.seen) {
+        ended.push({ holder, found: { identifier: holder.copyIdentifier, status: 'not-found' } });
+        continue;
+      }
+      // Not started yet, normally for moments. Looked for less and less often: a copy deleted before any look saw it
+      // is left to its restore, which checks by itself when the coordinator stays silent.
+      const misses = (watching.misses ?? 0) + 1;
+      const { floorMs, ceilingMs } = POLL_BOUNDS['snapshot-copy'];
+      const delayMs = Math.min(ceilingMs, floorMs * 2 ** (misses - 1));
+      holders.push({ ...holder, watching: { ...watching, misses, nextCheckAtMs: nowMs + delayMs } });
+      continue;
+    }
+    if (!isInProgress(found.status)) {
+      ended.push({ holder, found });
+      continue;
+    }
+    const samples =
+      typeof found.percentProgress === 'number'
+        ? addProgressSample(watching.samples, { atMs: nowMs, percent: found.percentProgress })
+        : watching.samples;
+    const next: WatchedCopy = { ...watching, samples, seen: true, status: found.status, checkedAtMs: nowMs };
+    holders.push({ ...holder, watching: { ...next, nextCheckAtMs: nextCheckAtMs(watch, next, nowMs) } });
+  }
+  return { state: { ...state, holders }, ended };
 }
 
 /** What reconciliation found: the copies in progress in the region, and the holders whose run has ended. */
@@ -145,4 +285,21 @@ export function reconcileSlots(state: CopySlotState, found: CopySlotReconciliati
 
 function addOnce(list: string[], id: string): string[] {
   return list.includes(id) ? list : [...list, id];
+}
+
+/**
+ * What the region's copy-slot coordinator last saw of a copy it watches (its `copySlots` query): the restore itself
+ * hears only when the copy ends, so its status and progress meanwhile live with the coordinator.
+ */
+export function watchedCopyObservation(state: CopySlotState, copyIdentifier: string): AwsObservation | undefined {
+  const watching = state.holders.find((h) => h.copyIdentifier === copyIdentifier)?.watching;
+  if (!watching?.status || watching.checkedAtMs === undefined) return undefined;
+  const percent = watching.samples.at(-1);
+  return {
+    resource: 'snapshot-copy',
+    id: copyIdentifier,
+    status: watching.status,
+    ...(percent && percent.atMs === watching.checkedAtMs ? { percentProgress: percent.percent } : {}),
+    observedAt: new Date(watching.checkedAtMs).toISOString(),
+  };
 }

@@ -132,6 +132,17 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     action: 'count copies in progress',
     what: (i) => `in ${i.location.accountId ? `${i.location.accountId}/` : ''}${i.location.region}`,
   },
+  checkCopies: {
+    step: 'wait-for-copy',
+    action: 'check copies',
+    what: (i) =>
+      `${i.copyIdentifiers.join(', ')} in ${i.location.accountId ? `${i.location.accountId}/` : ''}${i.location.region}`,
+  },
+  awaitCopyUnlessWatched: {
+    step: 'wait-for-copy',
+    action: 'wait for snapshot',
+    what: (i) => `${where(i.snapshotIdentifier, i.target)} (watched by ${i.coordinatorId})`,
+  },
   awaitSnapshotAvailable: {
     step: 'wait-for-copy',
     action: 'wait for snapshot',

@@ -5,9 +5,12 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 import {
+  COPY_CHECKED_SIGNAL,
+  COPY_SLOTS_QUERY,
   COPY_SLOT_ACQUIRE_SIGNAL,
   COPY_SLOT_GRANTED_SIGNAL,
   COPY_SLOT_RELEASE_SIGNAL,
+  type CopyCheckReport,
   type CopySlotGrant,
   type CopySlotRelease,
   type CopySlotRequest,
@@ -20,5 +23,7 @@ export const copySlotAcquireSignal = defineSignal<[CopySlotRequest]>(COPY_SLOT_A
 export const copySlotReleaseSignal = defineSignal<[CopySlotRelease]>(COPY_SLOT_RELEASE_SIGNAL);
 /** Coordinator -> restore: the slot is yours; start the copy. */
 export const copySlotGrantedSignal = defineSignal<[CopySlotGrant]>(COPY_SLOT_GRANTED_SIGNAL);
+/** Coordinator -> restore that asked for a watch: your copy has ended (available, failed, or gone). */
+export const copyCheckedSignal = defineSignal<[CopyCheckReport]>(COPY_CHECKED_SIGNAL);
 /** The coordinator's queue: who holds a slot, who waits (in order), and the copies started outside. */
-export const copySlotsQuery = defineQuery<CopySlotState>('copySlots');
+export const copySlotsQuery = defineQuery<CopySlotState>(COPY_SLOTS_QUERY);

@@ -7,6 +7,11 @@
  * while restores wait and every slot is taken, so copies started outside the pipeline count and runs that ended
  * without giving their slot back (terminated) lose it.
  *
+ * It also watches the copies it granted, for restores that ask (`watch` in their request): one Describe for all of
+ * them (`checkCopies`), timed by the poll schedule of any wait (progress rate, expected duration, floor and ceiling),
+ * and tells each restore when its copy has ended. So a region's copies cost one status call per look, not one per
+ * restore, and a finished copy's slot passes to the next restore without waiting for its holder to give it back.
+ *
  * Slots belong to restore runs (workflow id and run id), which Temporal keeps across worker crashes: a crash neither
  * loses nor doubles a slot. The coordinator continues as new with its state to bound its history, and closes as soon
  * as nothing is held or queued (the next request starts it again).
@@ -24,18 +29,25 @@ import {
 
 import type { RestoreActivities } from '../activities';
 import type { CopySlotCoordinatorStart } from '../activities/copy-slots';
+import { classifySnapshotStatus } from '../domain/aws-status';
 import {
   acquireSlot,
+  applyCopyChecks,
   emptyCopySlotState,
   freeSlots,
   grantSlots,
+  nextWatchCheckAtMs,
   reconcileSlots,
   releaseSlot,
+  watchedCopiesDue,
+  type CheckedCopy,
+  type CopySlotHolder,
   type CopySlotState,
 } from '../domain/copy-slots';
 import { NON_RETRYABLE_TYPES } from '../domain/errors';
 
 import {
+  copyCheckedSignal,
   copySlotAcquireSignal,
   copySlotGrantedSignal,
   copySlotReleaseSignal,
@@ -54,7 +66,7 @@ export interface CopySlotCoordinatorInput extends CopySlotCoordinatorStart {
 const DEFAULT_RECONCILE_EVERY_MS = 2 * 60_000;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
-const { reconcileCopySlots } = proxyActivities<RestoreActivities>({
+const { reconcileCopySlots, checkCopies } = proxyActivities<RestoreActivities>({
   startToCloseTimeout: '2m',
   retry: {
     initialInterval: '5s',
@@ -95,8 +107,39 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
     releasedMeanwhile = undefined;
   };
 
+  /** Tells a restore that its watched copy has ended; a restore that has ended meanwhile needs no word. */
+  const tell = async (holder: CopySlotHolder, found: CheckedCopy, atMs: number): Promise<void> => {
+    try {
+      await getExternalWorkflowHandle(holder.workflowId, holder.runId).signal(copyCheckedSignal, {
+        coordinatorId,
+        copyIdentifier: holder.copyIdentifier,
+        status: found.status ?? 'not-found',
+        ...(found.percentProgress === undefined ? {} : { percentProgress: found.percentProgress }),
+        observedAt: new Date(atMs).toISOString(),
+      });
+    } catch (err) {
+      log.info('A restore whose copy ended has ended too', {
+        workflowId: holder.workflowId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+
+  /** Looks at the watched copies when one is due; those that ended free their slot and their restores are told. */
+  const checkWatched = async (): Promise<void> => {
+    const lookedFor = watchedCopiesDue(state, Date.now());
+    if (lookedFor.length === 0) return;
+    const { copies } = await checkCopies({ location: input.location, copyIdentifiers: lookedFor });
+    const now = Date.now();
+    const inProgress = (status: string) => classifySnapshotStatus(status) === 'in-progress';
+    const { state: next, ended } = applyCopyChecks(state, { copies, lookedFor }, now, inProgress);
+    state = next;
+    if (ended.length > 0) changed = true;
+    await Promise.all(ended.map(({ holder, found }) => tell(holder, found, now)));
+  };
+
   const grant = async (): Promise<void> => {
-    const { state: next, granted } = grantSlots(state);
+    const { state: next, granted } = grantSlots(state, Date.now());
     state = next;
     await Promise.all(
       granted.map(async (request) => {
@@ -129,6 +172,7 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
       await reconcile();
       reconciledAt = Date.now();
     }
+    await checkWatched();
     await grant();
     if (changed) continue;
 
@@ -143,8 +187,13 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
     // Nothing held or queued: close, leaving no timer behind. A request arriving meanwhile makes the server refuse
     // the completion and deliver it to this run; a later one starts a fresh coordinator.
     if (state.holders.length === 0 && state.queue.length === 0) return;
-    if (state.queue.length > 0 && freeSlots(state) === 0) {
-      await condition(() => changed, Math.max(1, reconciledAt + reconcileEveryMs - Date.now()));
+    const watchAt = nextWatchCheckAtMs(state);
+    const dueAt = [
+      ...(state.queue.length > 0 && freeSlots(state) === 0 ? [reconciledAt + reconcileEveryMs] : []),
+      ...(watchAt === undefined ? [] : [watchAt]),
+    ];
+    if (dueAt.length > 0) {
+      await condition(() => changed, Math.max(1, Math.min(...dueAt) - Date.now()));
     } else {
       await condition(() => changed);
     }

@@ -34,6 +34,11 @@ export interface RestoreProgress {
   currentStep?: string;
   steps: StepTiming[];
   lastObservation?: AwsObservation;
+  /**
+   * While the copy waits: the region's copy-slot coordinator that watches it (its `copySlots` query holds the copy's
+   * latest status and progress).
+   */
+  copyWatchedBy?: string;
   snapshot?: Pick<SnapshotInfo, 'identifier' | 'arn' | 'region' | 'engine' | 'engineVersion' | 'encrypted'>;
   /** What this run created, so operators know what exists and what cleanup will touch. */
   resources: {

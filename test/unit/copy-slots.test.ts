@@ -2,15 +2,20 @@ import assert from 'node:assert/strict';
 
 import {
   acquireSlot,
+  applyCopyChecks,
   copySlotCoordinatorId,
   DEFAULT_FLEET_TASK_QUEUE,
   emptyCopySlotState,
   freeSlots,
   grantSlots,
+  nextWatchCheckAtMs,
   reconcileSlots,
   releaseSlot,
+  watchedCopiesDue,
+  watchedCopyObservation,
 } from '../../src/domain/copy-slots';
 import type { CopySlotRequest, CopySlotState } from '../../src/domain/copy-slots';
+import { POLL_BOUNDS } from '../../src/domain/poll-schedule';
 import { TASK_QUEUE } from '../../src/workflows/messages';
 
 const req = (n: number, runId = 'r1'): CopySlotRequest => ({
@@ -135,5 +140,126 @@ describe('copy slots: the queue state', () => {
     });
     assert.deepEqual(state.external, []);
     assert.equal(freeSlots(state), 1);
+  });
+});
+
+describe('copy slots: the coordinator watches the copies it granted', () => {
+  const FLOOR = POLL_BOUNDS['snapshot-copy'].floorMs;
+  const T0 = Date.parse('2026-11-29T00:00:00Z');
+  const watched = (n: number, watch: CopySlotRequest['watch'] = { pollEveryMs: 30_000 }): CopySlotRequest => ({
+    ...req(n),
+    watch,
+  });
+  const inProgress = (status: string) => status === 'creating' || status === 'copying';
+
+  function granted(requests: CopySlotRequest[], slots = 5): CopySlotState {
+    let state = emptyCopySlotState(slots);
+    for (const r of requests) state = acquireSlot(state, r);
+    return grantSlots(state, T0).state;
+  }
+
+  it('watches only the holders that asked; the first look follows the poll interval or the expected duration', () => {
+    const state = granted([req(1), watched(2), watched(3, { pollEveryMs: 30_000, expectedMs: 8 * 60_000 })]);
+    assert.equal(state.holders[0].watching, undefined, 'a restore from before the watch polls its copy itself');
+    assert.equal(state.holders[1].watching?.nextCheckAtMs, T0 + 30_000, 'nothing known: the poll interval');
+    // Expected 8 minutes: half the time left first, so an early finish is still caught.
+    assert.equal(state.holders[2].watching?.nextCheckAtMs, T0 + 4 * 60_000);
+    assert.equal(nextWatchCheckAtMs(state), T0 + 30_000);
+    assert.equal(nextWatchCheckAtMs(granted([req(1)])), undefined, 'no timer without a watched copy');
+  });
+
+  it('looks at every watched copy in one call as soon as one is due', () => {
+    const state = granted([watched(1), watched(2, { pollEveryMs: 60_000 }), req(3)]);
+    assert.deepEqual(watchedCopiesDue(state, T0 + 29_999), []);
+    assert.deepEqual(watchedCopiesDue(state, T0 + 30_000), ['t1-copy', 't2-copy']);
+  });
+
+  it('frees the slot of a copy that ended and tells its restore; plans the next look of the others from progress', () => {
+    const state = granted([watched(1), watched(2), watched(3)], 3);
+    const queuedBehind = acquireSlot(state, watched(4));
+    const now = T0 + 30_000;
+    const { state: next, ended } = applyCopyChecks(
+      queuedBehind,
+      {
+        lookedFor: ['t1-copy', 't2-copy', 't3-copy'],
+        copies: [
+          { identifier: 't1-copy', status: 'available', percentProgress: 100 },
+          { identifier: 't2-copy', status: 'copying', percentProgress: 25 },
+          { identifier: 't3-copy', status: 'failed' },
+        ],
+      },
+      now,
+      inProgress
+    );
+    assert.deepEqual(
+      ended.map((e) => [e.holder.copyIdentifier, e.found.status]),
+      [
+        ['t1-copy', 'available'],
+        ['t3-copy', 'failed'],
+      ]
+    );
+    assert.deepEqual(
+      next.holders.map((h) => h.copyIdentifier),
+      ['t2-copy']
+    );
+    // 25 % in 30 s: the end is expected 90 s later; the next look comes at half of that.
+    assert.equal(next.holders[0].watching?.nextCheckAtMs, now + 45_000);
+    assert.equal(next.holders[0].watching?.status, 'copying');
+    assert.deepEqual(
+      grantSlots(next, now).granted.map((g) => g.copyIdentifier),
+      ['t4-copy'],
+      'the freed slot passes on without waiting for the restore to give it back'
+    );
+  });
+
+  it('looks again after the floor, then less often, for a copy not started yet, and reports a copy that disappeared once seen', () => {
+    let state = granted([watched(1)]);
+    let checked = applyCopyChecks(state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 30_000, inProgress);
+    assert.deepEqual(checked.ended, [], 'not there yet: its restore is still starting it');
+    assert.equal(checked.state.holders[0].watching?.nextCheckAtMs, T0 + 30_000 + FLOOR);
+    const again = applyCopyChecks(checked.state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 40_000, inProgress);
+    assert.equal(again.state.holders[0].watching?.nextCheckAtMs, T0 + 40_000 + 2 * FLOOR, 'less often each time');
+    state = applyCopyChecks(
+      checked.state,
+      { lookedFor: ['t1-copy'], copies: [{ identifier: 't1-copy', status: 'creating', percentProgress: 0 }] },
+      T0 + 40_000,
+      inProgress
+    ).state;
+    checked = applyCopyChecks(state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 80_000, inProgress);
+    assert.deepEqual(
+      checked.ended.map((e) => e.found.status),
+      ['not-found']
+    );
+    assert.deepEqual(checked.state.holders, []);
+  });
+
+  it('leaves alone the holders the check did not look for (granted while it ran)', () => {
+    const state = granted([watched(1), watched(2)]);
+    const { state: next, ended } = applyCopyChecks(
+      state,
+      { lookedFor: ['t1-copy'], copies: [{ identifier: 't2-copy', status: 'available' }] },
+      T0 + 30_000,
+      inProgress
+    );
+    assert.deepEqual(ended, []);
+    assert.deepEqual(next.holders[1], state.holders[1]);
+  });
+
+  it("shows a watched copy's last status and progress to the CLI", () => {
+    const state = applyCopyChecks(
+      granted([watched(1)]),
+      { lookedFor: ['t1-copy'], copies: [{ identifier: 't1-copy', status: 'copying', percentProgress: 40 }] },
+      T0 + 30_000,
+      inProgress
+    ).state;
+    assert.deepEqual(watchedCopyObservation(state, 't1-copy'), {
+      resource: 'snapshot-copy',
+      id: 't1-copy',
+      status: 'copying',
+      percentProgress: 40,
+      observedAt: new Date(T0 + 30_000).toISOString(),
+    });
+    assert.equal(watchedCopyObservation(granted([watched(1)]), 't1-copy'), undefined, 'not looked at yet');
+    assert.equal(watchedCopyObservation(state, 't9-copy'), undefined);
   });
 });

@@ -35,6 +35,8 @@ function fakeClient(sent: Sent[], failWith?: Error): () => WorkflowClient {
   return () => client as unknown as WorkflowClient;
 }
 
+const unused = () => Promise.reject(new Error('no copy is checked here'));
+
 const notFound = () => new WorkflowNotFoundError('workflow not found', 'some-id', undefined);
 
 describe('release activities (compact history)', () => {
@@ -57,7 +59,11 @@ describe('release activities (compact history)', () => {
     const sent: Sent[] = [];
     const env = new MockActivityEnvironment({ workflowExecution: { workflowId: 'aurora-restore/x', runId: 'run-1' } });
     const clients = {} as AwsClientFactory;
-    const { releaseCopySlot } = createCopySlotActivities({ clients, workflowClient: fakeClient(sent) });
+    const { releaseCopySlot } = createCopySlotActivities({
+      clients,
+      workflowClient: fakeClient(sent),
+      awaitSnapshot: unused,
+    });
     assert.deepEqual(await env.run(releaseCopySlot, { coordinatorId: 'copy-slots:self:us-west-2' }), {
       released: true,
     });
@@ -77,7 +83,11 @@ describe('release activities (compact history)', () => {
       },
     ]);
 
-    const closed = createCopySlotActivities({ clients, workflowClient: fakeClient([], notFound()) });
+    const closed = createCopySlotActivities({
+      clients,
+      workflowClient: fakeClient([], notFound()),
+      awaitSnapshot: unused,
+    });
     assert.deepEqual(await env.run(closed.releaseCopySlot, { coordinatorId: 'c' }), { released: false });
   });
 });

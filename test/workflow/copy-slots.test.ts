@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 
-import { CopyDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
+import { CopyDBClusterSnapshotCommand, DeleteDBClusterSnapshotCommand } from '@aws-sdk/client-rds';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 
 import { copySlotCoordinatorId } from '../../src/domain/copy-slots';
 import type { CopySlotState } from '../../src/domain/copy-slots';
@@ -121,13 +123,88 @@ describe('copy slots: one queue per account and Region (time-skipping server, re
       assert.ok(copy, `no copy for ${clusterId}`);
       return copy.startMs;
     };
-    for (let i = 1; i < ids.length; i += 1) {
+    // The first five were granted one by one as they queued; the last three together, when the coordinator saw the
+    // first wave end, so their copy calls may race one another but never pass one of the first five.
+    for (let i = 1; i < 5; i += 1) {
       assert.ok(startOf(ids[i]) >= startOf(ids[i - 1]), `${ids[i]} copied before ${ids[i - 1]}`);
+    }
+    for (const later of ids.slice(5)) {
+      assert.ok(startOf(later) >= startOf(ids[4]), `${later} copied before ${ids[4]}`);
     }
     assert.ok(startOf(ids[5]) >= Math.min(...started.map((c) => c.endMs)), 'the sixth waited for a copy to end');
     const calls = w.sim.calls();
     assert.equal(calls.CopyDBClusterSnapshotCommand, 8, 'no copy call was refused');
     assert.equal(calls.DeleteDBClusterSnapshotCommand, 8, 'only the cleanup of each finished copy deleted one');
+    // The coordinator watched the copies: no restore polled its own, and one look served every copy in progress.
+    const describes = w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand');
+    assert.equal(
+      (describes.awaitSnapshotAvailable ?? 0) + (describes.awaitCopyUnlessWatched ?? 0),
+      0,
+      JSON.stringify(describes)
+    );
+    const singleCopyLooks = await looksAtOneCopy();
+    // Polled one by one, 8 copies would take 8 times the looks of one; batched, they take far fewer.
+    assert.ok(
+      describes.checkCopies > 0 && describes.checkCopies < (8 * singleCopyLooks) / 2,
+      `8 copies in 2 waves took ${describes.checkCopies} looks; one copy alone takes ${singleCopyLooks}`
+    );
+  });
+
+  /** How many looks the coordinator takes at one copy alone (same timings): the yardstick for the batched looks. */
+  async function looksAtOneCopy(): Promise<number> {
+    const w = await fixture.createWorker({ timings: TIMINGS });
+    await w.worker.runUntil(async () => {
+      const [handle] = await startInOrder(w, [uniqueName('alone')]);
+      await fixture.env.client.workflow.getHandle(handle.workflowId).result();
+    });
+    return w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand').checkCopies;
+  }
+
+  it('a copy that fails or disappears fails its restore, and its slot passes on at once', async () => {
+    const w = await fixture.createWorker({ timings: TIMINGS, maxConcurrentCopies: 1 });
+    const prefix = uniqueName('gone');
+    const outcomes = await w.worker.runUntil(async () => {
+      const handles = await startInOrder(w, [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+      const outcome = (h: WorkflowHandle) =>
+        fixture.env.client.workflow
+          .getHandle(h.workflowId)
+          .result()
+          .then(
+            () => undefined,
+            (err: unknown) => err
+          );
+      await untilCopies(w, 1);
+      await w.sim.forceStatus({ kind: 'snapshot', id: copies(w)[0].id, status: 'failed', after: 5 * 60_000 });
+      const first = await outcome(handles[0]); // time passes on the time-skipping server only while we wait
+      await untilCopies(w, 2);
+      // Someone deletes the second copy while it runs (RDS cancels a copy that way).
+      await w.deps.clients
+        .rds({ region: COPY_REGION })
+        .send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: copies(w)[1].id }));
+      return [first, await outcome(handles[1]), await outcome(handles[2])];
+    });
+    const [a, b, c] = outcomes.map((err) => (err instanceof WorkflowFailedError ? err.cause : err));
+    assert.ok(a instanceof ApplicationFailure && a.type === 'SnapshotCopyFailed', String(a));
+    assert.match(a.message, /is "failed"/);
+    assert.ok(b instanceof ApplicationFailure && b.type === 'SnapshotCopyFailed', String(b));
+    assert.match(b.message, /disappeared/);
+    assert.equal(c, undefined, 'the third restore copied in the freed slot and succeeded');
+    assert.equal(w.sim.calls().CopyDBClusterSnapshotCommand, 3, 'no copy call was refused');
+  });
+
+  it('a restore whose coordinator went silent checks its copy itself and succeeds', async () => {
+    const w = await fixture.createWorker({ timings: { ...TIMINGS, snapshotCopy: 3 * 60 * 60_000 } });
+    const prefix = uniqueName('silent');
+    await w.worker.runUntil(async () => {
+      const [handle] = await startInOrder(w, [`${prefix}-a`]);
+      await untilCopies(w, 1);
+      await fixture.plainClient.workflow
+        .getHandle(copySlotCoordinatorId(COPY_REGION, undefined, w.taskQueue))
+        .terminate('test: an operator ends the coordinator by hand');
+      await fixture.env.client.workflow.getHandle(handle.workflowId).result();
+    });
+    const describes = w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand');
+    assert.ok(describes.awaitCopyUnlessWatched > 0, JSON.stringify(describes));
   });
 
   it('a cancelled holder gives its slot back: the next restore copies once its copy is gone', async () => {

@@ -167,9 +167,15 @@ describe('auroraRestore workflow (time-skipping server, real activities, simulat
 
     assert.equal(outcome.progress.status, 'succeeded');
     assert.equal(outcome.progress.lastObservation?.resource, 'instances');
-    // Each wait follows a call of this run that started its operation: none spends a describe on its first attempt.
-    const waits = ['awaitSnapshotAvailable', 'awaitClusterAvailable', 'awaitInstancesAvailable'];
-    const scheduled = ((await handle.fetchHistory()).events ?? [])
+    // The copy's wait is the region's copy-slot coordinator's (the restore's backstop activity makes no call while
+    // it watches); each other wait follows a call of this run that started its operation and spends no describe on
+    // its first attempt.
+    const history = (await handle.fetchHistory()).events ?? [];
+    const activityTypes = history.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    assert.ok(activityTypes.includes('awaitCopyUnlessWatched') && !activityTypes.includes('awaitSnapshotAvailable'));
+    assert.equal(w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand').awaitCopyUnlessWatched ?? 0, 0);
+    const waits = ['awaitClusterAvailable', 'awaitInstancesAvailable'];
+    const scheduled = history
       .map((e) => e.activityTaskScheduledEventAttributes)
       .filter((a) => waits.includes(a?.activityType?.name ?? ''));
     assert.deepEqual(

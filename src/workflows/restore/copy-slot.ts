@@ -11,12 +11,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 
-import type { CopySlotGrant } from '../../domain/copy-slots';
+import { statusHint } from '../../domain/aws-status';
+import type { CopyCheckReport, CopySlotGrant, CopyWatchRequest } from '../../domain/copy-slots';
 import { formatDuration } from '../../domain/durations';
-import { copySlotGrantedSignal, copySlotReleaseSignal } from '../copy-slot-messages';
+import { copyCheckedSignal, copySlotGrantedSignal, copySlotReleaseSignal } from '../copy-slot-messages';
 import { refuse } from '../failure-report';
 
 import type { RestoreRun } from './run';
+import { expecting } from './wait-hints';
 
 /**
  * Queues this run for a copy slot in the target's region and waits until the coordinator grants one, up to the copy
@@ -24,14 +26,19 @@ import type { RestoreRun } from './run';
  */
 export async function acquireCopySlot(
   run: RestoreRun,
-  copyId: string
+  copyId: string,
+  watch?: CopyWatchRequest
 ): Promise<{ coordinatorId: string; grant: CopySlotGrant }> {
   let received: CopySlotGrant | undefined;
   setHandler(copySlotGrantedSignal, (grant) => {
     received = grant;
   });
   const granted = (): CopySlotGrant | undefined => received;
-  const { coordinatorId } = await run.calls.requestCopySlot({ target: run.targetLoc, copyIdentifier: copyId });
+  const { coordinatorId } = await run.calls.requestCopySlot({
+    target: run.targetLoc,
+    copyIdentifier: copyId,
+    ...(watch ? { watch } : {}),
+  });
   const early = granted();
   if (early) return { coordinatorId, grant: early };
   run.progress.observe({
@@ -86,4 +93,58 @@ export async function releaseCopySlot(
       });
     }
   });
+}
+
+/** Handles the coordinator's word on a watched copy; set before the slot is requested, so no word is missed. */
+export function listenForCopyReport(): () => CopyCheckReport | undefined {
+  let report: CopyCheckReport | undefined;
+  setHandler(copyCheckedSignal, (r) => {
+    report = r;
+  });
+  return () => report;
+}
+
+/**
+ * Waits for the coordinator's word that this run's copy has ended (it watches every copy of its region in one
+ * call), up to the copy timeout. Beside it runs a backstop activity that makes no AWS call while the coordinator
+ * watches the copy and checks the copy itself once nobody does (coordinator terminated by hand); it is cancelled
+ * when the word arrives. Its retries leave no history, so the history stays the same whatever AWS takes. Returns the
+ * copy's final status when it is available; refuses when it failed or disappeared.
+ */
+export async function awaitWatchedCopy(
+  run: RestoreRun,
+  coordinatorId: string,
+  copyId: string,
+  report: () => CopyCheckReport | undefined
+): Promise<{ status: string; percentProgress?: number }> {
+  const waits = run.steps.wait(run.request.timing.copyTimeoutMs); // throws WaitTimedOut when the deadline has passed
+  const backstop = new CancellationScope();
+  const checked = backstop.run(() =>
+    waits.awaitCopyUnlessWatched({
+      target: run.targetLoc,
+      snapshotIdentifier: copyId,
+      coordinatorId,
+      ...expecting(run.waitHints.copyMs),
+    })
+  );
+  run.progress.setCopyWatchedBy(coordinatorId);
+  let word: CopyCheckReport | undefined;
+  try {
+    const first = await Promise.race([checked, condition(() => report() !== undefined).then(() => undefined)]);
+    if (first) return first;
+    word = report();
+  } finally {
+    run.progress.setCopyWatchedBy(undefined);
+  }
+  backstop.cancel();
+  await checked.catch(() => undefined); // cancelled: its failure is expected
+  if (!word || word.status === 'available') return word ?? { status: 'available' };
+  const hint =
+    word.status === 'not-found'
+      ? 'Someone may have deleted it (check CloudTrail for DeleteDBClusterSnapshot); start the restore again.'
+      : (statusHint(word.status) ?? 'check the RDS events of the snapshot and start the restore again.');
+  throw refuse(
+    'SnapshotCopyFailed',
+    `The snapshot copy ${copyId} in ${run.targetLoc.region} ${word.status === 'not-found' ? 'disappeared' : `is "${word.status}"`}: ${hint}`
+  );
 }

@@ -110,6 +110,12 @@ export class ProgressTracker {
     });
   }
 
+  /** The coordinator that watches the copy while it runs; undefined once the wait is over. */
+  setCopyWatchedBy(coordinatorId: string | undefined): void {
+    if (coordinatorId) this.state.copyWatchedBy = coordinatorId;
+    else delete this.state.copyWatchedBy;
+  }
+
   setSnapshot(snapshot: SnapshotInfo): void {
     const { identifier, arn, region, engine, engineVersion, encrypted } = snapshot;
     this.state.snapshot = { identifier, arn, region, engine, engineVersion, encrypted };

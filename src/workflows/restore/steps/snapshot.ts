@@ -2,7 +2,7 @@
  * The snapshot steps: find the snapshot to restore (1), share it with the target account (3), copy it into the
  * target region and account (4), and delete that copy once the cluster no longer needs it (11).
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 
 import type { StartSnapshotCopyInput } from '../../../activities/types';
 import type { SnapshotInfo } from '../../../domain/aws-shapes';
@@ -15,7 +15,7 @@ import { calls, creates } from '../../activity-options';
 import { refuse } from '../../failure-report';
 import { noteCopySlotWait } from '../../metrics-interceptor';
 import { patchedBeforeCompact } from '../compact-history';
-import { acquireCopySlot, releaseCopySlot } from '../copy-slot';
+import { acquireCopySlot, awaitWatchedCopy, listenForCopyReport, releaseCopySlot } from '../copy-slot';
 import type { RestoreRun } from '../run';
 import { expecting, startedNow } from '../wait-hints';
 
@@ -106,6 +106,9 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
  */
 const COPY_SLOT_QUEUE_PATCH = 'copy-slot-queue';
 
+/** Restores recorded before the region's coordinator watched the copies waited with `awaitSnapshotAvailable`. */
+const COPY_WATCH_PATCH = 'copy-watched-by-coordinator';
+
 /**
  * Queues for a slot at the region's coordinator (no AWS call while waiting), copies in the granted slot, waits for
  * the copy, and gives the slot back: at once when the copy is available or never started, and still counting
@@ -118,15 +121,25 @@ async function copyInQueuedSlot(
   copyId: string
 ): Promise<void> {
   const { request, progress } = run;
+  // Restores recorded before the coordinator watched copies polled their own copy (awaitSnapshotAvailable).
+  const watched = patched(COPY_WATCH_PATCH);
+  const report = watched ? listenForCopyReport() : undefined;
   let coordinatorId: string | undefined;
   let copyStarted = false;
   let copyDone = false;
+  let slotFreedByCoordinator = false;
   try {
     const started = await run.steps.step(
       'copy-snapshot',
       async () => {
         const requestedAt = Date.now();
-        ({ coordinatorId } = await acquireCopySlot(run, copyId));
+        const watch = watched
+          ? {
+              pollEveryMs: request.timing.pollIntervalMs,
+              ...(run.waitHints.copyMs ? { expectedMs: run.waitHints.copyMs } : {}),
+            }
+          : undefined;
+        ({ coordinatorId } = await acquireCopySlot(run, copyId, watch));
         copyStarted = true;
         const copy = await creates().startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
         // The queue replaced the activity's own wait for a slot: the workflow measures it now.
@@ -135,21 +148,31 @@ async function copyInQueuedSlot(
       },
       (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
     );
-    const copy = await run.steps.step('wait-for-copy', () =>
-      run.steps.wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({
+    const copy = await run.steps.step('wait-for-copy', async () => {
+      if (report && coordinatorId) {
+        try {
+          return await awaitWatchedCopy(run, coordinatorId, copyId, report);
+        } finally {
+          // Once the coordinator has told its word, it has freed the slot: nothing to give back.
+          slotFreedByCoordinator = report() !== undefined;
+        }
+      }
+      return run.steps.wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({
         target: run.targetLoc,
         snapshotIdentifier: copyId,
         ...expecting(run.waitHints.copyMs),
         ...startedNow(!started.adopted),
-      })
-    );
+      });
+    });
     copyDone = true;
     progress.observeReady('snapshot-copy', copyId, copy.status, Date.now(), copy.percentProgress);
   } finally {
-    // Also when the request for a slot never completed: whatever reached the coordinator leaves its queue.
-    const coordinator =
-      coordinatorId ?? copySlotCoordinatorId(run.targetLoc.region, run.targetLoc.accountId, workflowInfo().taskQueue);
-    await releaseCopySlot(run, coordinator, copyStarted && !copyDone ? copyId : undefined);
+    if (!slotFreedByCoordinator) {
+      // Also when the request for a slot never completed: whatever reached the coordinator leaves its queue.
+      const coordinator =
+        coordinatorId ?? copySlotCoordinatorId(run.targetLoc.region, run.targetLoc.accountId, workflowInfo().taskQueue);
+      await releaseCopySlot(run, coordinator, copyStarted && !copyDone ? copyId : undefined);
+    }
   }
 }
 
