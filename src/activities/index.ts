@@ -36,10 +36,9 @@ export const keepWithPendingActivity: ObservationReporter = () => Promise.resolv
 
 export function createActivities(options: ActivityDeps) {
   const deps: ActivityDeps = { ...options, reportObservation: options.reportObservation ?? keepWithPendingActivity };
-  const snapshots = createSnapshotActivities(deps);
   return {
-    ...snapshots,
-    ...createCopySlotActivities({ ...deps, awaitSnapshot: snapshots.awaitSnapshotAvailable }),
+    ...createSnapshotActivities(deps),
+    ...createCopySlotActivities(deps),
     ...createClusterActivities(deps),
     ...createClusterSourceActivities(deps),
     ...createInstanceActivities(deps),

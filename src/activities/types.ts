@@ -91,11 +91,6 @@ export interface AwaitSnapshotInput {
   justStarted?: boolean;
 }
 
-export interface AwaitWatchedCopyInput extends AwaitSnapshotInput {
-  /** The copy-slot coordinator that watches the copy and tells the restore when it ends. */
-  coordinatorId: string;
-}
-
 export interface DescribeClusterInput {
   target: AwsLocation;
   clusterId: string;

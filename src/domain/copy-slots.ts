@@ -108,6 +108,11 @@ export interface CopySlotGrant {
   /** Copies in progress or granted when this one was granted, this one included. */
   inUse: number;
   slots: number;
+  /**
+   * The coordinator watches the copy and will tell the restore when it ends. Absent in grants recorded before the
+   * watch (and from a coordinator run by such a build): the restore then waits for its copy itself.
+   */
+  watching?: boolean;
 }
 
 export interface CopySlotState {

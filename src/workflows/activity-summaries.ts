@@ -138,11 +138,6 @@ export const ACTIVITY_DESCRIPTIONS: { [K in ActivityName]: Description<K> } = {
     what: (i) =>
       `${i.copyIdentifiers.join(', ')} in ${i.location.accountId ? `${i.location.accountId}/` : ''}${i.location.region}`,
   },
-  awaitCopyUnlessWatched: {
-    step: 'wait-for-copy',
-    action: 'wait for snapshot',
-    what: (i) => `${where(i.snapshotIdentifier, i.target)} (watched by ${i.coordinatorId})`,
-  },
   awaitSnapshotAvailable: {
     step: 'wait-for-copy',
     action: 'wait for snapshot',

@@ -149,6 +149,7 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
             coordinatorId,
             inUse,
             slots: state.slots,
+            ...(request.watch ? { watching: true } : {}),
           });
         } catch (err) {
           // The run ended while it waited: its slot goes to the next in line.

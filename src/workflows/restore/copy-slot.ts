@@ -18,7 +18,6 @@ import { copyCheckedSignal, copySlotGrantedSignal, copySlotReleaseSignal } from 
 import { refuse } from '../failure-report';
 
 import type { RestoreRun } from './run';
-import { expecting } from './wait-hints';
 
 /**
  * Queues this run for a copy slot in the target's region and waits until the coordinator grants one, up to the copy
@@ -49,7 +48,8 @@ export async function acquireCopySlot(
   });
   run.steps.wait(run.request.timing.copyTimeoutMs); // throws WaitTimedOut when the deadline has passed already
   const timeoutMs = run.steps.lastWaitTimeoutMs ?? run.request.timing.copyTimeoutMs;
-  const arrived = await condition(() => granted() !== undefined, timeoutMs);
+  const summary = `copy-snapshot: ${copyId} in ${run.targetLoc.region} waits for a copy slot at ${coordinatorId}`;
+  const arrived = await condition(() => granted() !== undefined, timeoutMs, { summary });
   const grant = granted();
   if (!arrived || !grant) {
     const { region, accountId } = run.targetLoc;
@@ -105,40 +105,51 @@ export function listenForCopyReport(): () => CopyCheckReport | undefined {
 }
 
 /**
+ * Without word from the coordinator for this long (or three times the expected copy time, if longer), the restore
+ * checks its copy itself: a coordinator terminated by hand must not leave it waiting until its copy timeout. Long
+ * enough that no ordinary copy reaches it, so the history stays the same whatever AWS takes.
+ */
+const COORDINATOR_SILENCE_MS = 6 * 60 * 60_000;
+
+/**
  * Waits for the coordinator's word that this run's copy has ended (it watches every copy of its region in one
- * call), up to the copy timeout. Beside it runs a backstop activity that makes no AWS call while the coordinator
- * watches the copy and checks the copy itself once nobody does (coordinator terminated by hand); it is cancelled
- * when the word arrives. Its retries leave no history, so the history stays the same whatever AWS takes. Returns the
- * copy's final status when it is available; refuses when it failed or disappeared.
+ * call), up to the copy timeout. Returns the copy's final status when it is available, refuses when it failed or
+ * disappeared, and returns undefined when the coordinator stayed silent too long: the caller then checks itself.
  */
 export async function awaitWatchedCopy(
   run: RestoreRun,
   coordinatorId: string,
   copyId: string,
   report: () => CopyCheckReport | undefined
-): Promise<{ status: string; percentProgress?: number }> {
-  const waits = run.steps.wait(run.request.timing.copyTimeoutMs); // throws WaitTimedOut when the deadline has passed
-  const backstop = new CancellationScope();
-  const checked = backstop.run(() =>
-    waits.awaitCopyUnlessWatched({
-      target: run.targetLoc,
-      snapshotIdentifier: copyId,
-      coordinatorId,
-      ...expecting(run.waitHints.copyMs),
-    })
-  );
+): Promise<CopyCheckReport | undefined> {
+  run.steps.wait(run.request.timing.copyTimeoutMs); // throws WaitTimedOut when the deadline has passed already
+  const timeoutMs = run.steps.lastWaitTimeoutMs ?? run.request.timing.copyTimeoutMs;
+  const silenceMs = Math.max(COORDINATOR_SILENCE_MS, 3 * (run.waitHints.copyMs ?? 0));
   run.progress.setCopyWatchedBy(coordinatorId);
-  let word: CopyCheckReport | undefined;
   try {
-    const first = await Promise.race([checked, condition(() => report() !== undefined).then(() => undefined)]);
-    if (first) return first;
-    word = report();
+    // The timer's summary is what the Web UI shows for the wait (it has no activity of its own).
+    const summary = `wait-for-copy: ${copyId} in ${run.targetLoc.region}, watched by ${coordinatorId}`;
+    await condition(() => report() !== undefined, Math.min(timeoutMs, silenceMs), { summary });
   } finally {
     run.progress.setCopyWatchedBy(undefined);
   }
-  backstop.cancel();
-  await checked.catch(() => undefined); // cancelled: its failure is expected
-  if (!word || word.status === 'available') return word ?? { status: 'available' };
+  const word = report();
+  if (!word) {
+    if (timeoutMs <= silenceMs) {
+      throw refuse(
+        'WaitTimedOut',
+        `The snapshot copy ${copyId} in ${run.targetLoc.region} did not become available within ` +
+          `${formatDuration(timeoutMs)}. Check its progress with \`aws rds describe-db-cluster-snapshots ` +
+          `--db-cluster-snapshot-identifier ${copyId} --region ${run.targetLoc.region}\`, or raise timing.copyTimeout.`
+      );
+    }
+    log.warn('No word from the copy-slot coordinator on the copy: checking it directly', {
+      copy: copyId,
+      coordinatorId,
+    });
+    return undefined;
+  }
+  if (word.status === 'available') return word;
   const hint =
     word.status === 'not-found'
       ? 'Someone may have deleted it (check CloudTrail for DeleteDBClusterSnapshot); start the restore again.'

@@ -2,7 +2,7 @@
  * The snapshot steps: find the snapshot to restore (1), share it with the target account (3), copy it into the
  * target region and account (4), and delete that copy once the cluster no longer needs it (11).
  */
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 
 import type { StartSnapshotCopyInput } from '../../../activities/types';
 import type { SnapshotInfo } from '../../../domain/aws-shapes';
@@ -106,9 +106,6 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
  */
 const COPY_SLOT_QUEUE_PATCH = 'copy-slot-queue';
 
-/** Restores recorded before the region's coordinator watched the copies waited with `awaitSnapshotAvailable`. */
-const COPY_WATCH_PATCH = 'copy-watched-by-coordinator';
-
 /**
  * Queues for a slot at the region's coordinator (no AWS call while waiting), copies in the granted slot, waits for
  * the copy, and gives the slot back: at once when the copy is available or never started, and still counting
@@ -121,10 +118,9 @@ async function copyInQueuedSlot(
   copyId: string
 ): Promise<void> {
   const { request, progress } = run;
-  // Restores recorded before the coordinator watched copies polled their own copy (awaitSnapshotAvailable).
-  const watched = patched(COPY_WATCH_PATCH);
-  const report = watched ? listenForCopyReport() : undefined;
+  const report = listenForCopyReport();
   let coordinatorId: string | undefined;
+  let watched = false;
   let copyStarted = false;
   let copyDone = false;
   let slotFreedByCoordinator = false;
@@ -133,13 +129,15 @@ async function copyInQueuedSlot(
       'copy-snapshot',
       async () => {
         const requestedAt = Date.now();
-        const watch = watched
-          ? {
-              pollEveryMs: request.timing.pollIntervalMs,
-              ...(run.waitHints.copyMs ? { expectedMs: run.waitHints.copyMs } : {}),
-            }
-          : undefined;
-        ({ coordinatorId } = await acquireCopySlot(run, copyId, watch));
+        // Asks the coordinator to watch the copy. Its grant says whether it does: grants recorded before the watch
+        // (and those of a coordinator from such a build) do not, and the restore then waits for the copy itself.
+        const watch = {
+          pollEveryMs: request.timing.pollIntervalMs,
+          ...(run.waitHints.copyMs ? { expectedMs: run.waitHints.copyMs } : {}),
+        };
+        const slot = await acquireCopySlot(run, copyId, watch);
+        coordinatorId = slot.coordinatorId;
+        watched = slot.grant.watching === true;
         copyStarted = true;
         const copy = await creates().startSnapshotCopy({ ...copyInput(run, snapshot, copyId), slotGranted: true });
         // The queue replaced the activity's own wait for a slot: the workflow measures it now.
@@ -149,9 +147,10 @@ async function copyInQueuedSlot(
       (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
     );
     const copy = await run.steps.step('wait-for-copy', async () => {
-      if (report && coordinatorId) {
+      if (watched && coordinatorId) {
         try {
-          return await awaitWatchedCopy(run, coordinatorId, copyId, report);
+          const word = await awaitWatchedCopy(run, coordinatorId, copyId, report);
+          if (word) return word;
         } finally {
           // Once the coordinator has told its word, it has freed the slot: nothing to give back.
           slotFreedByCoordinator = report() !== undefined;
@@ -161,7 +160,7 @@ async function copyInQueuedSlot(
         target: run.targetLoc,
         snapshotIdentifier: copyId,
         ...expecting(run.waitHints.copyMs),
-        ...startedNow(!started.adopted),
+        ...startedNow(!started.adopted && !watched),
       });
     });
     copyDone = true;
