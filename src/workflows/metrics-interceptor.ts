@@ -100,6 +100,16 @@ export function noteStepEnded(step: string, outcome: 'completed' | 'failed'): vo
   seconds(METRICS.stepDuration, timed.startedAt, { step, outcome });
 }
 
+/**
+ * Tells the instrumentation that the open step waits without an activity of its own (the copy that the region's
+ * copy-slot coordinator watches): its histogram sample begins now, unless an activity of the step began it earlier.
+ * No command: replay-safe.
+ */
+export function noteStepWaitStarted(): void {
+  const state = runs.get(workflowInfo().runId);
+  if (state?.step && state.step !== CLEANUP_STEP) state.timedStep ??= { step: state.step, startedAt: Date.now() };
+}
+
 /** Counts an RTO breach of this restore, labelled with the step running when the RTO passed. */
 export function noteRtoBreach(): void {
   metric(METRICS.rtoBreaches).add(1, { step: currentStep() });

@@ -16,6 +16,7 @@ import type { CopyCheckReport, CopySlotGrant, CopyWatchRequest } from '../../dom
 import { formatDuration } from '../../domain/durations';
 import { copyCheckedSignal, copySlotGrantedSignal, copySlotReleaseSignal } from '../copy-slot-messages';
 import { refuse } from '../failure-report';
+import { noteStepWaitStarted } from '../metrics-interceptor';
 
 import type { RestoreRun } from './run';
 
@@ -126,6 +127,7 @@ export async function awaitWatchedCopy(
   const timeoutMs = run.steps.lastWaitTimeoutMs ?? run.request.timing.copyTimeoutMs;
   const silenceMs = Math.max(COORDINATOR_SILENCE_MS, 3 * (run.waitHints.copyMs ?? 0));
   run.progress.setCopyWatchedBy(coordinatorId);
+  noteStepWaitStarted();
   try {
     // The timer's summary is what the Web UI shows for the wait (it has no activity of its own).
     const summary = `wait-for-copy: ${copyId} in ${run.targetLoc.region}, watched by ${coordinatorId}`;
