@@ -228,11 +228,14 @@ export async function getProgress(
       .then((d) => pendingObservation(client.workflow.options.loadedDataConverter, d))
       .catch(() => undefined); // best effort: the query's view stands on its own
     const copy = progress.resources.snapshotCopy;
+    const coordinatorId = progress.copyWatchedBy;
+    // The copy's latest look is the coordinator's that watches it (best effort, like the pending activity's).
     const watched =
-      progress.copyWatchedBy && copy
-        ? await client.workflow
-            .getHandle(progress.copyWatchedBy)
-            .query(copySlotsQuery)
+      coordinatorId && copy
+        ? await client
+            .withDeadline(Date.now() + (options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS), () =>
+              client.workflow.getHandle(coordinatorId).query(copySlotsQuery)
+            )
             .then((state) => watchedCopyObservation(state, copy))
             .catch(() => undefined)
         : undefined;

@@ -11,6 +11,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 
+import { getProgress } from '../../src/client/restore-client';
 import { copySlotCoordinatorId } from '../../src/domain/copy-slots';
 import type { CopySlotState } from '../../src/domain/copy-slots';
 import type { RestoreRequest } from '../../src/domain/request';
@@ -155,6 +156,28 @@ describe('copy slots: one queue per account and Region (time-skipping server, re
     });
     return w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand').checkCopies;
   }
+
+  it("shows the watched copy's status and progress in the restore's progress, from the coordinator", async () => {
+    const w = await fixture.createWorker({ timings: TIMINGS });
+    const { handle, progress } = await w.worker.runUntil(async () => {
+      const [started] = await startInOrder(w, [uniqueName('seen')]);
+      await untilCopies(w, 1);
+      // Time passes on the time-skipping server: the coordinator looks at the copy (every 30 s at first).
+      await fixture.env.sleep('3m');
+      return { handle: started, progress: await getProgress(fixture.plainClient, started.workflowId) };
+    });
+    assert.equal(progress.currentStep, 'wait-for-copy');
+    assert.equal(progress.copyWatchedBy, copySlotCoordinatorId(COPY_REGION, undefined, w.taskQueue));
+    const seen = progress.lastObservation;
+    assert.equal(seen?.resource, 'snapshot-copy');
+    assert.equal(seen?.id, progress.resources.snapshotCopy);
+    assert.match(seen?.status ?? '', /^(creating|copying)$/);
+    assert.ok(
+      typeof seen?.percentProgress === 'number' && seen.percentProgress > 0 && seen.percentProgress < 100,
+      JSON.stringify(seen)
+    );
+    await handle.terminate('test: seen enough');
+  });
 
   it('a copy that fails or disappears fails its restore, and its slot passes on at once', async () => {
     const w = await fixture.createWorker({ timings: TIMINGS, maxConcurrentCopies: 1 });
