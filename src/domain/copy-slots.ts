@@ -188,8 +188,7 @@ export function grantSlots(state: CopySlotState, nowMs = 0): { state: CopySlotSt
 
 /**
  * When to look at a watched copy next (epoch ms): the poll schedule of every wait (poll-schedule.ts) from its
- * progress and expected duration, or the restore's poll interval when neither says anything. A copy not seen yet
- * (its restore is starting it) is looked for again after the floor.
+ * progress and expected duration, or the restore's poll interval when neither says anything.
  */
 function nextCheckAtMs(watch: CopyWatchRequest, watching: WatchedCopy, nowMs: number): number {
   const bounds = POLL_BOUNDS['snapshot-copy'];
@@ -214,6 +213,17 @@ export function nextWatchCheckAtMs(state: CopySlotState): number | undefined {
 export function watchedCopiesDue(state: CopySlotState, nowMs: number): string[] {
   const watched = state.holders.filter((h) => h.watching);
   return watched.some((h) => h.watching!.nextCheckAtMs <= nowMs) ? watched.map((h) => h.copyIdentifier) : [];
+}
+
+/** Plans the next look at `copies` a ceiling from `nowMs`: the look at them failed. */
+export function postponeWatch(state: CopySlotState, copies: string[], nowMs: number): CopySlotState {
+  const nextCheckAtMs = nowMs + POLL_BOUNDS['snapshot-copy'].ceilingMs;
+  return {
+    ...state,
+    holders: state.holders.map((h) =>
+      h.watching && copies.includes(h.copyIdentifier) ? { ...h, watching: { ...h.watching, nextCheckAtMs } } : h
+    ),
+  };
 }
 
 /**

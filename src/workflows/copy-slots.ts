@@ -37,6 +37,7 @@ import {
   freeSlots,
   grantSlots,
   nextWatchCheckAtMs,
+  postponeWatch,
   reconcileSlots,
   releaseSlot,
   watchedCopiesDue,
@@ -129,7 +130,19 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
   const checkWatched = async (): Promise<void> => {
     const lookedFor = watchedCopiesDue(state, Date.now());
     if (lookedFor.length === 0) return;
-    const { copies } = await checkCopies({ location: input.location, copyIdentifiers: lookedFor });
+    let copies: CheckedCopy[];
+    try {
+      ({ copies } = await checkCopies({ location: input.location, copyIdentifiers: lookedFor }));
+    } catch (err) {
+      // A refusal retries cannot mend (e.g. the worker's role may no longer describe snapshots) must not end the
+      // queue: look again later; restores that hear nothing check their copy themselves after a while.
+      log.warn('Could not look at the watched snapshot copies; looking again later', {
+        copies: lookedFor,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      state = postponeWatch(state, lookedFor, Date.now());
+      return;
+    }
     const now = Date.now();
     const inProgress = (status: string) => classifySnapshotStatus(status) === 'in-progress';
     const { state: next, ended } = applyCopyChecks(state, { copies, lookedFor }, now, inProgress);

@@ -9,6 +9,7 @@ import {
   freeSlots,
   grantSlots,
   nextWatchCheckAtMs,
+  postponeWatch,
   reconcileSlots,
   releaseSlot,
   watchedCopiesDue,
@@ -243,6 +244,14 @@ describe('copy slots: the coordinator watches the copies it granted', () => {
     );
     assert.deepEqual(ended, []);
     assert.deepEqual(next.holders[1], state.holders[1]);
+  });
+
+  it('looks again a ceiling later at copies whose look failed, leaving the others as they were', () => {
+    const state = granted([watched(1), watched(2), req(3)]);
+    const next = postponeWatch(state, ['t1-copy', 't3-copy'], T0 + 30_000);
+    assert.equal(next.holders[0].watching?.nextCheckAtMs, T0 + 30_000 + POLL_BOUNDS['snapshot-copy'].ceilingMs);
+    assert.deepEqual(next.holders[1], state.holders[1]);
+    assert.deepEqual(next.holders[2], state.holders[2], 'a holder that is not watched stays unwatched');
   });
 
   it("shows a watched copy's last status and progress to the CLI", () => {

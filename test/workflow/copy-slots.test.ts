@@ -179,6 +179,27 @@ describe('copy slots: one queue per account and Region (time-skipping server, re
     await handle.terminate('test: seen enough');
   });
 
+  it('a look at the copies that RDS refuses does not end the queue: the coordinator looks again later', async () => {
+    const w = await fixture.createWorker({ timings: TIMINGS });
+    const refused = w.sim.injectFault({
+      command: 'DescribeDBClusterSnapshotsCommand',
+      error: 'AccessDenied',
+      httpStatus: 403,
+      match: (input) => Array.isArray(input.Filters),
+    });
+    await w.worker.runUntil(async () => {
+      const [handle] = await startInOrder(w, [uniqueName('denied')]);
+      await fixture.env.client.workflow.getHandle(handle.workflowId).result();
+      const coordinator = fixture.env.client.workflow.getHandle(
+        copySlotCoordinatorId(COPY_REGION, undefined, w.taskQueue)
+      );
+      await coordinator.result(); // closed normally once nothing was held, not failed by the refusal
+    });
+    assert.equal(refused.triggered, 1);
+    const describes = w.sim.callsByActivity('DescribeDBClusterSnapshotsCommand');
+    assert.equal(describes.awaitSnapshotAvailable ?? 0, 0, 'the coordinator, not the restore, saw the copy end');
+  });
+
   it('a copy that fails or disappears fails its restore, and its slot passes on at once', async () => {
     const w = await fixture.createWorker({ timings: TIMINGS, maxConcurrentCopies: 1 });
     const prefix = uniqueName('gone');

@@ -147,6 +147,7 @@ async function copyInQueuedSlot(
       (c) => `${c.adopted ? 'adopted' : 'started'} ${c.identifier} (${transfer.reason})`
     );
     const copy = await run.steps.step('wait-for-copy', async () => {
+      const waitStartedAt = Date.now();
       if (watched && coordinatorId) {
         try {
           const word = await awaitWatchedCopy(run, coordinatorId, copyId, report);
@@ -156,7 +157,9 @@ async function copyInQueuedSlot(
           slotFreedByCoordinator = report() !== undefined;
         }
       }
-      return run.steps.wait(request.timing.copyTimeoutMs).awaitSnapshotAvailable({
+      // After a silent coordinator, only what is left of the copy timeout (at least a minute for a last look).
+      const leftMs = Math.max(60_000, request.timing.copyTimeoutMs - (Date.now() - waitStartedAt));
+      return run.steps.wait(leftMs).awaitSnapshotAvailable({
         target: run.targetLoc,
         snapshotIdentifier: copyId,
         ...expecting(run.waitHints.copyMs),
