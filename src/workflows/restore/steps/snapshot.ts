@@ -107,9 +107,10 @@ export async function copySnapshot(run: RestoreRun, { snapshot, transfer }: Sour
 const COPY_SLOT_QUEUE_PATCH = 'copy-slot-queue';
 
 /**
- * Queues for a slot at the region's coordinator (no AWS call while waiting), copies in the granted slot, waits for
- * the copy, and gives the slot back: at once when the copy is available or never started, and still counting
- * the copy when the restore fails or is cancelled mid-copy (the cleanup then deletes it).
+ * Queues for a slot at the region's coordinator (no AWS call while waiting), copies in the granted slot, and waits
+ * for the coordinator's word that the copy has ended (it watches the region's copies and frees the slot itself).
+ * Gives the slot back otherwise: when the copy never started, when the restore checked the copy itself, and still
+ * counting the copy when the restore fails or is cancelled mid-copy (the cleanup then deletes it).
  */
 async function copyInQueuedSlot(
   run: RestoreRun,
