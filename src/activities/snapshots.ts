@@ -19,7 +19,7 @@ import type { DBClusterSnapshot, DescribeDBClusterSnapshotsCommandInput, RDSClie
 import { cancellationSignal, log } from '@temporalio/activity';
 
 import type { AwsLocation, SnapshotInfo, Tag } from '../domain/aws-shapes';
-import { classifySnapshotStatus, statusHint } from '../domain/aws-status';
+import { classifySnapshotStatus, snapshotCopyFailureHint, statusHint } from '../domain/aws-status';
 import { isCreatedByOperation, TAG_COPY_REQUESTED_AT, TAG_OPERATION_ID } from '../domain/naming';
 import { buildSnapshotName, explainNoSnapshotMatch, pickLatestSnapshot } from '../domain/snapshot-selection';
 
@@ -616,7 +616,7 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         throw failure(
           'SnapshotCopyFailed',
           `The ${where(id, loc)} disappeared: it was not found for ${Math.round(elapsed / 1000)} s after the copy started. ` +
-            'Someone may have deleted it (check CloudTrail for DeleteDBClusterSnapshot); start the restore again.',
+            snapshotCopyFailureHint('not-found'),
           { snapshot: id }
         );
       }
@@ -629,7 +629,7 @@ export function createSnapshotActivities(deps: SnapshotActivityDeps) {
         case 'terminal':
           throw failure(
             'SnapshotCopyFailed',
-            `The ${where(id, loc)} is "${info.status}": ${statusHint(info.status) ?? 'check the RDS events of the snapshot and start the restore again.'}`,
+            `The ${where(id, loc)} is "${info.status}": ${snapshotCopyFailureHint(info.status)}`,
             { snapshot: id, status: info.status }
           );
         default: {

@@ -128,6 +128,13 @@ export function statusHint(status: string | undefined | null): string | undefine
   return HINTS[normalize(status)];
 }
 
+/** What to do about a snapshot copy that ended badly: a terminal status, or `not-found` when it disappeared. */
+export function snapshotCopyFailureHint(status: string): string {
+  if (status === 'not-found')
+    return 'Someone may have deleted it (check CloudTrail for DeleteDBClusterSnapshot); start the restore again.';
+  return statusHint(status) ?? 'check the RDS events of the snapshot and start the restore again.';
+}
+
 /** The terminal statuses per resource kind, for documentation and tests. */
 export const TERMINAL_STATUSES = {
   cluster: [...CLUSTER_TERMINAL],

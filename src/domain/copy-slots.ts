@@ -8,6 +8,7 @@
  * continue-as-new, and so the rules are tested without a server.
  */
 
+import { classifySnapshotStatus } from './aws-status';
 import type { AwsObservation } from './observation';
 import { nextPollDelayMs, POLL_BOUNDS, addProgressSample } from './poll-schedule';
 import type { ProgressSample } from './poll-schedule';
@@ -64,11 +65,12 @@ export interface WatchedCopy {
   grantedAtMs: number;
   nextCheckAtMs: number;
   samples: ProgressSample[];
-  /** Whether a check has found the copy: before, it may simply not be started yet. */
-  seen: boolean;
   /** Looks that did not find the copy before it was first seen. */
   misses?: number;
-  /** The copy's status at the last check that found it, and when (epoch ms). */
+  /**
+   * The copy's status at the last check that found it, and when (epoch ms). Unset until a check has found it: before,
+   * it may simply not be started yet.
+   */
   status?: string;
   checkedAtMs?: number;
 }
@@ -177,7 +179,7 @@ export function grantSlots(state: CopySlotState, nowMs = 0): { state: CopySlotSt
   const granted = state.queue.slice(0, count);
   const holders = granted.map((request): CopySlotHolder => {
     if (!request.watch) return request;
-    const watching: WatchedCopy = { grantedAtMs: nowMs, nextCheckAtMs: nowMs, samples: [], seen: false };
+    const watching: WatchedCopy = { grantedAtMs: nowMs, nextCheckAtMs: nowMs, samples: [] };
     return { ...request, watching: { ...watching, nextCheckAtMs: nextCheckAtMs(request.watch, watching, nowMs) } };
   });
   return {
@@ -234,8 +236,7 @@ export function postponeWatch(state: CopySlotState, copies: string[], nowMs: num
 export function applyCopyChecks(
   state: CopySlotState,
   checked: { copies: CheckedCopy[]; lookedFor: string[] },
-  nowMs: number,
-  isInProgress: (status: string) => boolean
+  nowMs: number
 ): { state: CopySlotState; ended: { holder: CopySlotHolder; found: CheckedCopy }[] } {
   const ended: { holder: CopySlotHolder; found: CheckedCopy }[] = [];
   const holders: CopySlotHolder[] = [];
@@ -247,7 +248,7 @@ export function applyCopyChecks(
     }
     const found = checked.copies.find((c) => c.identifier === holder.copyIdentifier);
     if (!found?.status) {
-      if (watching.seen) {
+      if (watching.status !== undefined) {
         ended.push({ holder, found: { identifier: holder.copyIdentifier, status: 'not-found' } });
         continue;
       }
@@ -259,7 +260,7 @@ export function applyCopyChecks(
       holders.push({ ...holder, watching: { ...watching, misses, nextCheckAtMs: nowMs + delayMs } });
       continue;
     }
-    if (!isInProgress(found.status)) {
+    if (classifySnapshotStatus(found.status) !== 'in-progress') {
       ended.push({ holder, found });
       continue;
     }
@@ -267,7 +268,7 @@ export function applyCopyChecks(
       typeof found.percentProgress === 'number'
         ? addProgressSample(watching.samples, { atMs: nowMs, percent: found.percentProgress })
         : watching.samples;
-    const next: WatchedCopy = { ...watching, samples, seen: true, status: found.status, checkedAtMs: nowMs };
+    const next: WatchedCopy = { ...watching, samples, status: found.status, checkedAtMs: nowMs };
     holders.push({ ...holder, watching: { ...next, nextCheckAtMs: nextCheckAtMs(watch, next, nowMs) } });
   }
   return { state: { ...state, holders }, ended };

@@ -29,7 +29,6 @@ import {
 
 import type { RestoreActivities } from '../activities';
 import type { CopySlotCoordinatorStart } from '../activities/copy-slots';
-import { classifySnapshotStatus } from '../domain/aws-status';
 import {
   acquireSlot,
   applyCopyChecks,
@@ -144,8 +143,7 @@ export async function copySlotCoordinator(input: CopySlotCoordinatorInput): Prom
       return;
     }
     const now = Date.now();
-    const inProgress = (status: string) => classifySnapshotStatus(status) === 'in-progress';
-    const { state: next, ended } = applyCopyChecks(state, { copies, lookedFor }, now, inProgress);
+    const { state: next, ended } = applyCopyChecks(state, { copies, lookedFor }, now);
     state = next;
     if (ended.length > 0) changed = true;
     await Promise.all(ended.map(({ holder, found }) => tell(holder, found, now)));

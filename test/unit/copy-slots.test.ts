@@ -151,7 +151,6 @@ describe('copy slots: the coordinator watches the copies it granted', () => {
     ...req(n),
     watch,
   });
-  const inProgress = (status: string) => status === 'creating' || status === 'copying';
 
   function granted(requests: CopySlotRequest[], slots = 5): CopySlotState {
     let state = emptyCopySlotState(slots);
@@ -189,8 +188,7 @@ describe('copy slots: the coordinator watches the copies it granted', () => {
           { identifier: 't3-copy', status: 'failed' },
         ],
       },
-      now,
-      inProgress
+      now
     );
     assert.deepEqual(
       ended.map((e) => [e.holder.copyIdentifier, e.found.status]),
@@ -215,18 +213,17 @@ describe('copy slots: the coordinator watches the copies it granted', () => {
 
   it('looks again after the floor, then less often, for a copy not started yet, and reports a copy that disappeared once seen', () => {
     let state = granted([watched(1)]);
-    let checked = applyCopyChecks(state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 30_000, inProgress);
+    let checked = applyCopyChecks(state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 30_000);
     assert.deepEqual(checked.ended, [], 'not there yet: its restore is still starting it');
     assert.equal(checked.state.holders[0].watching?.nextCheckAtMs, T0 + 30_000 + FLOOR);
-    const again = applyCopyChecks(checked.state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 40_000, inProgress);
+    const again = applyCopyChecks(checked.state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 40_000);
     assert.equal(again.state.holders[0].watching?.nextCheckAtMs, T0 + 40_000 + 2 * FLOOR, 'less often each time');
     state = applyCopyChecks(
       checked.state,
       { lookedFor: ['t1-copy'], copies: [{ identifier: 't1-copy', status: 'creating', percentProgress: 0 }] },
-      T0 + 40_000,
-      inProgress
+      T0 + 40_000
     ).state;
-    checked = applyCopyChecks(state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 80_000, inProgress);
+    checked = applyCopyChecks(state, { lookedFor: ['t1-copy'], copies: [] }, T0 + 80_000);
     assert.deepEqual(
       checked.ended.map((e) => e.found.status),
       ['not-found']
@@ -239,8 +236,7 @@ describe('copy slots: the coordinator watches the copies it granted', () => {
     const { state: next, ended } = applyCopyChecks(
       state,
       { lookedFor: ['t1-copy'], copies: [{ identifier: 't2-copy', status: 'available' }] },
-      T0 + 30_000,
-      inProgress
+      T0 + 30_000
     );
     assert.deepEqual(ended, []);
     assert.deepEqual(next.holders[1], state.holders[1]);
@@ -258,8 +254,7 @@ describe('copy slots: the coordinator watches the copies it granted', () => {
     const state = applyCopyChecks(
       granted([watched(1)]),
       { lookedFor: ['t1-copy'], copies: [{ identifier: 't1-copy', status: 'copying', percentProgress: 40 }] },
-      T0 + 30_000,
-      inProgress
+      T0 + 30_000
     ).state;
     assert.deepEqual(watchedCopyObservation(state, 't1-copy'), {
       resource: 'snapshot-copy',

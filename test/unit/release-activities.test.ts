@@ -57,10 +57,7 @@ describe('release activities (compact history)', () => {
     const sent: Sent[] = [];
     const env = new MockActivityEnvironment({ workflowExecution: { workflowId: 'aurora-restore/x', runId: 'run-1' } });
     const clients = {} as AwsClientFactory;
-    const { releaseCopySlot } = createCopySlotActivities({
-      clients,
-      workflowClient: fakeClient(sent),
-    });
+    const { releaseCopySlot } = createCopySlotActivities({ clients, workflowClient: fakeClient(sent) });
     assert.deepEqual(await env.run(releaseCopySlot, { coordinatorId: 'copy-slots:self:us-west-2' }), {
       released: true,
     });
@@ -80,10 +77,7 @@ describe('release activities (compact history)', () => {
       },
     ]);
 
-    const closed = createCopySlotActivities({
-      clients,
-      workflowClient: fakeClient([], notFound()),
-    });
+    const closed = createCopySlotActivities({ clients, workflowClient: fakeClient([], notFound()) });
     assert.deepEqual(await env.run(closed.releaseCopySlot, { coordinatorId: 'c' }), { released: false });
   });
 });

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 
-import { statusHint } from '../../domain/aws-status';
+import { snapshotCopyFailureHint } from '../../domain/aws-status';
 import type { CopyCheckReport, CopySlotGrant, CopyWatchRequest } from '../../domain/copy-slots';
 import { formatDuration } from '../../domain/durations';
 import { copyCheckedSignal, copySlotGrantedSignal, copySlotReleaseSignal } from '../copy-slot-messages';
@@ -152,12 +152,9 @@ export async function awaitWatchedCopy(
     return undefined;
   }
   if (word.status === 'available') return word;
-  const hint =
-    word.status === 'not-found'
-      ? 'Someone may have deleted it (check CloudTrail for DeleteDBClusterSnapshot); start the restore again.'
-      : (statusHint(word.status) ?? 'check the RDS events of the snapshot and start the restore again.');
+  const what = word.status === 'not-found' ? 'disappeared' : `is "${word.status}"`;
   throw refuse(
     'SnapshotCopyFailed',
-    `The snapshot copy ${copyId} in ${run.targetLoc.region} ${word.status === 'not-found' ? 'disappeared' : `is "${word.status}"`}: ${hint}`
+    `The snapshot copy ${copyId} in ${run.targetLoc.region} ${what}: ${snapshotCopyFailureHint(word.status)}`
   );
 }
